@@ -1,0 +1,30 @@
+"""Errors the engine layer raises, each carrying a message fit to show a user.
+
+Every failure that a person can cause or fix (a missing or damaged model file, an unreadable
+audio file, a failed download) is one of these, so the CLI and the app can print ``str(error)``
+and carry on instead of showing a traceback.
+"""
+
+
+class MurmurError(Exception):
+    """Base class: ``str(error)`` is one clear sentence for the user."""
+
+
+class ModelFileError(MurmurError):
+    """A model file is missing, truncated, corrupt, or not a whisper.cpp ggml model."""
+
+
+class ModelImportError(MurmurError):
+    """A directory given to ``models import`` is not a Whisper model we can convert."""
+
+
+class DownloadError(MurmurError):
+    """A model download failed (network, checksum, disk); nothing was left in place of a model."""
+
+
+class AudioFileError(MurmurError):
+    """An audio file is missing, empty, or not audio."""
+
+
+class EngineError(MurmurError):
+    """whisper.cpp could not load the model or transcribe."""
