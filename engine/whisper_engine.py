@@ -1,0 +1,176 @@
+"""whisper.cpp behind a small interface: load a ggml model once, keep it warm, transcribe.
+
+We drive pywhispercpp's native binding (``_pywhispercpp``) directly rather than its ``Model``
+class because the class fixes greedy-or-beam at construction and downloads models by name; we
+want one loaded context that serves any ``TranscribeOptions``, and no network.
+
+whisper.cpp aborts the whole process on some malformed files, and its loader returns a
+null context (which pybind still wraps) on others. So every file is checked by
+``inspect_ggml`` (header, hyper-parameters, every tensor header, exact size) before the
+native loader sees it, and the loader's own error log is watched as a second line of defence.
+
+Threads: ``transcribe`` runs on the caller's thread (the app's engine worker, or the CLI's main
+thread); it releases the GIL inside ``whisper_full``. A lock keeps calls one at a time because a
+whisper context holds one decoding state.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from engine.errors import EngineError, ModelFileError
+from engine.ggml_format import GgmlModelInfo, inspect_ggml
+from engine.options import AUTO_LANGUAGE, SAMPLE_RATE, Decoding, Segment, Transcript, TranscribeOptions
+
+log = logging.getLogger(__name__)
+
+# ggml's log levels: whisper.cpp reports load failures at ERROR.
+_GGML_LOG_ERROR = 4
+
+# whisper.cpp needs at least this much audio (100 ms) to produce a mel frame window; shorter
+# input is padded with silence rather than rejected.
+_MIN_SAMPLES = SAMPLE_RATE // 10
+
+
+def _log_native(level: int, text: str) -> None:
+    """whisper.cpp's messages after loading: to logging, never to the terminal."""
+    text = text.strip()
+    if text:
+        log.log(logging.WARNING if level >= _GGML_LOG_ERROR else logging.DEBUG, "whisper.cpp: %s", text)
+
+
+def _native():
+    """Import the binding late so that importing ``engine`` stays cheap for tests and tools."""
+    import _pywhispercpp
+
+    return _pywhispercpp
+
+
+class WhisperEngine:
+    """A loaded whisper.cpp model.
+
+    Args:
+        model_path: a whisper.cpp ggml ``.bin`` file.
+
+    Raises:
+        ModelFileError: the file is missing, truncated, corrupt or not a ggml Whisper model.
+        EngineError: whisper.cpp refused the file anyway.
+    """
+
+    def __init__(self, model_path: Path):
+        self.model_path = Path(model_path)
+        self.info: GgmlModelInfo = inspect_ggml(self.model_path)
+        self._lock = threading.Lock()
+        self._pw = _native()
+        self._load_errors: list[str] = []
+        self._pw.whisper_log_set(self._on_native_log)
+        params = self._pw.whisper_context_default_params()
+        params.use_gpu = False
+        started = time.perf_counter()
+        self._ctx = self._pw.whisper_init_from_file_with_params(str(self.model_path), params)
+        self.load_seconds = time.perf_counter() - started
+        # From here on whisper.cpp's messages only go to logging; the bound method would keep
+        # this engine alive through the binding's global callback.
+        self._pw.whisper_log_set(_log_native)
+        if self._load_errors:
+            raise EngineError(
+                f"whisper.cpp could not load {self.model_path.name}: {self._load_errors[-1]}"
+            )
+        self.multilingual = bool(self._pw.whisper_is_multilingual(self._ctx))
+        log.info("loaded %s (%s, %s) in %.2f s", self.model_path.name, self.info.size_name,
+                 self.info.ftype, self.load_seconds)
+
+    def _on_native_log(self, level: int, text: str) -> None:
+        """Route whisper.cpp's chatter to logging (debug) and remember its errors."""
+        text = text.strip()
+        if level == _GGML_LOG_ERROR:
+            self._load_errors.append(text.split(": ", 1)[-1])
+            log.warning("whisper.cpp: %s", text)
+        elif text:
+            log.debug("whisper.cpp: %s", text)
+
+    def _full_params(self, options: TranscribeOptions):
+        pw = self._pw
+        beam = options.decoding is Decoding.BEAM
+        strategy = (pw.whisper_sampling_strategy.WHISPER_SAMPLING_BEAM_SEARCH if beam
+                    else pw.whisper_sampling_strategy.WHISPER_SAMPLING_GREEDY)
+        params = pw.whisper_full_default_params(strategy)
+        params.n_threads = options.threads
+        params.translate = options.translate
+        language = options.language if self.multilingual else "en"
+        params.language = language
+        params.detect_language = False
+        if options.initial_prompt:
+            params.initial_prompt = options.initial_prompt
+        params.audio_ctx = options.audio_ctx
+        if beam:
+            params.beam_search = {"beam_size": options.beam_size, "patience": -1.0}
+        params.print_progress = False
+        params.print_realtime = False
+        params.print_timestamps = False
+        params.print_special = False
+        params.no_context = True
+        return params
+
+    def transcribe(self, audio: np.ndarray, options: TranscribeOptions | None = None) -> Transcript:
+        """Transcribe 16 kHz mono float32 samples.
+
+        Args:
+            audio: 1-D samples in [-1, 1] at 16 kHz.
+            options: what to ask of the model; defaults follow the user's locale.
+
+        Returns:
+            The transcript with segments and timings.
+        """
+        options = options or TranscribeOptions()
+        samples = np.ascontiguousarray(audio, dtype=np.float32).reshape(-1)
+        audio_seconds = samples.size / SAMPLE_RATE
+        if samples.size < _MIN_SAMPLES:
+            samples = np.concatenate([samples, np.zeros(_MIN_SAMPLES - samples.size, np.float32)])
+        params = self._full_params(options)
+        pw = self._pw
+        with self._lock:
+            started = time.perf_counter()
+            status = pw.whisper_full(self._ctx, params, samples, samples.size)
+            engine_seconds = time.perf_counter() - started
+            if status != 0:
+                raise EngineError(f"whisper.cpp failed to transcribe (code {status})")
+            segments = tuple(self._segments())
+            language = options.language
+            if language == AUTO_LANGUAGE or not self.multilingual:
+                language = pw.whisper_lang_str(pw.whisper_full_lang_id(self._ctx))
+        text = " ".join(s.text for s in segments if s.text)
+        return Transcript(text, segments, language, audio_seconds, engine_seconds)
+
+    def _segments(self):
+        pw = self._pw
+        for i in range(pw.whisper_full_n_segments(self._ctx)):
+            raw = pw.whisper_full_get_segment_text(self._ctx, i)
+            text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
+            # whisper.cpp segment times are in units of 10 ms.
+            t0 = pw.whisper_full_get_segment_t0(self._ctx, i) / 100.0
+            t1 = pw.whisper_full_get_segment_t1(self._ctx, i) / 100.0
+            yield Segment(t0, t1, text.strip())
+
+    def close(self) -> None:
+        """Free the native context; the engine cannot be used afterwards."""
+        if getattr(self, "_ctx", None) is not None:
+            self._pw.whisper_free(self._ctx)
+            self._ctx = None
+
+    def __enter__(self) -> "WhisperEngine":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def load_engine(model_path: Path) -> WhisperEngine:
+    """Load ``model_path``, turning every failure into a ``ModelFileError``/``EngineError``."""
+    if not Path(model_path).exists():
+        raise ModelFileError(f"Model file not found: {model_path}")
+    return WhisperEngine(Path(model_path))
