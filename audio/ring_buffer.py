@@ -56,7 +56,10 @@ class RingBuffer:
     def __init__(self, capacity: int) -> None:
         if capacity <= 0:
             raise ValueError(f"capacity must be positive, got {capacity}")
-        self._data = np.zeros(capacity, dtype=np.float32)
+        # Write every page now: np.zeros maps pages lazily, which would page-fault (and grow
+        # memory) in the writer later. After this, memory use is flat for the app's lifetime.
+        self._data = np.empty(capacity, dtype=np.float32)
+        self._data.fill(0.0)
         self._capacity = capacity
         # Both are written only by the single writer, read by anyone: plain int stores are
         # atomic under the GIL. Invariant: _end <= _claimed_end <= _end + largest block.

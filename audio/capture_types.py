@@ -1,0 +1,86 @@
+"""Options, events and counters of ``audio.capture.Capture``: the values a controller handles."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CaptureOptions:
+    """How capture behaves.
+
+    Attributes:
+        device: Device name to record from; None follows the system default input.
+        buffer_seconds: History kept at 16 kHz (4 bytes a sample: 300 s = 19 MB). A dictation
+            longer than this loses nothing as long as its reader copies out as it goes.
+        preroll_seconds: Audio before the hotkey press that belongs to the recording.
+        close_when_idle: Close the microphone between dictations. Costs the pre-roll and the
+            stream's start-up (1-2 s on PulseAudio/PipeWire), so the first words get cut.
+        open_rate: Force this device rate; None opens at 16 kHz where the device supports it,
+            else at its native rate (then soxr resamples to 16 kHz).
+        blocksize: Frames per callback; 0 lets PortAudio choose (lowest overhead).
+        raw_seconds: Device-rate buffer between the callback and the resampler.
+        poll_seconds: How often the worker drains the raw buffer (latency of ``ring``).
+        retry_seconds: How often to look for a device after it went away.
+        stall_seconds: A running stream that delivers nothing for this long counts as lost
+            (a new stream's first samples take 1-2 s, so this must be larger).
+    """
+
+    device: str | None = None
+    buffer_seconds: float = 300.0
+    preroll_seconds: float = 0.3
+    close_when_idle: bool = False
+    open_rate: int | None = None
+    blocksize: int = 0
+    raw_seconds: float = 2.0
+    poll_seconds: float = 0.02
+    retry_seconds: float = 1.0
+    stall_seconds: float = 4.0
+
+
+class CaptureEventKind(enum.Enum):
+    """What happened to the microphone."""
+
+    OPENED = "opened"            #: a stream is running (again); message names device and rate
+    DEVICE_LOST = "device_lost"  #: the running stream died or stalled; capture keeps retrying
+    NO_DEVICE = "no_device"      #: no usable input device; the app keeps running
+    CLOSED = "closed"            #: closed on purpose (idle, device switch, stop)
+
+
+@dataclass(frozen=True)
+class CaptureEvent:
+    """One change of the microphone's state, with a message fit to show the user.
+
+    Attributes:
+        kind: What happened.
+        message: One clear sentence, e.g. "Microphone 'USB Mic' went away; ...".
+        device: Name of the device concerned, if any.
+        rate: Rate the device was opened at (OPENED only).
+    """
+
+    kind: CaptureEventKind
+    message: str
+    device: str | None = None
+    rate: int | None = None
+
+
+@dataclass(frozen=True)
+class CaptureStats:
+    """Counters since ``Capture`` was made.
+
+    Attributes:
+        overflows: Callbacks that PortAudio flagged with an input overflow (samples the device
+            dropped before they reached us).
+        lost_samples: Device-rate samples the worker could not drain in time (should be 0).
+        device: Device of the open stream, or None.
+        rate: Device rate of the open stream, or None.
+        session_start: ``ring`` index where the current stream's first sample landed.
+        opened: How many times a stream was opened.
+    """
+
+    overflows: int = 0
+    lost_samples: int = 0
+    device: str | None = None
+    rate: int | None = None
+    session_start: int = 0
+    opened: int = 0

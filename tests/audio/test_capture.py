@@ -1,0 +1,174 @@
+"""Capture against a fake backend: rates, pre-roll, device loss and return, idle close, stalls."""
+from __future__ import annotations
+
+import queue
+
+import numpy as np
+import pytest
+from audio_wait import wait_until
+from fake_audio_backend import FakeBackend, ramp_source
+
+from audio.capture import Capture
+from audio.capture_types import CaptureEventKind, CaptureOptions
+from audio.devices import InputDevice, choose_device
+
+FAST = dict(poll_seconds=0.005, retry_seconds=0.05, stall_seconds=0.5)
+
+
+class Events:
+    """Collects events from the worker thread; ``expect`` waits for the next one of a kind."""
+
+    def __init__(self) -> None:
+        self.queue: queue.Queue = queue.Queue()
+        self.seen: list = []
+
+    def __call__(self, event) -> None:
+        self.queue.put(event)
+
+    def expect(self, kind: CaptureEventKind, timeout: float = 5.0):
+        while True:
+            try:
+                event = self.queue.get(timeout=timeout)
+            except queue.Empty:
+                raise AssertionError(f"no {kind} event; saw {self.seen}") from None
+            self.seen.append(event)
+            if event.kind is kind:
+                return event
+
+
+@pytest.fixture
+def make_capture():
+    made = []
+
+    def make(backend, **options):
+        events = Events()
+        capture = Capture(backend, CaptureOptions(**{**FAST, **options}), on_event=events)
+        made.append(capture)
+        capture.start()
+        return capture, events
+
+    yield make
+    for capture in made:
+        capture.stop()
+
+
+def test_16k_device_delivers_every_sample_unchanged(make_capture):
+    backend = FakeBackend({"Mic": 16_000}, default="Mic", speed=20)
+    capture, events = make_capture(backend)
+    opened = events.expect(CaptureEventKind.OPENED)
+    assert (opened.device, opened.rate) == ("Mic", 16_000)
+    wait_until(lambda: capture.ring.end_index >= 32_000, 5, "two seconds of audio")
+    got = capture.ring.read(0, 32_000)
+    np.testing.assert_array_equal(got.samples, ramp_source(0, 32_000))
+    assert capture.stats().lost_samples == 0
+
+
+@pytest.mark.parametrize("native", [44_100, 48_000])
+def test_native_rate_is_resampled_to_16k(make_capture, native):
+    def tone(start, n):
+        return (0.5 * np.sin(2 * np.pi * 1000 * np.arange(start, start + n) / native)
+                ).astype(np.float32)
+
+    backend = FakeBackend({"Mic": native}, rates={"Mic": (native,)}, speed=20, source=tone)
+    capture, events = make_capture(backend)
+    assert events.expect(CaptureEventKind.OPENED).rate == native
+    wait_until(lambda: capture.ring.end_index >= 16_000, 5, "a second of audio")
+    y = capture.ring.read(0, 16_000).samples[2000:]
+    peak_hz = np.argmax(np.abs(np.fft.rfft(y * np.hanning(len(y))))) * 16_000 / len(y)
+    assert abs(peak_hz - 1000) < 2
+    assert np.max(np.abs(y)) == pytest.approx(0.5, abs=0.01)
+
+
+def test_hold_returns_preroll_start(make_capture):
+    backend = FakeBackend({"Mic": 16_000}, speed=20)
+    capture, events = make_capture(backend, preroll_seconds=0.3)
+    events.expect(CaptureEventKind.OPENED)
+    wait_until(lambda: capture.ring.end_index > 16_000, 5, "a second of audio")
+    end_before = capture.ring.end_index
+    start = capture.hold()
+    assert end_before - 4_800 <= start <= capture.ring.end_index - 4_800
+
+
+def test_overflows_are_counted(make_capture):
+    backend = FakeBackend({"Mic": 16_000}, speed=20)
+    backend.overflow_blocks = {3, 7, 9}
+    capture, _ = make_capture(backend, blocksize=160)
+    wait_until(lambda: capture.stats().overflows == 3, 5, "three overflows")
+
+
+def test_device_vanishes_then_returns(make_capture):
+    backend = FakeBackend({"USB Mic": 16_000}, speed=10)
+    capture, events = make_capture(backend)
+    events.expect(CaptureEventKind.OPENED)
+    wait_until(lambda: capture.ring.end_index > 1_600, 5, "first audio")
+    del backend.present["USB Mic"]
+    lost = events.expect(CaptureEventKind.DEVICE_LOST)
+    assert "USB Mic" in lost.message and "went away" in lost.message
+    assert "No microphone" in events.expect(CaptureEventKind.NO_DEVICE).message
+    index_at_loss = capture.ring.end_index
+    backend.present["USB Mic"] = 16_000
+    events.expect(CaptureEventKind.OPENED)
+    wait_until(lambda: capture.ring.end_index > index_at_loss + 1_600, 5, "audio again")
+    assert capture.stats().opened == 2
+    assert capture.stats().session_start >= index_at_loss
+
+
+def test_stalled_stream_counts_as_lost(make_capture):
+    backend = FakeBackend({"Mic": 16_000}, speed=10)
+    capture, events = make_capture(backend, stall_seconds=0.3)
+    events.expect(CaptureEventKind.OPENED)
+    wait_until(lambda: capture.ring.end_index > 0, 5, "first audio")
+    backend.stalled.set()
+    assert "stopped delivering" in events.expect(CaptureEventKind.DEVICE_LOST).message
+    backend.stalled.clear()
+    events.expect(CaptureEventKind.OPENED)
+
+
+def test_no_device_at_all_still_runs(make_capture):
+    backend = FakeBackend({})
+    capture, events = make_capture(backend)
+    events.expect(CaptureEventKind.NO_DEVICE)
+    assert capture.hold() == 0
+    assert capture.stats().device is None
+    backend.present["Late Mic"] = 48_000
+    assert events.expect(CaptureEventKind.OPENED).device == "Late Mic"
+
+
+def test_close_when_idle_opens_only_while_held(make_capture):
+    backend = FakeBackend({"Mic": 16_000}, speed=5)
+    capture, events = make_capture(backend, close_when_idle=True)
+    assert capture.wait_drained()
+    assert backend.streams == []
+    capture.hold()
+    events.expect(CaptureEventKind.OPENED)
+    capture.release()
+    assert "idle" in events.expect(CaptureEventKind.CLOSED).message
+
+
+def test_select_device_switches_and_missing_name_falls_back(make_capture):
+    backend = FakeBackend({"A": 16_000, "B": 16_000}, default="A", speed=5)
+    capture, events = make_capture(backend, device="Headset")
+    opened = events.expect(CaptureEventKind.OPENED)
+    assert opened.device == "A" and "'Headset' is not connected" in opened.message
+    capture.select_device("B")
+    assert events.expect(CaptureEventKind.OPENED).device == "B"
+    assert [d.name for d in capture.devices()] == ["A", "B"]
+
+
+@pytest.mark.parametrize("name, want", [
+    (None, "Default"), ("USB", "USB Audio, ALSA"), ("usb audio, alsa", "USB Audio, ALSA"),
+    ("Nope", None)])
+def test_choose_device(name, want):
+    devices = (InputDevice("USB Audio, ALSA", 0, 48_000), InputDevice("Default", 1, 44_100, True))
+    chosen = choose_device(devices, name)
+    assert (chosen.name if chosen else None) == want
+
+
+def test_wait_drained_makes_the_tail_readable(make_capture):
+    backend = FakeBackend({"Mic": 16_000}, speed=1)
+    capture, events = make_capture(backend, poll_seconds=0.5)
+    events.expect(CaptureEventKind.OPENED)
+    wait_until(lambda: backend.frames_sent > 3_200, 5, "audio sent")
+    sent = backend.frames_sent
+    assert capture.wait_drained()
+    assert capture.ring.end_index >= sent
