@@ -1,0 +1,261 @@
+"""Convert a CTranslate2 Whisper model (a faster-whisper directory) to a whisper.cpp ggml file.
+
+numpy only: no torch, no CTranslate2. The mapping, established on OpenAI's Whisper base as
+converted by CTranslate2 4.x (binary version 6, WhisperSpec revision 3):
+
+* self-attention ``linear_0`` is the fused query/key/value projection (split in three);
+  cross-attention ``linear_0`` is the query and ``linear_1`` the fused key/value; the last
+  ``linear_N`` is the output projection;
+* the key bias CTranslate2 stores (zeros) is dropped: whisper.cpp has no key bias tensors;
+* ``decoder/projection/weight`` is an alias of the token embedding (whisper.cpp reuses it too);
+* the vocabulary's regular tokens (those before ``<|endoftext|>``) are written as raw bytes;
+  whisper.cpp makes the special tokens itself from ``n_vocab``.
+"""
+from __future__ import annotations
+
+import os
+import re
+import struct
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from engine.ct2_reader import Ct2Model, as_float32, read_config, read_ct2_model, read_vocabulary
+from engine.errors import ModelImportError
+from engine.ggml_format import inspect_ggml, write_header, write_tensor
+from engine.ggml_layout import (F16, F32, FTYPE_IDS, QNT_VERSION, QNT_VERSION_FACTOR, GgmlHparams,
+                                TensorSpec, whisper_tensor_layout)
+from engine.mel_filters import whisper_mel_filters
+from engine.quantize import quantize_q5_1, quantize_q8_0
+
+QUANT_TYPES = ("f16", "q8_0", "q5_1")
+REQUIRED_FILES = ("model.bin", "config.json", "vocabulary.txt")
+_QUANTIZERS = {"q8_0": quantize_q8_0, "q5_1": quantize_q5_1}
+_LAYER = re.compile(r"^(encoder|decoder)/layer_(\d+)/")
+_END_OF_TEXT = "<|endoftext|>"
+_WHISPER_SPEC = "WhisperSpec"
+
+
+def is_ct2_whisper_dir(path: Path) -> bool:
+    """True if ``path`` holds the files of a CTranslate2 Whisper model (checks the spec name)."""
+    path = Path(path)
+    if not all((path / name).is_file() for name in REQUIRED_FILES):
+        return False
+    try:
+        with (path / "model.bin").open("rb") as handle:
+            head = handle.read(6 + len(_WHISPER_SPEC))
+    except OSError:
+        return False
+    return head[6:] == _WHISPER_SPEC.encode() and head[4:6] == struct.pack("<H", len(_WHISPER_SPEC) + 1)
+
+
+def import_ct2_model(src_dir: Path, dest: Path, quant: str = "f16",
+                     progress: Callable[[float], None] | None = None) -> Path:
+    """Write the ggml model for the CTranslate2 Whisper model in ``src_dir`` to ``dest``.
+
+    The file is written to ``dest`` + ``.part``, fsynced, checked with
+    :func:`~engine.ggml_format.inspect_ggml`, then renamed over ``dest``; on any error the
+    ``.part`` file is removed and ``dest`` is left as it was.
+
+    Args:
+        src_dir: Directory with ``model.bin``, ``config.json`` and ``vocabulary.txt``.
+        dest: The ggml file to create.
+        quant: One of :data:`QUANT_TYPES`; the big matrices are stored in that type and the
+            rest as whisper.cpp's quantizer leaves them (f16 conv weights, f32 for the others).
+        progress: Called with the fraction done, from 0.0 to 1.0, on the calling thread.
+
+    Returns:
+        ``dest``.
+
+    Raises:
+        ModelImportError: ``src_dir`` is not a CTranslate2 Whisper model we can convert (the
+            message names what is missing or wrong), or ``dest`` cannot be written.
+    """
+    if quant not in QUANT_TYPES:
+        raise ModelImportError(f"Unknown type {quant!r}: choose one of {', '.join(QUANT_TYPES)}.")
+    src_dir, dest = Path(src_dir), Path(dest)
+    _check_dir(src_dir)
+    read_config(src_dir / "config.json")
+    model = read_ct2_model(src_dir / "model.bin")
+    if model.spec_name != _WHISPER_SPEC:
+        raise ModelImportError(f"{src_dir} holds a CTranslate2 {model.spec_name} model, not Whisper.")
+    ftype = FTYPE_IDS[quant] + (QNT_VERSION * QNT_VERSION_FACTOR if quant in _QUANTIZERS else 0)
+    hparams = _hparams(model, ftype, src_dir)
+    tokens = _regular_tokens(read_vocabulary(src_dir / "vocabulary.txt"), hparams.n_vocab, src_dir)
+    layout = whisper_tensor_layout(hparams)
+    arrays = _whisper_tensors(model, hparams)
+    for spec in layout:
+        if arrays[spec.name].shape != spec.shape:
+            raise ModelImportError(f"{src_dir}/model.bin: {spec.name} has shape "
+                                   f"{arrays[spec.name].shape}, expected {spec.shape}.")
+    part = dest.with_suffix(dest.suffix + ".part")
+    total, done = sum(spec.nbytes for spec in layout), 0
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with part.open("wb") as out:
+            write_header(out, hparams, whisper_mel_filters(hparams.n_mels), tokens)
+            for spec in layout:
+                write_tensor(out, spec, _encode(spec, arrays[spec.name], quant))
+                done += spec.nbytes
+                if progress:
+                    progress(done / total)
+            out.flush()
+            os.fsync(out.fileno())
+        inspect_ggml(part)
+        os.replace(part, dest)
+        _fsync_dir(dest.parent)
+    except OSError as error:
+        part.unlink(missing_ok=True)
+        raise ModelImportError(f"Cannot write {dest}: {error.strerror or error}.") from None
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    return dest
+
+
+def _check_dir(src_dir: Path) -> None:
+    if not src_dir.is_dir():
+        raise ModelImportError(f"{src_dir} is not a directory.")
+    missing = [name for name in REQUIRED_FILES if not (src_dir / name).is_file()]
+    if missing:
+        raise ModelImportError(f"{src_dir} is not a CTranslate2 Whisper model: "
+                               f"{', '.join(missing)} missing.")
+
+
+def _count_layers(model: Ct2Model, side: str, src_dir: Path) -> int:
+    # Only layer_<i>/ scopes count: encoder/layer_norm is the final norm, not a layer.
+    found = {int(m.group(2)) for name in model.variables
+             if (m := _LAYER.match(name)) and m.group(1) == side}
+    if not found or found != set(range(len(found))):
+        raise ModelImportError(f"{src_dir}/model.bin has no complete set of {side} layers.")
+    return len(found)
+
+
+def _hparams(model: Ct2Model, ftype: int, src_dir: Path) -> GgmlHparams:
+    needed = ["encoder/num_heads", "decoder/num_heads", "encoder/conv1/weight",
+              "encoder/position_encodings/encodings", "decoder/position_encodings/encodings",
+              "decoder/embeddings/weight"]
+    missing = [name for name in needed if name not in model.variables]
+    if missing:
+        raise ModelImportError(f"{src_dir}/model.bin lacks Whisper variables: {', '.join(missing)}.")
+    v = model.variables
+    n_audio_ctx, n_audio_state = v["encoder/position_encodings/encodings"].shape
+    n_text_ctx, n_text_state = v["decoder/position_encodings/encodings"].shape
+    return GgmlHparams(
+        n_vocab=v["decoder/embeddings/weight"].shape[0], n_audio_ctx=n_audio_ctx,
+        n_audio_state=n_audio_state, n_audio_head=int(v["encoder/num_heads"]),
+        n_audio_layer=_count_layers(model, "encoder", src_dir), n_text_ctx=n_text_ctx,
+        n_text_state=n_text_state, n_text_head=int(v["decoder/num_heads"]),
+        n_text_layer=_count_layers(model, "decoder", src_dir),
+        n_mels=v["encoder/conv1/weight"].shape[1], ftype=ftype)
+
+
+def _whisper_tensors(model: Ct2Model, hp: GgmlHparams) -> dict[str, np.ndarray]:
+    """OpenAI state-dict names -> arrays (views into model.bin where the dtype allows)."""
+    missing: list[str] = []
+
+    def get(name: str) -> np.ndarray:
+        value = model.variables.get(name)
+        if value is None:
+            missing.append(name)
+            return np.zeros((0,), np.float32)
+        if value.dtype in (np.float16, np.float32) and name not in model.bfloat16:
+            return value
+        return as_float32(model, name)
+
+    out = {"encoder.positional_embedding": get("encoder/position_encodings/encodings"),
+           "decoder.positional_embedding": get("decoder/position_encodings/encodings"),
+           "decoder.token_embedding.weight": get("decoder/embeddings/weight")}
+    for conv in ("conv1", "conv2"):
+        out[f"encoder.{conv}.weight"] = get(f"encoder/{conv}/weight")
+        out[f"encoder.{conv}.bias"] = get(f"encoder/{conv}/bias").reshape(-1, 1)
+    for side, norm in (("encoder", "ln_post"), ("decoder", "ln")):
+        out[f"{side}.{norm}.weight"] = get(f"{side}/layer_norm/gamma")
+        out[f"{side}.{norm}.bias"] = get(f"{side}/layer_norm/beta")
+
+    def linear(dst: str, src: str) -> None:
+        out[f"{dst}.weight"], out[f"{dst}.bias"] = get(f"{src}/weight"), get(f"{src}/bias")
+
+    def attention(dst: str, src: str, fused_qkv: bool) -> None:
+        # Whisper's key projection has no bias; CTranslate2's zeros there are not written.
+        # (A key bias would not change attention anyway: it adds the same q·b to every score.)
+        if fused_qkv:
+            q, k, v = np.split(get(f"{src}/linear_0/weight"), 3)
+            qb, _, vb = np.split(get(f"{src}/linear_0/bias"), 3)
+            out_proj = f"{src}/linear_1"
+        else:
+            q, qb = get(f"{src}/linear_0/weight"), get(f"{src}/linear_0/bias")
+            k, v = np.split(get(f"{src}/linear_1/weight"), 2)
+            _, vb = np.split(get(f"{src}/linear_1/bias"), 2)
+            out_proj = f"{src}/linear_2"
+        out.update({f"{dst}.query.weight": q, f"{dst}.query.bias": qb, f"{dst}.key.weight": k,
+                    f"{dst}.value.weight": v, f"{dst}.value.bias": vb})
+        linear(f"{dst}.out", out_proj)
+        out[f"{dst}_ln.weight"] = get(f"{src}/layer_norm/gamma")
+        out[f"{dst}_ln.bias"] = get(f"{src}/layer_norm/beta")
+
+    for side, n_layers in (("encoder", hp.n_audio_layer), ("decoder", hp.n_text_layer)):
+        for i in range(n_layers):
+            src, dst = f"{side}/layer_{i}", f"{side}.blocks.{i}"
+            attention(f"{dst}.attn", f"{src}/self_attention", fused_qkv=True)
+            if side == "decoder":
+                attention(f"{dst}.cross_attn", f"{src}/attention", fused_qkv=False)
+            linear(f"{dst}.mlp.0", f"{src}/ffn/linear_0")
+            linear(f"{dst}.mlp.2", f"{src}/ffn/linear_1")
+            out[f"{dst}.mlp_ln.weight"] = get(f"{src}/ffn/layer_norm/gamma")
+            out[f"{dst}.mlp_ln.bias"] = get(f"{src}/ffn/layer_norm/beta")
+    if missing:
+        raise ModelImportError(f"model.bin lacks {len(missing)} Whisper variables, "
+                               f"e.g. {', '.join(missing[:3])}.")
+    return out
+
+
+def _encode(spec: TensorSpec, array: np.ndarray, quant: str) -> bytes | np.ndarray:
+    if spec.ggml_type == F32:
+        return array.astype("<f4", copy=False)
+    if spec.ggml_type == F16:
+        return array.astype("<f2", copy=False)
+    return _QUANTIZERS[quant](array)
+
+
+def _byte_decoder() -> dict[str, int]:
+    """Invert GPT-2's bytes_to_unicode: printable bytes stand for themselves, the other 68
+    bytes (controls, space, ...) were moved to code points 256 and up, in byte order."""
+    printable = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1),
+                 *range(ord("®"), ord("ÿ") + 1)]
+    moved = [b for b in range(256) if b not in printable]
+    table = {chr(b): b for b in printable}
+    table.update({chr(256 + i): b for i, b in enumerate(moved)})
+    return table
+
+
+def _regular_tokens(vocabulary: list[str], n_vocab: int, src_dir: Path) -> list[bytes]:
+    if len(vocabulary) != n_vocab:
+        raise ModelImportError(f"{src_dir}/vocabulary.txt has {len(vocabulary)} tokens, "
+                               f"the model has {n_vocab}.")
+    if _END_OF_TEXT not in vocabulary:
+        raise ModelImportError(f"{src_dir}/vocabulary.txt has no {_END_OF_TEXT} token.")
+    decoder = _byte_decoder()
+    tokens = []
+    for index, token in enumerate(vocabulary[:vocabulary.index(_END_OF_TEXT)]):
+        try:
+            tokens.append(bytes(decoder[char] for char in token))
+        except KeyError:
+            raise ModelImportError(f"{src_dir}/vocabulary.txt: token {index} ({token!r}) is not "
+                                   f"a byte-level BPE token.") from None
+    return tokens
+
+
+def _fsync_dir(directory: Path) -> None:
+    # The rename is only durable once the directory entry is; not possible on every platform.
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
