@@ -1,0 +1,477 @@
+"""Download a catalog model: resumable, verified, and never a corrupt file where a model goes.
+
+The bytes stream into ``<models dir>/ggml-NAME.bin.part``. An interrupted download (dropped
+connection, silent server, cancel) keeps that file, and the next call resumes it with an HTTP
+``Range`` request. Only when the whole file has the catalog's size, SHA-1 and SHA-256 is it
+fsynced and renamed onto ``ggml-NAME.bin`` (0600, in a 0700 folder); wrong bytes are deleted,
+and a model already in place is never touched before then.
+
+Network access is limited to HTTPS — plain HTTP only to this computer (127.0.0.0/8, ::1,
+localhost), which is what the tests' server uses — and every redirect is held to the same rule.
+``MURMUR_MODEL_BASE_URL`` replaces the catalog's base URL (a mirror, or a test server).
+
+Threads: ``download_model`` blocks the thread that calls it (the CLI's main thread, or a worker
+in the app) and calls ``progress`` on that thread. ``cancel`` may be set from any thread; a small
+watcher thread then shuts the socket down so that a read blocked on a silent server returns at
+once.
+"""
+from __future__ import annotations
+
+import base64
+import errno
+import fcntl
+import hashlib
+import http.client
+import ipaddress
+import os
+import shutil
+import socket
+import ssl
+import threading
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import SplitResult, unquote, urljoin, urlsplit
+
+from engine.catalog import CatalogEntry, format_size
+from engine.errors import DownloadError
+
+MODEL_BASE_URL_ENV = "MURMUR_MODEL_BASE_URL"
+CHUNK_BYTES = 256 * 1024
+MAX_REDIRECTS = 5
+USER_AGENT = "murmur/0.1 (model downloader)"
+_CANCEL_POLL_S = 0.05  # how often the watcher thread looks at the cancel event
+
+Progress = Callable[[int, "int | None"], None]
+
+
+class DownloadCancelled(DownloadError):
+    """The caller set the cancel event; the partial file is kept for a later resume."""
+
+
+class _DiscardPart(DownloadError):
+    """The partial file is wrong or could not be written: delete it, then report this."""
+
+
+# What _Fetch._accept answers besides (start, total): ask again from zero, or nothing to fetch.
+_RETRY = object()
+_COMPLETE = object()
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for ``localhost``, 127.0.0.0/8 and ::1 — the only hosts plain HTTP may reach."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_download_url(url: str) -> SplitResult:
+    """Accept an HTTPS URL, or plain HTTP to a loopback host; refuse everything else.
+
+    Raises:
+        DownloadError: the URL is not allowed.
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if host and (parts.scheme == "https" or (parts.scheme == "http" and is_loopback_host(host))):
+        return parts
+    raise DownloadError(f"Refusing to download from {url}: models are fetched over HTTPS only "
+                        "(plain HTTP only from this computer).")
+
+
+def model_url(entry: CatalogEntry, base_url: str | None = None) -> str:
+    """Where ``entry`` is fetched from: ``base_url``, else ``$MURMUR_MODEL_BASE_URL``, else the
+    catalog's own URL. The result has passed ``check_download_url``."""
+    base = base_url or os.environ.get(MODEL_BASE_URL_ENV) or None
+    url = urljoin(base if base.endswith("/") else base + "/", entry.filename) if base else entry.url
+    check_download_url(url)
+    return url
+
+
+def format_progress(done: int, total: int | None) -> str:
+    """``12 MiB of 141 MiB (8%)`` — for a progress line; ``12 MiB`` when the total is unknown."""
+    if not total:
+        return format_size(done)
+    return f"{format_size(done)} of {format_size(total)} ({100 * done // total}%)"
+
+
+def download_model(entry: CatalogEntry, dest_dir: Path, *, progress: Progress | None = None,
+                   cancel: threading.Event | None = None, timeout: float = 30.0,
+                   base_url: str | None = None) -> Path:
+    """Fetch ``entry`` into ``dest_dir`` and return the verified model file.
+
+    A file already in place that matches the catalog is returned without using the network.
+
+    Args:
+        entry: what to fetch; it must carry at least one checksum.
+        dest_dir: the models folder (created 0700 when missing).
+        progress: called with (bytes on disk, total bytes or None) as data arrives.
+        cancel: set it from any thread to stop; the partial file is kept.
+        timeout: seconds the server may stay silent (connecting or sending) before giving up.
+        base_url: fetch ``<base_url>/ggml-NAME.bin`` instead of the catalog URL.
+
+    Raises:
+        DownloadCancelled: ``cancel`` was set.
+        DownloadError: anything else that went wrong, as one sentence for the user.
+    """
+    if not (entry.sha1 or entry.sha256):
+        raise DownloadError(f"Model '{entry.name}' has no checksum in the catalog; "
+                            "refusing to install it unverified.")
+    url = model_url(entry, base_url)
+    dest_dir = Path(dest_dir)
+    try:
+        dest_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(dest_dir, 0o700)
+    except OSError as error:
+        raise DownloadError(f"Cannot use {dest_dir} for models: {error.strerror or error}.") from error
+    final = dest_dir / entry.filename
+    part = dest_dir / (entry.filename + ".part")
+    if final.is_file() and _file_matches(final, entry, cancel):
+        os.chmod(final, 0o600)
+        if progress:
+            progress(entry.size_bytes or final.stat().st_size, entry.size_bytes)
+        return final
+
+    fd = _open_part(part, entry)
+    try:
+        _Fetch(entry, url, fd, progress, cancel, timeout, dest_dir).run()
+        _verify(fd, entry, cancel)
+        os.fsync(fd)
+    except _DiscardPart:
+        part.unlink(missing_ok=True)
+        raise
+    except BaseException as error:
+        if os.fstat(fd).st_size == 0:
+            part.unlink(missing_ok=True)  # nothing worth resuming
+        if isinstance(error, OSError):  # truncating, fsync, reading the file back
+            raise DownloadError(f"Could not write {part}: {error.strerror or error}.") from error
+        raise
+    finally:
+        os.close(fd)
+    os.replace(part, final)
+    _fsync_dir(dest_dir)
+    return final
+
+
+def _open_part(part: Path, entry: CatalogEntry) -> int:
+    """Open (or create, 0600) the partial file and lock it against a second downloader."""
+    try:
+        fd = os.open(part, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError as error:
+        raise DownloadError(f"Cannot create {part}: {error.strerror or error}.") from error
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.fchmod(fd, 0o600)
+    except BlockingIOError:
+        os.close(fd)
+        raise DownloadError(f"Another download of '{entry.name}' is already running.") from None
+    return fd
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Write every byte of ``data`` at the file position (os.write may write fewer)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+class _Fetch:
+    """One resumable transfer into the open partial file (the thread of download_model)."""
+
+    def __init__(self, entry: CatalogEntry, url: str, fd: int, progress: Progress | None,
+                 cancel: threading.Event | None, timeout: float, dest_dir: Path):
+        self.entry, self.url, self.fd = entry, url, fd
+        self.progress, self.cancel, self.timeout, self.dest_dir = progress, cancel, timeout, dest_dir
+
+    def run(self) -> None:
+        expected = self.entry.size_bytes
+        with _CancelWatch(self.cancel) as watch:
+            # Two restarts at most: a server ignoring Range (200) or refusing it (416).
+            for _ in range(3):
+                self._check_cancel()
+                offset = os.fstat(self.fd).st_size
+                if expected is not None and offset > expected:
+                    offset = self._restart()
+                if expected is not None and offset == expected:
+                    return  # complete already: only verification is left
+                conn, response = self._open(offset, watch)
+                try:
+                    answer = self._accept(response, offset)
+                    if answer is _RETRY:
+                        continue
+                    if answer is _COMPLETE:
+                        return
+                    start, total = answer
+                    self._check_room(total, start)
+                    self._stream(response, start, total)
+                    return
+                finally:
+                    conn.close()
+        raise DownloadError(f"The server at {urlsplit(self.url).hostname} keeps answering "
+                            "resume requests inconsistently; try again later.")
+
+    def _restart(self) -> int:
+        os.ftruncate(self.fd, 0)
+        return 0
+
+    def _accept(self, response: http.client.HTTPResponse, offset: int):
+        """(where the body goes in the file, the file's total size), or _RETRY / _COMPLETE."""
+        status = response.status
+        expected = self.entry.size_bytes
+        if status == 416:  # Range Not Satisfiable: the .part is as long as, or longer than, the file
+            total = _content_range_total(response.getheader("Content-Range"))
+            if total is not None and total == offset and expected in (None, total):
+                return _COMPLETE  # nothing more to read: verification decides
+            self._restart()
+            return _RETRY
+        if status == 206:
+            start, total = _content_range(response.getheader("Content-Range"))
+            if start != offset:
+                self._restart()
+                return _RETRY
+        elif status == 200:
+            if offset:
+                self._restart()  # the server ignored Range and sends the whole file
+            start = 0
+            length = response.getheader("Content-Length")
+            total = int(length) if length and length.isdigit() else None
+        else:
+            raise DownloadError(f"The server answered {status} {response.reason} for {self.url}.")
+        if expected is not None and total is not None and total != expected:
+            raise _DiscardPart(f"The server offers {self.entry.filename} as {total:,} bytes but the "
+                               f"catalog expects {expected:,}; nothing was installed.")
+        return start, expected if expected is not None else total
+
+    def _check_room(self, total: int | None, start: int) -> None:
+        if total is None:
+            return
+        free = shutil.disk_usage(self.dest_dir).free
+        if free < total - start:
+            raise DownloadError(
+                f"Not enough disk space in {self.dest_dir}: {self.entry.filename} needs "
+                f"{format_size(total - start)} more and only {format_size(free)} is free.")
+
+    def _stream(self, response: http.client.HTTPResponse, start: int, total: int | None) -> None:
+        os.lseek(self.fd, start, os.SEEK_SET)
+        done = start
+        self._report(done, total)
+        while True:
+            self._check_cancel()
+            try:
+                chunk = response.read1(CHUNK_BYTES)
+            except (OSError, http.client.HTTPException) as error:
+                self._check_cancel()  # a shut-down socket is how cancel interrupts a read
+                raise self._network_error(error) from error
+            if not chunk:
+                break
+            if total is not None and done + len(chunk) > total:
+                raise _DiscardPart(f"The server sent more than the {total:,} bytes of "
+                                   f"{self.entry.filename}; the download was discarded.")
+            try:
+                _write_all(self.fd, chunk)
+            except OSError as error:
+                raise self._write_error(error) from error
+            done += len(chunk)
+            self._report(done, total)
+        self._check_cancel()
+        if total is not None and done < total:
+            raise DownloadError(
+                f"The connection to {urlsplit(self.url).hostname} dropped after "
+                f"{format_progress(done, total)}. The partial download was kept; run the "
+                "download again to resume it.")
+
+    def _report(self, done: int, total: int | None) -> None:
+        if self.progress:
+            self.progress(done, total)
+
+    def _check_cancel(self) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            kept = os.fstat(self.fd).st_size
+            raise DownloadCancelled(f"Download of '{self.entry.name}' cancelled; "
+                                    f"{format_size(kept)} kept to resume later.")
+
+    def _write_error(self, error: OSError) -> DownloadError:
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            return _DiscardPart(f"The disk holding {self.dest_dir} is full: {self.entry.filename} "
+                                "could not be saved, and the partial file was removed. Free some "
+                                "space and try again.")
+        return _DiscardPart(f"Could not write {self.entry.filename} in {self.dest_dir}: "
+                            f"{error.strerror or error}. The partial file was removed.")
+
+    def _open(self, offset: int, watch: _CancelWatch):
+        """Connect and send the GET, following redirects that pass check_download_url."""
+        url = self.url
+        for _ in range(MAX_REDIRECTS + 1):
+            parts = check_download_url(url)
+            conn = _connection(parts, self.timeout)
+            watch.attach(conn)
+            headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity",
+                       "Connection": "close"}
+            if offset:
+                headers["Range"] = f"bytes={offset}-"
+            target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            try:
+                conn.request("GET", target, headers=headers)
+                response = conn.getresponse()
+            except (OSError, http.client.HTTPException) as error:
+                conn.close()
+                self._check_cancel()
+                raise self._network_error(error, parts) from error
+            if response.status in (301, 302, 303, 307, 308):
+                location = response.getheader("Location")
+                conn.close()
+                if not location:
+                    raise DownloadError(f"The server redirected {url} to nowhere.")
+                url = urljoin(url, location)
+                continue
+            return conn, response
+        raise DownloadError(f"Too many redirects while fetching {self.url}.")
+
+    def _network_error(self, error: BaseException, parts: SplitResult | None = None) -> DownloadError:
+        parts = parts or urlsplit(self.url)
+        where = parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
+        keep = " The partial download was kept; run the download again to resume it."
+        if isinstance(error, TimeoutError):
+            return DownloadError(f"The server at {where} stopped answering (nothing for "
+                                 f"{self.timeout:g} s).{keep}")
+        if isinstance(error, ConnectionRefusedError):
+            return DownloadError(f"Could not connect to {where}: connection refused. Is the server "
+                                 "down, or the address wrong?")
+        if isinstance(error, socket.gaierror):
+            return DownloadError(f"Could not find the server {parts.hostname} ({error.strerror}). "
+                                 "Check the network connection.")
+        if isinstance(error, ssl.SSLCertVerificationError):
+            return DownloadError(f"The certificate of {parts.hostname} could not be verified "
+                                 f"({error.verify_message}); nothing was downloaded.")
+        return DownloadError(f"The connection to {where} failed: {error or type(error).__name__}.{keep}")
+
+
+def _connection(parts: SplitResult, timeout: float) -> http.client.HTTPConnection:
+    """A connection for ``parts``, through the HTTPS proxy from the environment if one is set."""
+    host, port = parts.hostname, parts.port
+    if parts.scheme == "http":  # loopback only (check_download_url), never proxied
+        return http.client.HTTPConnection(host, port, timeout=timeout)
+    context = ssl.create_default_context()
+    proxy = urllib.request.getproxies().get("https")
+    if proxy and not urllib.request.proxy_bypass(host):
+        proxy_parts = urlsplit(proxy if "://" in proxy else "http://" + proxy)
+        conn = http.client.HTTPSConnection(proxy_parts.hostname, proxy_parts.port or 8080,
+                                           timeout=timeout, context=context)
+        headers = {}
+        if proxy_parts.username:
+            secret = f"{unquote(proxy_parts.username)}:{unquote(proxy_parts.password or '')}"
+            headers["Proxy-Authorization"] = "Basic " + base64.b64encode(secret.encode()).decode()
+        conn.set_tunnel(host, port or 443, headers=headers)
+        return conn
+    return http.client.HTTPSConnection(host, port, timeout=timeout, context=context)
+
+
+class _CancelWatch:
+    """Shuts the current connection's socket down as soon as ``cancel`` is set.
+
+    The download thread hands each new connection over with ``attach``; the watcher thread
+    reads it under the lock, so it never shuts down a connection that was already replaced.
+    ``socket.shutdown`` from another thread is safe and wakes a blocked ``recv``.
+    """
+
+    def __init__(self, cancel: threading.Event | None):
+        self.cancel = cancel
+        self._conn: http.client.HTTPConnection | None = None
+        self._lock = threading.Lock()
+        self._finished = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> _CancelWatch:
+        if self.cancel is not None:
+            self._thread = threading.Thread(target=self._watch, name="download-cancel", daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._finished.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def attach(self, conn: http.client.HTTPConnection) -> None:
+        with self._lock:
+            self._conn = conn
+
+    def _watch(self) -> None:
+        while not self._finished.wait(_CANCEL_POLL_S):
+            if self.cancel.is_set():
+                with self._lock:
+                    sock = self._conn.sock if self._conn is not None else None
+                    if sock is not None:
+                        try:
+                            sock.shutdown(socket.SHUT_RDWR)
+                        except OSError:
+                            pass  # already closed
+                return
+
+
+def _content_range(value: str | None) -> tuple[int | None, int | None]:
+    """``bytes 100-199/1000`` → (100, 1000); unknown parts are None."""
+    if not value or not value.startswith("bytes "):
+        return None, None
+    span, _, total = value[len("bytes "):].partition("/")
+    first = span.partition("-")[0]
+    return (int(first) if first.isdigit() else None), (int(total) if total.isdigit() else None)
+
+
+def _content_range_total(value: str | None) -> int | None:
+    """``bytes */1000`` (the 416 form) → 1000."""
+    return _content_range(value)[1]
+
+
+def _digests(fd: int, entry: CatalogEntry, cancel: threading.Event | None) -> dict[str, str]:
+    """The catalog's digests of the open file, computed in one pass."""
+    hashes = {name: hashlib.new(name) for name in ("sha1", "sha256") if getattr(entry, name)}
+    position = 0
+    while True:
+        if cancel is not None and cancel.is_set():
+            raise DownloadCancelled(f"Download of '{entry.name}' cancelled while checking it.")
+        block = os.pread(fd, 1 << 20, position)
+        if not block:
+            break
+        position += len(block)
+        for digest in hashes.values():
+            digest.update(block)
+    return {name: digest.hexdigest() for name, digest in hashes.items()}
+
+
+def _verify(fd: int, entry: CatalogEntry, cancel: threading.Event | None) -> None:
+    size = os.fstat(fd).st_size
+    if entry.size_bytes is not None and size != entry.size_bytes:
+        raise _DiscardPart(f"The downloaded {entry.filename} has {size:,} bytes instead of "
+                           f"{entry.size_bytes:,}; it was discarded.")
+    for name, actual in _digests(fd, entry, cancel).items():
+        wanted = getattr(entry, name).lower()
+        if actual != wanted:
+            raise _DiscardPart(
+                f"Checksum mismatch for {entry.filename}: expected {name.upper()} {wanted}, got "
+                f"{actual}. The download was discarded and nothing was installed.")
+
+
+def _file_matches(path: Path, entry: CatalogEntry, cancel: threading.Event | None) -> bool:
+    """True when the file at ``path`` is exactly the catalog's file."""
+    if entry.size_bytes is not None and path.stat().st_size != entry.size_bytes:
+        return False
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        wanted = {name: getattr(entry, name).lower() for name in ("sha1", "sha256")
+                  if getattr(entry, name)}
+        return _digests(fd, entry, cancel) == wanted
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make the rename durable: fsync the folder that holds the new name."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
