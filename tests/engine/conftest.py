@@ -1,7 +1,8 @@
 """Fixtures for the CTranslate2 → ggml importer tests.
 
-* ``write_ct2`` writes a CTranslate2 ``model.bin`` from a dict of numpy arrays, following
-  CTranslate2's serializer (binary version 6), so reader tests need no CTranslate2.
+* ``ct2_bytes`` serializes a dict of numpy arrays the way CTranslate2 writes ``model.bin``
+  (binary version 6), so reader tests need no CTranslate2. Helpers are handed out as fixtures,
+  not imported: several test directories have a ``conftest`` module.
 * ``tiny_ct2_dir`` is a complete, random-weight CTranslate2 Whisper directory small enough to
   convert in milliseconds (2 + 2 layers, width 64, 12-token vocabulary plus specials).
 * ``ct2_base_dir`` is the real Whisper base model, rebuilt from the two
@@ -48,13 +49,10 @@ def ct2_bytes(variables: dict, aliases: dict | None = None, *, version: int = 6,
     return b"".join(out)
 
 
-@pytest.fixture
-def write_ct2():
-    """Return ``write(path, variables, aliases=None, **header)`` writing a model.bin."""
-    def write(path: Path, variables: dict, aliases: dict | None = None, **header) -> Path:
-        path.write_bytes(ct2_bytes(variables, aliases, **header))
-        return path
-    return write
+@pytest.fixture(name="ct2_bytes")
+def ct2_bytes_fixture():
+    """``ct2_bytes(variables, aliases=None, *, version=6, spec=..., revision=3) -> bytes``."""
+    return ct2_bytes
 
 
 @dataclass(frozen=True)
@@ -126,6 +124,24 @@ def make_ct2_dir(path: Path, cfg: TinyWhisper = TinyWhisper(), variables: dict |
     (path / "config.json").write_text(json.dumps({"lang_ids": [cfg.n_vocab - 2]}))
     (path / "vocabulary.txt").write_text("\n".join(cfg.regular + cfg.specials) + "\n", encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def tiny_whisper() -> TinyWhisper:
+    """The shape of the model in ``tiny_ct2_dir``."""
+    return TinyWhisper()
+
+
+@pytest.fixture(name="tiny_whisper_variables")
+def tiny_whisper_variables_fixture():
+    """``tiny_whisper_variables(cfg, seed=0) -> dict`` of CTranslate2 variables."""
+    return tiny_whisper_variables
+
+
+@pytest.fixture(name="make_ct2_dir")
+def make_ct2_dir_fixture():
+    """``make_ct2_dir(path, cfg=TinyWhisper(), variables=None, **header) -> path``."""
+    return make_ct2_dir
 
 
 @pytest.fixture
