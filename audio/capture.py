@@ -70,7 +70,6 @@ class Capture:
         self._lost = 0
         self._last_progress = 0.0
         self._next_attempt = 0.0
-        self._refresh_before_open = False
         self._absent_announced = False
         self._wake = threading.Event()
         self._drained = threading.Condition()  # never touched by the audio thread
@@ -173,7 +172,7 @@ class Capture:
                                        "recording resumes when it works again.")
             elif self._switch_requested:
                 self._worker_close(CaptureEventKind.CLOSED, f"Switching away from '{name}'.")
-                self._refresh_before_open, self._next_attempt = True, now
+                self._next_attempt = now
             elif not self._want_open:
                 self._worker_close(CaptureEventKind.CLOSED, "Microphone closed while idle.")
         self._switch_requested = False
@@ -193,13 +192,13 @@ class Capture:
     def _worker_open(self, now: float) -> None:
         self._next_attempt = now + self._options.retry_seconds
         try:
-            if self._refresh_before_open:
-                self._backend.refresh()
+            # PortAudio lists only devices present when it was initialised (maybe before the
+            # sound server was up, or before a device came back): every open re-scans.
+            self._backend.refresh()
             self._devices = self._backend.input_devices()
         except Exception as error:  # a broken host API is "no device", not a crash
             log.warning("listing input devices failed: %s", error)
             self._devices = ()
-        self._refresh_before_open = True  # every later attempt re-scans
         device = choose_device(self._devices, self._device_name)
         if device is None and self._device_name is not None:
             device = choose_device(self._devices, None)
@@ -234,7 +233,6 @@ class Capture:
 
     def _worker_lose(self, now: float, message: str) -> None:
         self._worker_close(CaptureEventKind.DEVICE_LOST, message)
-        self._refresh_before_open = True
         self._next_attempt = now + self._options.retry_seconds
 
     def _worker_close(self, kind: CaptureEventKind, message: str) -> None:
