@@ -181,8 +181,9 @@ def _inspect(cur: _Cursor) -> GgmlModelInfo:
                          n_tensors=len(tensors), file_size=cur.size, tensors=tuple(tensors))
 
 
-def _walk_tensors(cur: _Cursor, layout: dict[str, TensorSpec], expected_size: int) -> list:
-    path, found = cur.path, []
+def _walk_tensors(cur: _Cursor, layout: dict[str, TensorSpec],
+                  expected_size: int) -> list[GgmlTensorInfo]:
+    path, found, seen = cur.path, [], set()
     truncated = ModelFileError(f"{path} is truncated: expected {expected_size:,} bytes, "
                                f"found {cur.size:,}.")
     while cur.pos < cur.size:
@@ -205,7 +206,7 @@ def _walk_tensors(cur: _Cursor, layout: dict[str, TensorSpec], expected_size: in
         cur.pos += name_len
         name = raw_name.decode("utf-8", errors="replace")
         spec = layout.get(name)
-        if spec is None or any(i["name"] == name for i in found):
+        if spec is None or name in seen:
             raise ModelFileError(f"{path} has an unexpected tensor '{name}'.")
         shape = tuple(reversed(ne))
         if shape != spec.shape:
@@ -217,11 +218,12 @@ def _walk_tensors(cur: _Cursor, layout: dict[str, TensorSpec], expected_size: in
                                  f"but this model's weights are {spec.type_name}.")
         if cur.pos + spec.nbytes > cur.size:
             raise truncated
-        found.append({"name": name, "shape": shape, "type_name": type_name,
-                      "offset": cur.skip(spec.nbytes, "tensor data"), "nbytes": spec.nbytes})
+        seen.add(name)
+        found.append(GgmlTensorInfo(name, shape, type_name, cur.skip(spec.nbytes, "tensor data"),
+                                    spec.nbytes))
     if len(found) < len(layout):
         if cur.size < expected_size:
             raise truncated
-        missing = [name for name in layout if name not in {i["name"] for i in found}]
+        missing = [name for name in layout if name not in seen]
         raise ModelFileError(f"{path} lacks {len(missing)} tensors, e.g. '{missing[0]}'.")
-    return [GgmlTensorInfo(**item) for item in found]
+    return found
