@@ -1,0 +1,234 @@
+"""An X selection owner that serves any set of formats, and says when the target took them.
+
+``xclip -i`` can serve only one target per process, so a clipboard holding text, HTML and a PNG
+could not be put back intact with it. ``SelectionOwner`` serves every saved format itself
+(``TARGETS``, ``TIMESTAMP``, each format; ``INCR`` for large ones such as images) from a thread
+with its own X connection, and records who asked for what: a paste has been *taken* once a
+window of the target's X client requested a data format.
+
+Threads: ``offer``/``release``/``close`` may be called from any thread; they hand a command to
+the owner thread and wait for it. The owner thread alone touches its X connection (python-xlib
+connections must not be shared), and it is the only writer of an ``Offer``'s fields.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import select
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+
+import Xlib.display
+import Xlib.protocol.event
+import Xlib.protocol.request
+from Xlib import X, Xatom
+
+log = logging.getLogger(__name__)
+
+COMMAND_TIMEOUT_S = 5.0
+# Larger formats go in INCR chunks; well below the 256 KiB core request limit.
+CHUNK_BYTES = 64 * 1024
+# Targets that describe the selection rather than hold its content.
+META_TARGETS = frozenset({"TARGETS", "TIMESTAMP", "MULTIPLE", "SAVE_TARGETS", "DELETE",
+                          "INSERT_SELECTION", "INSERT_PROPERTY", "LENGTH", "LIST_LENGTH"})
+
+
+class SelectionError(RuntimeError):
+    """The selection could not be owned (no display, or another client won the race)."""
+
+
+class Offer:
+    """What became of one offered set of formats. Written only by the owner thread."""
+
+    def __init__(self, watch_client: int | None) -> None:
+        self.watch_client = watch_client  # X client resource base of the paste target, if known
+        self.requests: list[tuple[str, int]] = []  # (target, requestor window id), in order
+        self.taken = threading.Event()  # the target (or, unwatched, anyone) got a data format
+        self.lost = threading.Event()  # someone else owns the selection now
+
+    def wait_taken(self, timeout: float) -> bool:
+        """Block until the offer was taken (True) or ``timeout`` s passed (False)."""
+        return self.taken.wait(timeout)
+
+
+class SelectionOwner:
+    """Owns one X selection (``CLIPBOARD`` by default) from a thread of its own."""
+
+    def __init__(self, display_name: str | None = None, selection: str = "CLIPBOARD") -> None:
+        try:
+            self._display = Xlib.display.Display(display_name)
+        except Exception as error:  # noqa: BLE001 - python-xlib raises several kinds
+            raise SelectionError(f"cannot open the X display: {error}") from error
+        self._display.set_error_handler(self._x_error)  # a vanished requestor is not fatal
+        self._selection = self._display.intern_atom(selection)
+        self._window = self._display.screen().root.create_window(
+            0, 0, 1, 1, 0, X.CopyFromParent, event_mask=X.PropertyChangeMask)
+        self._client_mask = ~self._display.display.info.resource_id_mask
+        self._formats: dict[int, bytes] = {}
+        self._offer: Offer | None = None
+        self._time = X.CurrentTime
+        self._transfers: dict[tuple[int, int], tuple[object, int, bytes, int, Offer]] = {}
+        self._commands: queue.Queue[tuple[Callable[[], object], Future, bool]] = queue.Queue()
+        self._wake_r, self._wake_w = os.pipe()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="selection-owner")
+        self._thread.start()
+
+    def client_of(self, window_id: int) -> int:
+        """The X client resource base of a window id (same for every window of one client)."""
+        return window_id & self._client_mask
+
+    def offer(self, formats: Mapping[str, bytes], watch_window: int | None = None) -> Offer:
+        """Own the selection, serving ``formats`` (target name → bytes). Any thread.
+
+        Args:
+            formats: The content, one entry per target; must not be empty.
+            watch_window: A window of the paste target; only its client's requests count as
+                "taken". ``None``: any data request counts.
+        """
+        watch = None if watch_window is None else self.client_of(watch_window)
+        return self._call(lambda: self._own(dict(formats), Offer(watch)))
+
+    def release(self) -> None:
+        """Give up the selection, leaving it empty. Any thread."""
+        self._call(self._disown)
+
+    def close(self) -> None:
+        """Stop the owner thread and close its connection (the selection is released). Any thread."""
+        if self._thread.is_alive():
+            self._call(lambda: None, stop=True)
+            self._thread.join(COMMAND_TIMEOUT_S)
+        os.close(self._wake_r)
+        os.close(self._wake_w)
+
+    def _call(self, fn: Callable[[], object], stop: bool = False):
+        future: Future = Future()
+        self._commands.put((fn, future, stop))
+        os.write(self._wake_w, b"x")
+        return future.result(COMMAND_TIMEOUT_S)
+
+    # ---- owner thread only from here on ----
+    def _run(self) -> None:
+        display = self._display
+        running = True
+        while running:
+            # Before sleeping in select, every event python-xlib has already read must be
+            # handled: a flush (or a reply) also reads events off the socket into its queue,
+            # and those would never make the socket readable again. So: flush, then drain,
+            # and only then wait.
+            display.flush()
+            while display.pending_events():
+                self._handle(display.next_event())
+                display.flush()
+            readable, _, _ = select.select([display.fileno(), self._wake_r], [], [])
+            if self._wake_r in readable:
+                os.read(self._wake_r, 64)
+                while not self._commands.empty():
+                    fn, future, stop = self._commands.get()
+                    try:
+                        future.set_result(fn())
+                    except Exception as error:  # noqa: BLE001 - handed to the caller
+                        future.set_exception(error)
+                    running = running and not stop
+        display.close()
+
+    def _own(self, formats: dict[str, bytes], offer: Offer) -> Offer:
+        if not formats:
+            raise ValueError("nothing to offer")
+        self._time = self._server_time()
+        self._formats = {self._display.intern_atom(name): data for name, data in formats.items()}
+        if self._offer:
+            self._offer.lost.set()
+        self._offer = offer
+        self._window.set_selection_owner(self._selection, self._time)
+        if self._display.get_selection_owner(self._selection) != self._window:
+            raise SelectionError("another program took the clipboard at the same moment")
+        return offer
+
+    def _disown(self) -> None:
+        if self._display.get_selection_owner(self._selection) == self._window:
+            # No owner at all: the clipboard is empty again, as it was before the paste.
+            Xlib.protocol.request.SetSelectionOwner(
+                display=self._display.display, window=X.NONE, selection=self._selection,
+                time=self._server_time())
+        self._forget()
+
+    def _forget(self) -> None:
+        if self._offer:
+            self._offer.lost.set()
+        self._offer, self._formats = None, {}
+
+    def _server_time(self) -> int:
+        # ICCCM: own with a real timestamp, got from a PropertyNotify on our own window.
+        self._window.change_property(Xatom.WM_NAME, Xatom.STRING, 8, b"", X.PropModeAppend)
+        self._display.flush()
+        while True:
+            event = self._display.next_event()
+            if event.type == X.PropertyNotify and event.window == self._window:
+                return event.time
+            self._handle(event)
+
+    def _handle(self, event) -> None:
+        if event.type == X.SelectionRequest:
+            self._answer(event)
+        elif event.type == X.SelectionClear and event.atom == self._selection:
+            self._forget()
+        elif event.type == X.PropertyNotify and event.state == X.PropertyDelete:
+            self._continue_incr(event.window, event.atom)
+
+    def _answer(self, request) -> None:
+        target = self._display.get_atom_name(request.target)
+        prop = request.property or request.target  # obsolete clients send None
+        offer = self._offer
+        if offer is not None:
+            offer.requests.append((target, request.requestor.id))
+        if offer is None:
+            prop = X.NONE  # SelectionClear raced this request: we have nothing any more
+        elif target == "TARGETS":
+            atoms = [self._display.intern_atom(t) for t in ("TARGETS", "TIMESTAMP")]
+            request.requestor.change_property(prop, Xatom.ATOM, 32, atoms + list(self._formats))
+        elif target == "TIMESTAMP":
+            request.requestor.change_property(prop, Xatom.INTEGER, 32, [self._time])
+        elif request.target in self._formats:
+            data, kind = self._formats[request.target], self._type_of(target, request.target)
+            if len(data) > CHUNK_BYTES:
+                request.requestor.change_attributes(event_mask=X.PropertyChangeMask)
+                self._transfers[(request.requestor.id, prop)] = (request.requestor, kind, data, 0, offer)
+                request.requestor.change_property(prop, self._display.intern_atom("INCR"), 32, [len(data)])
+            else:
+                request.requestor.change_property(prop, kind, 8, data)
+                self._mark_taken(offer, request.requestor.id)
+        else:
+            prop = X.NONE  # a format we do not have (or MULTIPLE, which nobody needs here)
+        notify = Xlib.protocol.event.SelectionNotify(
+            time=request.time, requestor=request.requestor, selection=request.selection,
+            target=request.target, property=prop)
+        request.requestor.send_event(notify)
+
+    def _continue_incr(self, window, prop: int) -> None:
+        key = (window.id, prop)
+        if key not in self._transfers:
+            return
+        requestor, kind, data, offset, offer = self._transfers[key]
+        chunk = data[offset:offset + CHUNK_BYTES]
+        requestor.change_property(prop, kind, 8, chunk)  # empty chunk = end of transfer
+        if chunk:
+            self._transfers[key] = (requestor, kind, data, offset + len(chunk), offer)
+        else:
+            del self._transfers[key]
+            self._mark_taken(offer, window.id)
+
+    def _mark_taken(self, offer: Offer, requestor: int) -> None:
+        if offer.watch_client is None or self.client_of(requestor) == offer.watch_client:
+            offer.taken.set()
+
+    def _type_of(self, name: str, atom: int) -> int:
+        # The property type a reader expects: TEXT means "some text type", everything else
+        # (UTF8_STRING, STRING, MIME types) is its own type.
+        if name == "TEXT":
+            return self._display.intern_atom("UTF8_STRING")
+        return atom
+
+    def _x_error(self, error, request) -> None:
+        log.debug("X error while serving the selection (requestor gone?): %s", error)

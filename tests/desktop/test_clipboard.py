@@ -1,0 +1,94 @@
+"""Clipboard snapshot and restore on a real X server, against a real Qt clipboard owner."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+
+import clipboard_owner
+from conftest import start_helper
+from xvfb import wait_until
+
+from desktop.clipboard import READ_TIMEOUT_S, Clipboard, read_clipboard, text_formats
+from desktop.selection import CHUNK_BYTES
+
+NON_ASCII = "é ß ü 中文"
+
+
+def test_owner_serves_every_format_including_large_ones_in_chunks(selection_owner):
+    formats = {
+        "UTF8_STRING": NON_ASCII.encode(),
+        "text/html": b"<b>bold</b>",
+        "image/png": os.urandom(3 * CHUNK_BYTES + 5),  # INCR
+        "application/x-empty": b"",
+    }
+    selection_owner.offer(formats)
+    got = read_clipboard()
+    assert dict(got.formats) == formats
+    assert got.unreadable == ()
+
+
+def test_text_offered_under_every_text_name(selection_owner):
+    Clipboard(selection_owner).set_text(NON_ASCII)
+    got = read_clipboard()
+    assert got.text == NON_ASCII
+    assert "STRING" not in dict(got.formats)  # not Latin-1: better absent than mangled
+    assert text_formats("café")["STRING"] == "café".encode("latin-1")
+
+
+def test_rich_clipboard_is_restored_intact(rich_clipboard, selection_owner, x_display):
+    clipboard = Clipboard(selection_owner)
+    saved = clipboard.save()
+    assert saved.text == clipboard_owner.TEXT
+    assert saved.get("image/png").startswith(b"\x89PNG")
+    assert clipboard_owner.HTML.encode() in saved.get("text/html")
+    assert saved.get(clipboard_owner.CUSTOM_TYPE) == clipboard_owner.CUSTOM
+    assert saved.unreadable == ()
+
+    clipboard.set_text(NON_ASCII)
+    assert read_clipboard().text == NON_ASCII
+    clipboard.restore(saved)
+
+    assert read_clipboard().formats == saved.formats
+    # And a real toolkit reads it back as text, HTML, image and custom data.
+    rich_clipboard.kill()  # the original owner is gone; Murmur serves the snapshot alone
+    rich_clipboard.wait()
+    dump, line = start_helper("clipboard_owner.py", "--dump", env=x_display.env)
+    dump.communicate()
+    seen = json.loads(line)
+    assert seen["text"] == clipboard_owner.TEXT
+    assert clipboard_owner.HTML in seen["html"]
+    assert seen["image"] == [clipboard_owner.SIZE, clipboard_owner.SIZE]
+    assert bytes.fromhex(seen["custom"]) == clipboard_owner.CUSTOM
+
+
+def test_empty_clipboard_saves_empty_and_restores_empty(selection_owner):
+    clipboard = Clipboard(selection_owner)
+    saved = clipboard.save()
+    assert saved.empty
+    clipboard.set_text("dictated")
+    clipboard.restore(saved)
+    assert read_clipboard().empty
+
+
+def test_vanished_owner_gives_an_empty_snapshot_quickly(rich_clipboard, selection_owner):
+    rich_clipboard.kill()
+    rich_clipboard.wait()
+    start = time.monotonic()
+    saved = Clipboard(selection_owner).save()
+    assert saved.empty
+    assert time.monotonic() - start < READ_TIMEOUT_S
+
+
+def test_hung_owner_costs_at_most_the_read_timeout(rich_clipboard, selection_owner):
+    wait_until(lambda: not read_clipboard().empty, 5, "the Qt owner to serve")
+    os.kill(rich_clipboard.pid, signal.SIGSTOP)  # alive, owns the clipboard, answers nothing
+    try:
+        start = time.monotonic()
+        saved = Clipboard(selection_owner).save()
+        elapsed = time.monotonic() - start
+    finally:
+        os.kill(rich_clipboard.pid, signal.SIGCONT)
+    assert saved.empty
+    assert elapsed < READ_TIMEOUT_S + 1.0
