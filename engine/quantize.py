@@ -27,11 +27,11 @@ _CHUNK_BLOCKS = 1 << 17
 
 
 def _blocks(x: np.ndarray) -> np.ndarray:
-    """View ``x`` (any shape, last axis a multiple of 32) as float32 rows of 32 values."""
+    """View ``x`` (any shape, last axis a multiple of 32) as rows of 32 values, dtype kept."""
     x = np.asarray(x)
     if x.ndim == 0 or x.shape[-1] % BLOCK_SIZE:
         raise ValueError(f"the last axis must be a multiple of {BLOCK_SIZE}, got shape {x.shape}")
-    return np.ascontiguousarray(x, dtype=np.float32).reshape(-1, BLOCK_SIZE)
+    return np.ascontiguousarray(x).reshape(-1, BLOCK_SIZE)
 
 
 def _round_half_away(x: np.ndarray) -> np.ndarray:
@@ -82,7 +82,9 @@ def _quantize_q5_1_blocks(x: np.ndarray) -> np.ndarray:
 
 def _quantize(x: np.ndarray, kernel) -> bytes:
     blocks = _blocks(x)
-    parts = [kernel(blocks[i:i + _CHUNK_BLOCKS]) for i in range(0, len(blocks), _CHUNK_BLOCKS)]
+    # Widen to float32 one chunk at a time: an f16 weight is never copied whole.
+    parts = [kernel(blocks[i:i + _CHUNK_BLOCKS].astype(np.float32))
+             for i in range(0, len(blocks), _CHUNK_BLOCKS)]
     return b"".join(part.tobytes() for part in parts)
 
 
