@@ -1,0 +1,88 @@
+"""Cost of the audio path: the callback's time per block, and the CPU share of each stage.
+
+    .venv/bin/python bench/audio.py
+
+1. The PortAudio callback (``Capture._callback``: overflow check + ring copy), called with
+   sounddevice's own ``CallbackFlags`` at typical block sizes; percentiles of wall time per call.
+   A block of 512 frames at 48 kHz lasts 10.7 ms: the callback must stay far below that.
+2. CPU share of one core (process time / audio time) of what runs outside the callback for
+   every second of audio: draining through soxr (48 kHz and 44.1 kHz devices), spectrogram
+   columns (mel 80, pushed at 30 Hz like the GUI timer), Silero VAD (pushed every 20 ms).
+"""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from audio.capture import Capture  # noqa: E402
+from audio.resample import TARGET_RATE, StreamResampler  # noqa: E402
+from audio.ring_buffer import RingBuffer  # noqa: E402
+from audio.spectrogram import Spectrogram, SpectrogramOptions  # noqa: E402
+from audio.vad import SileroVad  # noqa: E402
+
+SECONDS = 60
+CALLS = 20_000
+
+
+class _NoBackend:
+    """Capture is only constructed here, never started: it needs no device."""
+
+
+def callback_times(blocksize: int, rate: int) -> np.ndarray:
+    import sounddevice
+
+    capture = Capture(_NoBackend())
+    capture._raw = RingBuffer(2 * rate)  # what _worker_open would allocate for this rate
+    indata = np.random.default_rng(0).standard_normal((blocksize, 1)).astype(np.float32)
+    status = sounddevice.CallbackFlags()
+    times = np.empty(CALLS)
+    for i in range(CALLS):
+        start = time.perf_counter_ns()
+        capture._callback(indata, blocksize, None, status)
+        times[i] = time.perf_counter_ns() - start
+    return times / 1000.0  # microseconds
+
+
+def cpu_share(stage, audio: np.ndarray, rate: int, push: int) -> float:
+    start = time.process_time()
+    for i in range(0, len(audio), push):
+        stage(audio[i:i + push])
+    return (time.process_time() - start) / (len(audio) / rate)
+
+
+def main() -> None:
+    print("| callback block | rate | p50 µs | p99 µs | max µs | block lasts µs |")
+    print("|---|---|---|---|---|---|")
+    for blocksize, rate in [(128, 16_000), (512, 48_000), (1024, 48_000)]:
+        t = callback_times(blocksize, rate)
+        print(f"| {blocksize} | {rate} | {np.percentile(t, 50):.1f} | "
+              f"{np.percentile(t, 99):.1f} | {t.max():.1f} | {1e6 * blocksize / rate:.0f} |")
+
+    rng = np.random.default_rng(1)
+    speech16 = (0.1 * rng.standard_normal(SECONDS * TARGET_RATE)).astype(np.float32)
+    rows = []
+    for rate in (48_000, 44_100):
+        device_audio = (0.1 * rng.standard_normal(SECONDS * rate)).astype(np.float32)
+        rows.append((f"resample {rate} -> 16000 (20 ms drains)",
+                     cpu_share(StreamResampler(rate).process, device_audio, rate, rate // 50)))
+    spectrogram = Spectrogram(SpectrogramOptions())
+    rows.append(("spectrogram, mel 80 (30 Hz pushes)",
+                 cpu_share(spectrogram.push, speech16, TARGET_RATE, TARGET_RATE // 30)))
+    vad = SileroVad()
+    rows.append(("Silero VAD (20 ms pushes)",
+                 cpu_share(vad.process, speech16, TARGET_RATE, TARGET_RATE // 50)))
+    print()
+    print("| stage | CPU % of one core |")
+    print("|---|---|")
+    for name, share in rows:
+        print(f"| {name} | {100 * share:.2f} |")
+    print(f"| total at 48 kHz | {100 * (rows[0][1] + sum(s for _, s in rows[2:])):.2f} |")
+
+
+if __name__ == "__main__":
+    main()
