@@ -85,12 +85,12 @@ class TargetWindow:
 
 @pytest.fixture
 def open_target(x_display, xdotool, tmp_path):
-    """Factory: open a target window (``terminal=True``: class XTerm), focused, empty."""
+    """Factory: open a target window, focused and empty (see ``target_window.py`` for flags)."""
     procs = []
 
-    def open_(terminal: bool = False, focus: bool = True) -> TargetWindow:
+    def open_(terminal: bool = False, no_paste: bool = False, focus: bool = True) -> TargetWindow:
         out = tmp_path / f"target{len(procs)}.txt"
-        args = [str(out), *(["--terminal"] if terminal else [])]
+        args = [str(out), *(["--terminal"] if terminal else []), *(["--no-paste"] if no_paste else [])]
         proc, line = start_helper("target_window.py", *args, env=x_display.env)
         procs.append(proc)
         window = TargetWindow(int(line), out, proc)

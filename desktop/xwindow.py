@@ -1,0 +1,196 @@
+"""The X desktop as injection sees it: which window has focus, and synthetic key presses.
+
+Works with or without a window manager: ``_NET_ACTIVE_WINDOW`` when the WM publishes it, else
+the X input focus, walked up to the top-level window that carries ``WM_CLASS``.
+
+Keys go through the XTEST extension by keysym, so Ctrl+V is the key that produces ``v`` on the
+user's layout. ``type_text`` types any Unicode text: characters the layout lacks get a spare
+(unmapped) keycode each. pynput's ``Controller.type`` was tried first and garbled "中文" after
+"ü": it parks a second character in the *group 2* column of the same keycode, which a target
+without a group switch reads as the first one.
+
+Threads: every method opens its own short-lived X connection (about a millisecond locally), so
+``focused_window`` can run on the GUI thread while a paste runs on a worker thread.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import time
+
+import Xlib.display
+import Xlib.error
+from Xlib import XK, X
+from Xlib.ext import xtest
+
+# Released before injecting, so a still-held Alt from Ctrl+Alt+Space cannot turn Ctrl+V into
+# Ctrl+Alt+V or a typed "a" into Alt+A.
+MODIFIER_KEYSYMS = ("Control_L", "Control_R", "Alt_L", "Alt_R", "Shift_L", "Shift_R",
+                    "Super_L", "Super_R", "Meta_L", "Meta_R", "ISO_Level3_Shift")
+# Targets fetch a changed key mapping lazily: after re-mapping spare keycodes, give them this
+# long before pressing those keys (and before re-mapping keys they may still be reading).
+REMAP_SETTLE_S = 0.05
+# WM_CLASS names (lowercase) of terminals, which paste with Ctrl+Shift+V.
+TERMINAL_CLASSES = frozenset({
+    "xterm", "uxterm", "urxvt", "rxvt", "gnome-terminal", "gnome-terminal-server", "konsole",
+    "xfce4-terminal", "mate-terminal", "lxterminal", "qterminal", "terminator", "tilix",
+    "alacritty", "kitty", "wezterm", "wezterm-gui", "st", "st-256color", "foot", "sakura",
+    "terminology", "guake", "tilda", "yakuake", "cool-retro-term", "org.wezfurlong.wezterm",
+    "com.mitchellh.ghostty", "ghostty", "ptyxis", "org.gnome.ptyxis", "blackbox",
+})
+
+
+@dataclass(frozen=True)
+class WindowInfo:
+    """A top-level window: its X id and ``WM_CLASS`` (instance, class)."""
+
+    id: int
+    wm_class: tuple[str, ...] = ()
+
+    @property
+    def is_terminal(self) -> bool:
+        return any(name.lower() in TERMINAL_CLASSES for name in self.wm_class)
+
+
+class XDesktop:
+    """Focus queries and synthetic keys on one X display (``None``: ``$DISPLAY``)."""
+
+    def __init__(self, display: str | None = None) -> None:
+        self._display_name = display
+
+    @contextmanager
+    def _connect(self) -> Iterator[Xlib.display.Display]:
+        display = Xlib.display.Display(self._display_name)
+        try:
+            yield display
+        finally:
+            display.close()
+
+    def focused_window(self) -> WindowInfo | None:
+        """The top-level window that has keyboard focus, or ``None`` (nothing, or the root)."""
+        with self._connect() as d:
+            root = d.screen().root
+            window = self._net_active_window(d, root) or d.get_input_focus().focus
+            if not hasattr(window, "query_tree"):
+                return None  # X.NONE or X.PointerRoot: no window has focus
+            try:
+                while window != root:
+                    wm_class = window.get_wm_class()
+                    if wm_class:
+                        return WindowInfo(window.id, tuple(wm_class))
+                    parent = window.query_tree().parent
+                    if not parent or parent == root:
+                        return WindowInfo(window.id)  # a top-level without WM_CLASS
+                    window = parent
+            except Xlib.error.XError:
+                return None  # it closed while we looked
+        return None
+
+    @staticmethod
+    def _net_active_window(d: Xlib.display.Display, root):
+        prop = root.get_full_property(d.intern_atom("_NET_ACTIVE_WINDOW"), X.AnyPropertyType)
+        if prop is None or not prop.value or not prop.value[0]:
+            return None
+        return d.create_resource_object("window", int(prop.value[0]))
+
+    def release_held_modifiers(self) -> tuple[str, ...]:
+        """Send a release for every modifier key that is down; returns the keysym names."""
+        with self._connect() as d:
+            down = d.query_keymap()  # 32 bytes, one bit per keycode
+            released = []
+            for name in MODIFIER_KEYSYMS:
+                code = d.keysym_to_keycode(XK.string_to_keysym(name))
+                if code and down[code // 8] & (1 << (code % 8)):
+                    xtest.fake_input(d, X.KeyRelease, code)
+                    released.append(name)
+            d.sync()
+            return tuple(released)
+
+    def press_chord(self, keysyms: Sequence[str]) -> None:
+        """Press ``keysyms`` in order and release them in reverse, e.g. ``("Control_L", "v")``.
+
+        Raises:
+            ValueError: a keysym that no key of the current layout produces.
+        """
+        with self._connect() as d:
+            codes = []
+            for name in keysyms:
+                code = d.keysym_to_keycode(XK.string_to_keysym(name))
+                if not code:
+                    raise ValueError(f"no key produces {name!r} on this keyboard layout")
+                codes.append(code)
+            for code in codes:
+                xtest.fake_input(d, X.KeyPress, code)
+            for code in reversed(codes):
+                xtest.fake_input(d, X.KeyRelease, code)
+            d.sync()
+
+    def type_text(self, text: str) -> None:
+        """Type ``text`` into the focused window, whatever its script (worker thread).
+
+        Characters the layout lacks are put on spare keycodes in batches, each batch mapped
+        *before* any of its keys is pressed, then ``REMAP_SETTLE_S`` to let targets take in the
+        new mapping (they fetch it lazily; a key pressed too soon types nothing).
+
+        Raises:
+            ValueError: a character the layout lacks and no spare keycode to put it on.
+        """
+        with self._connect() as d:
+            first = d.display.info.min_keycode
+            mapping = d.get_keyboard_mapping(first, d.display.info.max_keycode - first + 1)
+            width = len(mapping[0])
+            where: dict[int, tuple[int, bool]] = {}  # keysym -> (keycode, needs Shift)
+            for i, row in enumerate(mapping):
+                for column in (1, 0):  # unshifted wins: written last
+                    if row[column]:
+                        where[row[column]] = (first + i, column == 1)
+            spares = [first + i for i, row in enumerate(mapping) if not any(row)]
+            shift = d.keysym_to_keycode(XK.string_to_keysym("Shift_L"))
+            borrowed: dict[int, int] = {}  # spare keycode -> keysym it carries now
+            typed_since_remap = False
+            for n, char in enumerate(text):
+                keysym = _keysym(char)
+                if keysym not in where:
+                    if not spares:
+                        raise ValueError(f"cannot type {char!r}: no spare key; use paste instead")
+                    if typed_since_remap:  # keys already sent may still be read with the old map
+                        d.sync()
+                        time.sleep(REMAP_SETTLE_S)
+                    for code, sym in zip(spares, _missing(text[n:], where, len(spares))):
+                        where.pop(borrowed.get(code, 0), None)
+                        d.change_keyboard_mapping(code, [(sym, sym) + (X.NoSymbol,) * (width - 2)])
+                        borrowed[code], where[sym] = sym, (code, False)
+                    d.sync()
+                    time.sleep(REMAP_SETTLE_S)  # pacing for the target, see the docstring
+                    typed_since_remap = False
+                code, needs_shift = where[keysym]
+                if needs_shift:
+                    xtest.fake_input(d, X.KeyPress, shift)
+                xtest.fake_input(d, X.KeyPress, code)
+                xtest.fake_input(d, X.KeyRelease, code)
+                if needs_shift:
+                    xtest.fake_input(d, X.KeyRelease, shift)
+                typed_since_remap = True
+            # Borrowed keycodes keep their new symbols: undoing it now would race the target's
+            # lazy fetch of the mapping; they are keys nobody has, so it does no harm.
+            d.sync()
+
+
+def _missing(text: str, where: dict[int, tuple[int, bool]], limit: int) -> list[int]:
+    """The first ``limit`` distinct keysyms of ``text`` that no key produces yet."""
+    missing = dict.fromkeys(k for k in map(_keysym, text) if k not in where)
+    return list(missing)[:limit]
+
+
+def _keysym(char: str) -> int:
+    """The X keysym that types ``char`` (Latin-1 keysyms equal the code point)."""
+    if char == "\n":
+        return XK.XK_Return
+    if char == "\t":
+        return XK.XK_Tab
+    code = ord(char)
+    if 0x20 <= code <= 0x7E or 0xA0 <= code <= 0xFF:
+        return code
+    return 0x01000000 | code  # X's Unicode keysyms

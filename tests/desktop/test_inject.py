@@ -1,0 +1,114 @@
+"""Inserting text into a real window in another process: paste, type, copy, and refusals."""
+from __future__ import annotations
+
+import pytest
+from conftest import stop_helper
+from xvfb import wait_until
+
+from desktop.clipboard import Clipboard, read_clipboard
+from desktop.inject import InjectOptions, InjectResult, Injector, InsertMode
+from desktop.xwindow import WindowInfo, XDesktop
+
+NON_ASCII = "é ß ü 中文"
+TYPED = "typed: é ß ü 中文 ñ 日本語 αβγ €\tend"
+
+
+@pytest.fixture
+def injector(selection_owner):
+    return Injector(Clipboard(selection_owner), XDesktop())
+
+
+def test_paste_arrives_and_rich_clipboard_comes_back(rich_clipboard, open_target, injector):
+    before = read_clipboard()
+    assert before.get("image/png") and before.get("text/html")
+    target = open_target()
+    where = injector.remember_target()
+    assert where == WindowInfo(target.id, ("murmurTarget", "Murmurtarget"))
+
+    assert injector.insert(NON_ASCII, where) == InjectResult(True, False)
+
+    target.wait_text(NON_ASCII)
+    assert read_clipboard().formats == before.formats
+
+
+def test_paste_into_empty_clipboard_leaves_it_empty(open_target, injector):
+    target = open_target()
+    assert injector.insert(NON_ASCII, injector.remember_target()).inserted
+    target.wait_text(NON_ASCII)
+    assert read_clipboard().empty
+
+
+def test_terminal_gets_ctrl_shift_v(open_target, injector):
+    target = open_target(terminal=True)
+    where = injector.remember_target()
+    assert where.is_terminal
+    assert injector.insert(NON_ASCII, where).inserted
+    target.wait_text(NON_ASCII)  # a plain Ctrl+V would have left "^V"
+
+
+def test_type_mode_types_any_script(open_target, injector):
+    target = open_target()
+    result = injector.insert(TYPED, injector.remember_target(), InjectOptions(InsertMode.TYPE))
+    assert result == InjectResult(True, False)
+    target.wait_text(TYPED)
+    assert read_clipboard().empty  # typing never touches the clipboard
+
+
+def test_copy_mode_only_sets_the_clipboard(open_target, injector):
+    target = open_target()
+    result = injector.insert(NON_ASCII, injector.remember_target(), InjectOptions(InsertMode.COPY))
+    assert result == InjectResult(False, True)
+    assert read_clipboard().text == NON_ASCII
+    assert target.text() == ""
+
+
+def test_focus_moved_to_another_window_refuses_and_keeps_text(open_target, injector):
+    first = open_target()
+    where = injector.remember_target()
+    second = open_target()  # the user clicked elsewhere while Murmur transcribed
+    result = injector.insert(NON_ASCII, where)
+    assert (result.inserted, result.on_clipboard) == (False, True)
+    assert "clipboard" in result.message
+    assert read_clipboard().text == NON_ASCII
+    assert first.text() == "" and second.text() == ""
+
+
+def test_target_closed_refuses_and_keeps_text(open_target, injector):
+    target = open_target()
+    where = injector.remember_target()
+    stop_helper(target.process)
+    wait_until(lambda: XDesktop().focused_window() != where, 5, "the window to close")
+    result = injector.insert(NON_ASCII, where)
+    assert (result.inserted, result.on_clipboard) == (False, True)
+    assert read_clipboard().text == NON_ASCII
+
+
+def test_no_focused_window_keeps_text(injector):
+    result = injector.insert(NON_ASCII, None)
+    assert (result.inserted, result.on_clipboard) == (False, True)
+    assert read_clipboard().text == NON_ASCII
+
+
+def test_target_that_never_takes_the_paste_keeps_text(open_target, injector, xdotool):
+    target = open_target(no_paste=True)
+    result = injector.insert(NON_ASCII, injector.remember_target(), InjectOptions(paste_timeout_s=0.3))
+    assert (result.inserted, result.on_clipboard) == (False, True)
+    assert "did not take the paste" in result.message
+    assert read_clipboard().text == NON_ASCII  # the old clipboard is not put back under it
+    assert target.text() == ""
+
+
+def test_modifiers_still_held_from_the_hotkey_are_released(open_target, injector, xdotool):
+    target = open_target()
+    xdotool("keydown", "ctrl+alt")  # the user has not let go of Ctrl+Alt(+Space) yet
+    assert injector.insert(NON_ASCII, injector.remember_target()).inserted
+    target.wait_text(NON_ASCII)
+    assert XDesktop().release_held_modifiers() == ()  # nothing left held down
+
+
+def test_type_mode_with_more_new_characters_than_spare_keys(open_target, injector):
+    # 60 distinct CJK characters: more than any layout has spare keycodes, so several batches.
+    text = "".join(chr(0x4E00 + 7 * n) for n in range(60)) + " ok"
+    target = open_target()
+    assert injector.insert(text, injector.remember_target(), InjectOptions(InsertMode.TYPE)).inserted
+    target.wait_text(text)
