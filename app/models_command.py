@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from engine.catalog import CATALOG, find
+from engine.catalog import CATALOG, DEFAULT_MODEL, find
 from engine.errors import MurmurError
-from engine.model_store import DEFAULT_MODEL, ModelStore, import_model_dir
+from engine.model_store import ModelStore, import_model_dir
 
 from app.terminal import ProgressLine, error_line, human_bytes
 

