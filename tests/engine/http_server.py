@@ -85,11 +85,13 @@ def _handler_for(server: ModelServer) -> type[BaseHTTPRequestHandler]:
             if server.status is not None:
                 return self._reply(server.status, wanted_range)
             if name in server.redirects:
+                # Recorded before answering: the client may follow the redirect (and be
+                # recorded) as soon as the headers are out.
+                server.requests.append(SeenRequest(self.path, wanted_range, 302))
                 self.send_response(302)
                 self.send_header("Location", server.redirects[name])
                 self.send_header("Content-Length", "0")
                 self.end_headers()
-                server.requests.append(SeenRequest(self.path, wanted_range, 302))
                 return
             if name not in server.files:
                 return self._reply(404, wanted_range)
@@ -98,19 +100,19 @@ def _handler_for(server: ModelServer) -> type[BaseHTTPRequestHandler]:
             if wanted_range and not server.ignore_range:
                 start = int(wanted_range.removeprefix("bytes=").split("-")[0])
                 if start >= len(data):
+                    server.requests.append(SeenRequest(self.path, wanted_range, 416))
                     self.send_response(416)
                     self.send_header("Content-Range", f"bytes */{len(data)}")
                     self.send_header("Content-Length", "0")
                     self.end_headers()
-                    server.requests.append(SeenRequest(self.path, wanted_range, 416))
                     return
                 self.send_response(206)
                 self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
             else:
                 self.send_response(200)
+            server.requests.append(SeenRequest(self.path, wanted_range, 206 if start else 200))
             self.send_header("Content-Length", str(len(data) - start))
             self.end_headers()
-            server.requests.append(SeenRequest(self.path, wanted_range, 206 if start else 200))
             self._send_body(data[start:])
 
         def _send_body(self, body: bytes) -> None:
@@ -125,9 +127,9 @@ def _handler_for(server: ModelServer) -> type[BaseHTTPRequestHandler]:
             self.close_connection = True
 
         def _reply(self, status: int, wanted_range: str | None) -> None:
+            server.requests.append(SeenRequest(self.path, wanted_range, status))
             self.send_response(status)
             self.send_header("Content-Length", "0")
             self.end_headers()
-            server.requests.append(SeenRequest(self.path, wanted_range, status))
 
     return Handler
