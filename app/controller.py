@@ -1,0 +1,225 @@
+"""The dictation controller: looks up ``app.state.transition`` and performs each move's effects.
+
+Everything it drives is injected behind a small interface, so tests use fakes and ``main.py``
+wires the real ones: a ``Recorder`` (audio), a ``Transcriber`` (engine worker) and an
+``Inserter`` (``desktop.inject.Injector``).
+
+Threads: the controller lives on the GUI thread and every public method runs there. Results
+come back as queued calls: the transcriber's worker emits signals connected to ``transcribed`` /
+``transcription_failed``; insertion runs on the controller's own single worker thread and
+reports back through the private ``_inserted`` signal. Key events come from ``HotkeyBridge``.
+
+Every transcription carries a job number. A result whose job is not the current one (it was
+cancelled, or failed over) is dropped, so a late transcript can never land in the next
+dictation's place.
+"""
+from __future__ import annotations
+
+import collections
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Protocol
+
+from PySide6.QtCore import QObject, Signal
+
+from app.state import Event, State, transition
+from desktop.chord import Action, Chord, GestureTracker, KeyEvent
+from desktop.inject import InjectOptions, InjectResult, InsertMode
+from desktop.xwindow import WindowInfo
+
+log = logging.getLogger(__name__)
+
+_ACTION_EVENTS = {Action.START: Event.START, Action.STOP: Event.STOP, Action.CANCEL: Event.CANCEL}
+NOTHING_HEARD = "Nothing was heard."
+
+
+class Recorder(Protocol):
+    """The microphone side of a dictation (GUI thread, non-blocking)."""
+
+    def begin(self) -> None:
+        """A dictation starts: keep audio from now (plus pre-roll)."""
+
+    def finish(self) -> object:
+        """The dictation ends: return its audio, whatever the transcriber takes."""
+
+    def abort(self) -> None:
+        """The dictation was cancelled or failed: drop its audio."""
+
+
+class Transcriber(Protocol):
+    def submit(self, job: int, audio: object) -> None:
+        """Start transcribing (GUI thread, returns at once); answer via the controller's
+        ``transcribed(job, text)`` or ``transcription_failed(job, message)``."""
+
+
+class Inserter(Protocol):
+    def remember_target(self) -> WindowInfo | None: ...
+
+    def insert(self, text: str, target: WindowInfo | None,
+               options: InjectOptions) -> InjectResult: ...
+
+
+class HotkeyBridge(QObject):
+    """Carries key events from pynput's thread to the GUI thread.
+
+    Pass the bridge itself as ``HotkeyListener``'s ``on_key``: calling it only emits.
+
+    Signals:
+        key_event(KeyEvent): a chord key or Esc went down or up.
+    """
+
+    key_event = Signal(object)
+
+    def __call__(self, event: KeyEvent) -> None:
+        self.key_event.emit(event)  # pynput thread: Qt queues it to the receiver's thread
+
+
+class DictationController(QObject):
+    """Runs the dictation loop ``IDLE → RECORDING → TRANSCRIBING → PASTING → IDLE`` (+ ``ERROR``).
+
+    Signals:
+        state_changed(State): after every move, with the new state.
+        event_ignored(Event, State): an event that did not fit the state (also logged).
+        notice(str): a sentence for the user: an error, text kept on the clipboard, ...
+        dictation_finished(str, InjectResult): a transcript and what became of it (history).
+    """
+
+    state_changed = Signal(object)
+    event_ignored = Signal(object, object)
+    notice = Signal(str)
+    dictation_finished = Signal(str, object)
+    _inserted = Signal(int, str, object)  # insertion worker → GUI thread
+
+    def __init__(self, recorder: Recorder, transcriber: Transcriber, inserter: Inserter,
+                 chord: Chord, inject_options: InjectOptions = InjectOptions(),
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._recorder = recorder
+        self._transcriber = transcriber
+        self._inserter = inserter
+        self._inject_options = inject_options
+        self._gesture = GestureTracker(chord)
+        self._state = State.IDLE
+        self._job = 0  # the transcription whose result we still want
+        self._target: WindowInfo | None = None
+        self._pending: collections.deque[tuple[Event, str]] = collections.deque()
+        self._handling = False
+        # One worker: insertions never overlap, and they run in the order they were asked for.
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="murmur-insert")
+        self._inserted.connect(self._on_inserted)
+
+    @property
+    def state(self) -> State:
+        return self._state
+
+    # ---- GUI thread: user intents -----------------------------------------------------------
+    def on_key(self, event: KeyEvent) -> None:
+        """A key event from ``HotkeyBridge``: the gesture turns it into start/stop/cancel."""
+        action = self._gesture.feed(event)
+        if action is not None:
+            self.handle(_ACTION_EVENTS[action])
+
+    def start(self) -> None:
+        self.handle(Event.START)
+
+    def stop(self) -> None:
+        self.handle(Event.STOP)
+
+    def toggle(self) -> None:
+        self.handle(Event.TOGGLE)
+
+    def cancel(self) -> None:
+        self.handle(Event.CANCEL)
+
+    def acknowledge_error(self) -> None:
+        self.handle(Event.ERROR_ACKNOWLEDGED)
+
+    def fail(self, message: str) -> None:
+        """Anything else broke (audio device gone, engine died): show ``message``."""
+        self.handle(Event.ERROR, message)
+
+    # ---- GUI thread: results ----------------------------------------------------------------
+    def transcribed(self, job: int, text: str) -> None:
+        if self._is_current(job):
+            self.handle(Event.TRANSCRIPT_READY if text.strip() else Event.TRANSCRIPT_EMPTY, text)
+
+    def transcription_failed(self, job: int, message: str) -> None:
+        if self._is_current(job):
+            self.handle(Event.TRANSCRIPTION_FAILED, message)
+
+    def close(self) -> None:
+        """Wait for a running insertion to end (on quit)."""
+        self._worker.shutdown(wait=True)
+
+    def handle(self, event: Event, detail: str = "") -> None:
+        """Apply one event. Events raised by effects are queued, so moves happen one by one."""
+        self._pending.append((event, detail))
+        if self._handling:
+            return  # e.g. a fake transcriber answering inside submit(): after this move
+        self._handling = True
+        try:
+            while self._pending:
+                self._step(*self._pending.popleft())
+        finally:
+            self._handling = False
+
+    def _is_current(self, job: int) -> bool:
+        if job != self._job or self._state is not State.TRANSCRIBING:
+            log.info("dropped the result of transcription %d (current: %d, %s)",
+                     job, self._job, self._state.value)
+            return False
+        return True
+
+    def _step(self, event: Event, detail: str) -> None:
+        old = self._state
+        new = transition(old, event)
+        if new is None:
+            log.info("ignored %s while %s", event.value, old.value)
+            self.event_ignored.emit(event, old)
+            return
+        self._state = new
+        self._effects(old, event, new, detail)
+        self._gesture.sync(recording=new is State.RECORDING)
+        self.state_changed.emit(new)
+
+    def _effects(self, old: State, event: Event, new: State, detail: str) -> None:
+        if old is State.RECORDING and new is State.TRANSCRIBING:
+            # Where the user is now, at release, is where the text goes; not where focus is
+            # once the transcript is ready.
+            self._target = self._inserter.remember_target()
+            self._job += 1
+            self._transcriber.submit(self._job, self._recorder.finish())
+        elif old is State.RECORDING and new is not State.RECORDING:
+            self._recorder.abort()
+        elif new is State.RECORDING and old is not State.RECORDING:
+            self._recorder.begin()
+        if old is State.TRANSCRIBING and new is not State.PASTING:
+            self._job += 1  # whatever that transcription still sends is stale now
+        if new is State.PASTING:
+            self._worker.submit(self._insert, self._job, detail, self._target, self._inject_options)
+        if event is Event.TRANSCRIPT_EMPTY:
+            self.notice.emit(NOTHING_HEARD)
+        elif new is State.ERROR and detail:
+            self.notice.emit(detail)
+
+    # ---- insertion worker thread ------------------------------------------------------------
+    def _insert(self, job: int, text: str, target: WindowInfo | None,
+                options: InjectOptions) -> None:
+        try:
+            result = self._inserter.insert(text, target, options)
+        except Exception as error:  # noqa: BLE001 - any failure must reach the user, not kill us
+            log.exception("inserting the transcript failed")
+            result = InjectResult(False, False, f"Could not insert the text: {error}")
+        self._inserted.emit(job, text, result)
+
+    # ---- GUI thread again -------------------------------------------------------------------
+    def _on_inserted(self, job: int, text: str, result: InjectResult) -> None:
+        self.dictation_finished.emit(text, result)  # history keeps it whatever happened
+        if job != self._job or self._state is not State.PASTING:
+            return
+        if result.inserted or self._inject_options.mode is InsertMode.COPY:
+            self.handle(Event.PASTE_DONE)
+            if result.message:
+                self.notice.emit(result.message)
+        else:
+            self.handle(Event.PASTE_FAILED, result.message or "The text could not be inserted.")

@@ -1,0 +1,265 @@
+"""The dictation controller with fake recorder, transcriber and inserter (pytest-qt)."""
+from __future__ import annotations
+
+import os
+import threading
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # QObjects only; no display needed
+
+import pytest  # noqa: E402
+
+from app.controller import NOTHING_HEARD, DictationController, HotkeyBridge  # noqa: E402
+from app.state import Event, State  # noqa: E402
+from desktop.chord import DEFAULT_CHORD, TAP_MAX_S, KeyEvent, parse_chord  # noqa: E402
+from desktop.inject import InjectOptions, InjectResult, InsertMode  # noqa: E402
+from desktop.xwindow import WindowInfo  # noqa: E402
+
+TARGET = WindowInfo(42, ("gedit", "Gedit"))
+CHORD_KEYS = ("ctrl_l", "alt_l", "space")
+
+
+class FakeRecorder:
+    def __init__(self):
+        self.calls: list[str] = []
+
+    def begin(self):
+        self.calls.append("begin")
+
+    def finish(self):
+        self.calls.append("finish")
+        return f"audio{self.calls.count('finish')}"
+
+    def abort(self):
+        self.calls.append("abort")
+
+
+class FakeTranscriber:
+    """Keeps submissions; ``answer`` set: replies at once, inside submit (re-entrancy)."""
+
+    def __init__(self):
+        self.jobs: list[tuple[int, object]] = []
+        self.controller = None
+        self.answer: str | None = None
+
+    def submit(self, job, audio):
+        self.jobs.append((job, audio))
+        if self.answer is not None:
+            self.controller.transcribed(job, self.answer)
+
+
+class FakeInserter:
+    def __init__(self):
+        self.result = InjectResult(True, False)
+        self.inserted: list[tuple[str, WindowInfo | None, str]] = []
+        self.gate = threading.Event()
+        self.gate.set()
+        self.error: Exception | None = None
+
+    def remember_target(self):
+        return TARGET
+
+    def insert(self, text, target, options):
+        self.gate.wait(10)
+        self.inserted.append((text, target, threading.current_thread().name))
+        if self.error:
+            raise self.error
+        return self.result
+
+
+@pytest.fixture
+def parts(qtbot):
+    recorder, transcriber, inserter = FakeRecorder(), FakeTranscriber(), FakeInserter()
+    controller = DictationController(recorder, transcriber, inserter, parse_chord(DEFAULT_CHORD))
+    transcriber.controller = controller
+    states: list[State] = []
+    notices: list[str] = []
+    controller.state_changed.connect(states.append)
+    controller.notice.connect(notices.append)
+    yield controller, recorder, transcriber, inserter, states, notices
+    inserter.gate.set()
+    controller.close()
+
+
+def chord(controller, pressed: bool, t: float) -> None:
+    for key in CHORD_KEYS if pressed else reversed(CHORD_KEYS):
+        controller.on_key(KeyEvent(key, pressed, t))
+
+
+def finish_paste(qtbot, controller):
+    with qtbot.waitSignal(controller.dictation_finished, timeout=5000) as blocker:
+        pass
+    return blocker.args
+
+
+def test_hold_to_talk_full_loop(parts, qtbot):
+    controller, recorder, transcriber, inserter, states, _ = parts
+    chord(controller, True, 0.0)
+    assert controller.state is State.RECORDING
+    chord(controller, False, 2.0)
+    assert controller.state is State.TRANSCRIBING
+    assert recorder.calls == ["begin", "finish"]
+    assert transcriber.jobs == [(1, "audio1")]
+    with qtbot.waitSignal(controller.dictation_finished, timeout=5000) as done:
+        controller.transcribed(1, "hello world")
+    assert done.args == ["hello world", InjectResult(True, False)]
+    qtbot.waitUntil(lambda: controller.state is State.IDLE)
+    assert states == [State.RECORDING, State.TRANSCRIBING, State.PASTING, State.IDLE]
+    text, target, thread = inserter.inserted[0]
+    assert (text, target) == ("hello world", TARGET)
+    assert thread != threading.current_thread().name  # never blocks the GUI thread
+
+
+def test_tap_starts_and_second_tap_finishes(parts):
+    controller, recorder, *_ = parts
+    chord(controller, True, 0.0)
+    chord(controller, False, TAP_MAX_S / 2)
+    assert controller.state is State.RECORDING
+    chord(controller, True, 3.0)
+    assert controller.state is State.TRANSCRIBING
+
+
+def test_esc_cancels_recording(parts):
+    controller, recorder, transcriber, *_ = parts
+    chord(controller, True, 0.0)
+    controller.on_key(KeyEvent("esc", True, 1.0))
+    assert controller.state is State.IDLE
+    assert recorder.calls == ["begin", "abort"]
+    assert transcriber.jobs == []
+
+
+def test_late_transcript_after_cancel_is_dropped(parts):
+    controller, _, transcriber, inserter, states, _ = parts
+    controller.toggle()
+    controller.toggle()
+    controller.cancel()
+    controller.transcribed(1, "too late")
+    assert controller.state is State.IDLE
+    assert inserter.inserted == []
+    controller.toggle()
+    controller.toggle()
+    controller.transcribed(1, "from the cancelled job")  # must not land in job 2's place
+    assert controller.state is State.TRANSCRIBING
+    assert transcriber.jobs[-1][0] != 1
+
+
+def test_start_while_transcribing_is_ignored_and_reported(parts, qtbot):
+    controller, recorder, *_ = parts
+    controller.start()
+    controller.stop()
+    with qtbot.waitSignal(controller.event_ignored) as ignored:
+        controller.start()
+    assert ignored.args == [Event.START, State.TRANSCRIBING]
+    assert controller.state is State.TRANSCRIBING
+    assert recorder.calls == ["begin", "finish"]
+
+
+def test_cancel_while_pasting_is_ignored_and_paste_completes(parts, qtbot):
+    controller, _, _, inserter, states, _ = parts
+    inserter.gate.clear()  # hold the paste in the worker
+    controller.start()
+    controller.stop()
+    controller.transcribed(1, "words")
+    assert controller.state is State.PASTING
+    controller.cancel()
+    assert controller.state is State.PASTING
+    with qtbot.waitSignal(controller.dictation_finished, timeout=5000):
+        inserter.gate.set()
+    qtbot.waitUntil(lambda: controller.state is State.IDLE)
+
+
+def test_empty_transcript_goes_back_to_idle_and_says_so(parts):
+    controller, _, _, inserter, _, notices = parts
+    controller.start()
+    controller.stop()
+    controller.transcribed(1, "  ")
+    assert controller.state is State.IDLE
+    assert notices == [NOTHING_HEARD]
+    assert inserter.inserted == []
+
+
+def test_transcription_failure_shows_error_and_next_start_works(parts):
+    controller, *_, notices = parts
+    controller.start()
+    controller.stop()
+    controller.transcription_failed(1, "The engine crashed; your audio is kept.")
+    assert controller.state is State.ERROR
+    assert notices == ["The engine crashed; your audio is kept."]
+    controller.start()
+    assert controller.state is State.RECORDING
+
+
+@pytest.mark.parametrize(
+    ("result", "error", "expected_notice"),
+    [
+        (InjectResult(False, True, "The window closed; the text is on the clipboard instead."),
+         None, "The window closed; the text is on the clipboard instead."),
+        (InjectResult(True, False), RuntimeError("X went away"), "Could not insert the text: X went away"),
+    ],
+    ids=["window-gone", "inserter-raised"],
+)
+def test_failed_insertion_is_an_error_with_a_message(parts, qtbot, result, error, expected_notice):
+    controller, _, _, inserter, _, notices = parts
+    inserter.result, inserter.error = result, error
+    controller.start()
+    controller.stop()
+    with qtbot.waitSignal(controller.dictation_finished, timeout=5000):
+        controller.transcribed(1, "keep me")
+    qtbot.waitUntil(lambda: controller.state is State.ERROR)
+    assert notices == [expected_notice]
+
+
+def test_copy_mode_counts_as_done(qtbot):
+    inserter = FakeInserter()
+    inserter.result = InjectResult(False, True)
+    controller = DictationController(FakeRecorder(), FakeTranscriber(), inserter,
+                                     parse_chord(DEFAULT_CHORD), InjectOptions(InsertMode.COPY))
+    controller.start()
+    controller.stop()
+    controller.transcribed(1, "copied")
+    qtbot.waitUntil(lambda: controller.state is State.IDLE)
+    controller.close()
+
+
+def test_device_lost_while_recording_aborts_and_reports(parts):
+    controller, recorder, *_, notices = parts
+    controller.start()
+    controller.fail("The microphone was unplugged.")
+    assert controller.state is State.ERROR
+    assert recorder.calls == ["begin", "abort"]
+    assert notices == ["The microphone was unplugged."]
+
+
+def test_tray_start_then_hotkey_tap_stops(parts):
+    controller, *_ = parts
+    controller.toggle()
+    chord(controller, True, 0.0)
+    assert controller.state is State.TRANSCRIBING
+
+
+def test_fifty_taps_in_a_second_leave_a_consistent_state(parts, qtbot):
+    controller, recorder, transcriber, inserter, states, _ = parts
+    transcriber.answer = "x"  # instant engine: answers inside submit
+    for n in range(50):
+        chord(controller, True, n / 50)
+        chord(controller, False, n / 50 + 0.005)
+    qtbot.waitUntil(lambda: controller.state in (State.IDLE, State.RECORDING), timeout=5000)
+    begins = recorder.calls.count("begin")
+    ends = recorder.calls.count("finish") + recorder.calls.count("abort")
+    assert begins - ends == (1 if controller.state is State.RECORDING else 0)
+    # Every move the controller reported is one the table allows, in order.
+    assert all(s in State for s in states)
+    assert len(inserter.inserted) <= len(transcriber.jobs)
+
+
+def test_bridge_delivers_pynput_thread_events_on_the_gui_thread(parts, qtbot):
+    controller, recorder, *_ = parts
+    bridge = HotkeyBridge()
+    bridge.key_event.connect(controller.on_key)  # as main.py wires it
+    seen = []
+    controller.state_changed.connect(lambda s: seen.append(threading.current_thread()))
+    threads = [threading.Thread(target=bridge, args=(KeyEvent(k, True, 0.0),)) for k in CHORD_KEYS]
+    for thread in threads:  # one after the other, like pynput's single listener thread
+        thread.start()
+        thread.join()
+    qtbot.waitUntil(lambda: controller.state is State.RECORDING)
+    assert seen == [threading.main_thread()]
