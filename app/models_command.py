@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from engine.catalog import CATALOG, DEFAULT_MODEL, find
+from engine.catalog import CATALOG, DEFAULT_MODEL, find, format_size
 from engine.errors import MurmurError
 from engine.model_store import ModelStore, import_model_dir
 
-from app.terminal import ProgressLine, error_line, human_bytes
+from app.terminal import ProgressLine, error_line
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -26,9 +26,9 @@ def list_models(store: ModelStore, out: TextIO) -> int:
     for entry in CATALOG:
         model = installed.pop(entry.name, None)
         state = _state(model, entry.name)
-        print(f"{entry.name:<22} {human_bytes(entry.size_bytes):>9}  {state}", file=out)
+        print(f"{entry.name:<22} {format_size(entry.size_bytes) if entry.size_bytes else '?':>9}  {state}", file=out)
     for name, model in installed.items():
-        print(f"{name:<22} {human_bytes(model.size_bytes):>9}  {_state(model, name)} (imported)", file=out)
+        print(f"{name:<22} {format_size(model.size_bytes):>9}  {_state(model, name)} (imported)", file=out)
     print(f"\nModels folder: {store.root}", file=out)
     return EXIT_OK
 
@@ -42,7 +42,7 @@ def _state(model, name: str) -> str:
 
 
 def download(store: ModelStore, name: str, out: TextIO) -> int:
-    from engine.download import download_model
+    from engine.download import download_model, format_progress
 
     entry = find(name)
     if entry is None:
@@ -50,8 +50,7 @@ def download(store: ModelStore, name: str, out: TextIO) -> int:
         return EXIT_FAILED
     line = ProgressLine()
     report = lambda done, total: line.update(  # noqa: E731 - a one-line adapter
-        f"downloading {name}", done / total if total else None,
-        f"{human_bytes(done)} of {human_bytes(total)}")
+        f"downloading {name}", done / total if total else None, format_progress(done, total))
     try:
         path = download_model(entry, store.ensure_root(), progress=report)
     except MurmurError as error:

@@ -6,9 +6,8 @@ connection, silent server, cancel) keeps that file, and the next call resumes it
 fsynced and renamed onto ``ggml-NAME.bin`` (0600, in a 0700 folder); wrong bytes are deleted,
 and a model already in place is never touched before then.
 
-Network access is limited to HTTPS — plain HTTP only to this computer (127.0.0.0/8, ::1,
-localhost), which is what the tests' server uses — and every redirect is held to the same rule.
-``MURMUR_MODEL_BASE_URL`` replaces the catalog's base URL (a mirror, or a test server).
+Network access is limited to HTTPS — plain HTTP only to this computer — and every redirect is
+held to the same rule (``engine/download_net.py``). ``MURMUR_MODEL_BASE_URL`` replaces the catalog's base URL (a mirror, or a test server).
 
 Threads: ``download_model`` blocks the thread that calls it (the CLI's main thread, or a worker
 in the app) and calls ``progress`` on that thread. ``cancel`` may be set from any thread; a small
@@ -17,69 +16,35 @@ once.
 """
 from __future__ import annotations
 
-import base64
 import errno
 import fcntl
-import hashlib
 import http.client
-import ipaddress
 import os
 import shutil
 import socket
 import ssl
 import threading
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import SplitResult, unquote, urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 from engine.catalog import CatalogEntry, format_size
+from engine.download_check import DiscardPart, DownloadCancelled, file_matches, verify
+from engine.download_net import (CancelWatch, check_download_url, connection, content_range,
+                                 content_range_total)
 from engine.errors import DownloadError
 
 MODEL_BASE_URL_ENV = "MURMUR_MODEL_BASE_URL"
 CHUNK_BYTES = 256 * 1024
 MAX_REDIRECTS = 5
 USER_AGENT = "murmur/0.1 (model downloader)"
-_CANCEL_POLL_S = 0.05  # how often the watcher thread looks at the cancel event
 
 Progress = Callable[[int, "int | None"], None]
-
-
-class DownloadCancelled(DownloadError):
-    """The caller set the cancel event; the partial file is kept for a later resume."""
-
-
-class _DiscardPart(DownloadError):
-    """The partial file is wrong or could not be written: delete it, then report this."""
 
 
 # What _Fetch._accept answers besides (start, total): ask again from zero, or nothing to fetch.
 _RETRY = object()
 _COMPLETE = object()
-
-
-def is_loopback_host(host: str) -> bool:
-    """True for ``localhost``, 127.0.0.0/8 and ::1 — the only hosts plain HTTP may reach."""
-    if host.lower().rstrip(".") == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def check_download_url(url: str) -> SplitResult:
-    """Accept an HTTPS URL, or plain HTTP to a loopback host; refuse everything else.
-
-    Raises:
-        DownloadError: the URL is not allowed.
-    """
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if host and (parts.scheme == "https" or (parts.scheme == "http" and is_loopback_host(host))):
-        return parts
-    raise DownloadError(f"Refusing to download from {url}: models are fetched over HTTPS only "
-                        "(plain HTTP only from this computer).")
 
 
 def model_url(entry: CatalogEntry, base_url: str | None = None) -> str:
@@ -129,7 +94,7 @@ def download_model(entry: CatalogEntry, dest_dir: Path, *, progress: Progress | 
         raise DownloadError(f"Cannot use {dest_dir} for models: {error.strerror or error}.") from error
     final = dest_dir / entry.filename
     part = dest_dir / (entry.filename + ".part")
-    if final.is_file() and _file_matches(final, entry, cancel):
+    if final.is_file() and file_matches(final, entry, cancel):
         os.chmod(final, 0o600)
         if progress:
             progress(entry.size_bytes or final.stat().st_size, entry.size_bytes)
@@ -138,9 +103,9 @@ def download_model(entry: CatalogEntry, dest_dir: Path, *, progress: Progress | 
     fd = _open_part(part, entry)
     try:
         _Fetch(entry, url, fd, progress, cancel, timeout, dest_dir).run()
-        _verify(fd, entry, cancel)
+        verify(fd, entry, cancel)
         os.fsync(fd)
-    except _DiscardPart:
+    except DiscardPart:
         part.unlink(missing_ok=True)
         raise
     except BaseException as error:
@@ -188,7 +153,7 @@ class _Fetch:
 
     def run(self) -> None:
         expected = self.entry.size_bytes
-        with _CancelWatch(self.cancel) as watch:
+        with CancelWatch(self.cancel) as watch:
             # Two restarts at most: a server ignoring Range (200) or refusing it (416).
             for _ in range(3):
                 self._check_cancel()
@@ -222,13 +187,13 @@ class _Fetch:
         status = response.status
         expected = self.entry.size_bytes
         if status == 416:  # Range Not Satisfiable: the .part is as long as, or longer than, the file
-            total = _content_range_total(response.getheader("Content-Range"))
+            total = content_range_total(response.getheader("Content-Range"))
             if total is not None and total == offset and expected in (None, total):
                 return _COMPLETE  # nothing more to read: verification decides
             self._restart()
             return _RETRY
         if status == 206:
-            start, total = _content_range(response.getheader("Content-Range"))
+            start, total = content_range(response.getheader("Content-Range"))
             if start != offset:
                 self._restart()
                 return _RETRY
@@ -241,7 +206,7 @@ class _Fetch:
         else:
             raise DownloadError(f"The server answered {status} {response.reason} for {self.url}.")
         if expected is not None and total is not None and total != expected:
-            raise _DiscardPart(f"The server offers {self.entry.filename} as {total:,} bytes but the "
+            raise DiscardPart(f"The server offers {self.entry.filename} as {total:,} bytes but the "
                                f"catalog expects {expected:,}; nothing was installed.")
         return start, expected if expected is not None else total
 
@@ -268,7 +233,7 @@ class _Fetch:
             if not chunk:
                 break
             if total is not None and done + len(chunk) > total:
-                raise _DiscardPart(f"The server sent more than the {total:,} bytes of "
+                raise DiscardPart(f"The server sent more than the {total:,} bytes of "
                                    f"{self.entry.filename}; the download was discarded.")
             try:
                 _write_all(self.fd, chunk)
@@ -295,18 +260,18 @@ class _Fetch:
 
     def _write_error(self, error: OSError) -> DownloadError:
         if error.errno in (errno.ENOSPC, errno.EDQUOT):
-            return _DiscardPart(f"The disk holding {self.dest_dir} is full: {self.entry.filename} "
+            return DiscardPart(f"The disk holding {self.dest_dir} is full: {self.entry.filename} "
                                 "could not be saved, and the partial file was removed. Free some "
                                 "space and try again.")
-        return _DiscardPart(f"Could not write {self.entry.filename} in {self.dest_dir}: "
+        return DiscardPart(f"Could not write {self.entry.filename} in {self.dest_dir}: "
                             f"{error.strerror or error}. The partial file was removed.")
 
-    def _open(self, offset: int, watch: _CancelWatch):
+    def _open(self, offset: int, watch: CancelWatch):
         """Connect and send the GET, following redirects that pass check_download_url."""
         url = self.url
         for _ in range(MAX_REDIRECTS + 1):
             parts = check_download_url(url)
-            conn = _connection(parts, self.timeout)
+            conn = connection(parts, self.timeout)
             watch.attach(conn)
             headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity",
                        "Connection": "close"}
@@ -347,125 +312,6 @@ class _Fetch:
             return DownloadError(f"The certificate of {parts.hostname} could not be verified "
                                  f"({error.verify_message}); nothing was downloaded.")
         return DownloadError(f"The connection to {where} failed: {error or type(error).__name__}.{keep}")
-
-
-def _connection(parts: SplitResult, timeout: float) -> http.client.HTTPConnection:
-    """A connection for ``parts``, through the HTTPS proxy from the environment if one is set."""
-    host, port = parts.hostname, parts.port
-    if parts.scheme == "http":  # loopback only (check_download_url), never proxied
-        return http.client.HTTPConnection(host, port, timeout=timeout)
-    context = ssl.create_default_context()
-    proxy = urllib.request.getproxies().get("https")
-    if proxy and not urllib.request.proxy_bypass(host):
-        proxy_parts = urlsplit(proxy if "://" in proxy else "http://" + proxy)
-        conn = http.client.HTTPSConnection(proxy_parts.hostname, proxy_parts.port or 8080,
-                                           timeout=timeout, context=context)
-        headers = {}
-        if proxy_parts.username:
-            secret = f"{unquote(proxy_parts.username)}:{unquote(proxy_parts.password or '')}"
-            headers["Proxy-Authorization"] = "Basic " + base64.b64encode(secret.encode()).decode()
-        conn.set_tunnel(host, port or 443, headers=headers)
-        return conn
-    return http.client.HTTPSConnection(host, port, timeout=timeout, context=context)
-
-
-class _CancelWatch:
-    """Shuts the current connection's socket down as soon as ``cancel`` is set.
-
-    The download thread hands each new connection over with ``attach``; the watcher thread
-    reads it under the lock, so it never shuts down a connection that was already replaced.
-    ``socket.shutdown`` from another thread is safe and wakes a blocked ``recv``.
-    """
-
-    def __init__(self, cancel: threading.Event | None):
-        self.cancel = cancel
-        self._conn: http.client.HTTPConnection | None = None
-        self._lock = threading.Lock()
-        self._finished = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def __enter__(self) -> _CancelWatch:
-        if self.cancel is not None:
-            self._thread = threading.Thread(target=self._watch, name="download-cancel", daemon=True)
-            self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self._finished.set()
-        if self._thread is not None:
-            self._thread.join()
-
-    def attach(self, conn: http.client.HTTPConnection) -> None:
-        with self._lock:
-            self._conn = conn
-
-    def _watch(self) -> None:
-        while not self._finished.wait(_CANCEL_POLL_S):
-            if self.cancel.is_set():
-                with self._lock:
-                    sock = self._conn.sock if self._conn is not None else None
-                    if sock is not None:
-                        try:
-                            sock.shutdown(socket.SHUT_RDWR)
-                        except OSError:
-                            pass  # already closed
-                return
-
-
-def _content_range(value: str | None) -> tuple[int | None, int | None]:
-    """``bytes 100-199/1000`` → (100, 1000); unknown parts are None."""
-    if not value or not value.startswith("bytes "):
-        return None, None
-    span, _, total = value[len("bytes "):].partition("/")
-    first = span.partition("-")[0]
-    return (int(first) if first.isdigit() else None), (int(total) if total.isdigit() else None)
-
-
-def _content_range_total(value: str | None) -> int | None:
-    """``bytes */1000`` (the 416 form) → 1000."""
-    return _content_range(value)[1]
-
-
-def _digests(fd: int, entry: CatalogEntry, cancel: threading.Event | None) -> dict[str, str]:
-    """The catalog's digests of the open file, computed in one pass."""
-    hashes = {name: hashlib.new(name) for name in ("sha1", "sha256") if getattr(entry, name)}
-    position = 0
-    while True:
-        if cancel is not None and cancel.is_set():
-            raise DownloadCancelled(f"Download of '{entry.name}' cancelled while checking it.")
-        block = os.pread(fd, 1 << 20, position)
-        if not block:
-            break
-        position += len(block)
-        for digest in hashes.values():
-            digest.update(block)
-    return {name: digest.hexdigest() for name, digest in hashes.items()}
-
-
-def _verify(fd: int, entry: CatalogEntry, cancel: threading.Event | None) -> None:
-    size = os.fstat(fd).st_size
-    if entry.size_bytes is not None and size != entry.size_bytes:
-        raise _DiscardPart(f"The downloaded {entry.filename} has {size:,} bytes instead of "
-                           f"{entry.size_bytes:,}; it was discarded.")
-    for name, actual in _digests(fd, entry, cancel).items():
-        wanted = getattr(entry, name).lower()
-        if actual != wanted:
-            raise _DiscardPart(
-                f"Checksum mismatch for {entry.filename}: expected {name.upper()} {wanted}, got "
-                f"{actual}. The download was discarded and nothing was installed.")
-
-
-def _file_matches(path: Path, entry: CatalogEntry, cancel: threading.Event | None) -> bool:
-    """True when the file at ``path`` is exactly the catalog's file."""
-    if entry.size_bytes is not None and path.stat().st_size != entry.size_bytes:
-        return False
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        wanted = {name: getattr(entry, name).lower() for name in ("sha1", "sha256")
-                  if getattr(entry, name)}
-        return _digests(fd, entry, cancel) == wanted
-    finally:
-        os.close(fd)
 
 
 def _fsync_dir(path: Path) -> None:
