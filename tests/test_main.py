@@ -178,3 +178,25 @@ def test_the_app_without_a_desktop_says_so():
     assert result.returncode == 3
     assert "desktop session" in result.stderr and "transcribe" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_models_download_rejects_wrong_bytes_from_the_server(monkeypatch):
+    """A mirror on loopback (MURMUR_MODEL_BASE_URL) serving the wrong file: nothing installed."""
+    from http_server import ModelServer  # tests/http_server.py
+
+    from engine.catalog import find
+
+    entry = find("tiny")
+    with ModelServer({entry.filename: b"\x01" * entry.size_bytes}) as server:
+        monkeypatch.setenv("MURMUR_MODEL_BASE_URL", server.url)
+        result = murmur("models", "download", "tiny")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "Checksum mismatch" in result.stderr
+    folder = Path(os.environ["XDG_DATA_HOME"]) / "murmur" / "models"
+    assert not list(folder.glob("ggml-tiny*"))
+
+
+def test_models_download_refuses_a_plain_http_mirror(monkeypatch):
+    monkeypatch.setenv("MURMUR_MODEL_BASE_URL", "http://example.org/models/")
+    result = murmur("models", "download", "tiny")
+    assert result.returncode == 1 and "HTTPS only" in result.stderr

@@ -23,7 +23,7 @@ from engine.catalog import CatalogEntry, find
 from engine.download import (MODEL_BASE_URL_ENV, DownloadCancelled, check_download_url,
                              download_model, format_progress, model_url)
 from engine.errors import DownloadError
-from http_server import ModelServer, unused_port  # tests/engine/http_server.py
+from http_server import ModelServer, unused_port  # tests/http_server.py
 
 DATA = random.Random(20261126).randbytes(300_000)
 HALF = len(DATA) // 2
