@@ -1,11 +1,9 @@
 """Capture against a fake backend: rates, pre-roll, device loss and return, idle close, stalls."""
 from __future__ import annotations
 
-import queue
-
 import numpy as np
 import pytest
-from audio_wait import wait_until
+from audio_wait import Events, wait_until
 from fake_audio_backend import FakeBackend, ramp_source
 
 from audio.capture import Capture
@@ -13,27 +11,6 @@ from audio.capture_types import CaptureEventKind, CaptureOptions
 from audio.devices import InputDevice, choose_device
 
 FAST = dict(poll_seconds=0.005, retry_seconds=0.05, stall_seconds=0.5)
-
-
-class Events:
-    """Collects events from the worker thread; ``expect`` waits for the next one of a kind."""
-
-    def __init__(self) -> None:
-        self.queue: queue.Queue = queue.Queue()
-        self.seen: list = []
-
-    def __call__(self, event) -> None:
-        self.queue.put(event)
-
-    def expect(self, kind: CaptureEventKind, timeout: float = 5.0):
-        while True:
-            try:
-                event = self.queue.get(timeout=timeout)
-            except queue.Empty:
-                raise AssertionError(f"no {kind} event; saw {self.seen}") from None
-            self.seen.append(event)
-            if event.kind is kind:
-                return event
 
 
 @pytest.fixture

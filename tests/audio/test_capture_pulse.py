@@ -10,8 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import soundfile
-from audio_wait import wait_until
-from test_capture import Events
+from audio_wait import Events, wait_until
 
 from audio.capture import Capture
 from audio.capture_types import CaptureEventKind, CaptureOptions
