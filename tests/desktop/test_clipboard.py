@@ -7,7 +7,7 @@ import signal
 import time
 
 import clipboard_owner
-from conftest import start_helper
+from x_apps import start_helper
 from xvfb import wait_until
 
 from desktop.clipboard import READ_TIMEOUT_S, Clipboard, read_clipboard, text_formats

@@ -110,3 +110,15 @@ class _FakeKey:
 )
 def test_key_name(key, expected):
     assert key_name(key) == expected
+
+
+def test_fifty_real_taps_in_about_a_second_alternate_start_stop(listener, xdotool):
+    _, events = listener
+    xdotool("key", "--delay", "8", *["ctrl+alt+space"] * 50)
+    seen = _drain_until(events, lambda s: sum(e.key == "space" and not e.pressed for e in s) >= 50,
+                        "fifty space releases")
+    assert seen[-1].time - seen[0].time < 1.5  # fifty chords within about a second
+    tracker = GestureTracker(parse_chord(DEFAULT_CHORD))
+    actions = [a for a in map(tracker.feed, seen) if a is not None]
+    assert actions == [Action.START, Action.STOP] * 25
+    assert not tracker.recording

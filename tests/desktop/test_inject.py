@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import stop_helper
+from x_apps import stop_helper
 from xvfb import wait_until
 
 from desktop.clipboard import Clipboard, read_clipboard
