@@ -128,3 +128,41 @@ class Spectrogram:
     def reset(self) -> None:
         """Forget buffered samples (after a gap, so no column straddles it)."""
         self._carry = np.zeros(0, dtype=np.float32)
+
+
+class LiveSpectrogram:
+    """Spectrogram columns of whatever reached a ring since the last ``poll``.
+
+    The GUI timer calls ``poll`` about 30 times a second (GUI thread). It starts at "now", not
+    at the ring's oldest sample, and after a long pause (window hidden) it skips to the newest
+    ``max_backlog_seconds`` rather than computing minutes of columns nobody will see.
+
+    Args:
+        ring: The capture's 16 kHz ring (``Capture.ring``).
+        options: Analysis options; ``sample_rate`` must be the ring's rate.
+        max_backlog_seconds: Most audio turned into columns by one poll.
+    """
+
+    def __init__(self, ring, options: SpectrogramOptions = SpectrogramOptions(),
+                 max_backlog_seconds: float = 1.0) -> None:
+        self._ring = ring
+        self._spectrogram = Spectrogram(options)
+        self._max_backlog = int(max_backlog_seconds * options.sample_rate)
+        self._cursor = ring.end_index
+
+    @property
+    def n_rows(self) -> int:
+        """Number of values in each column."""
+        return self._spectrogram.n_rows
+
+    def poll(self) -> np.ndarray:
+        """New ``(n_columns, n_rows)`` dB columns, oldest first (may be empty)."""
+        newest = self._ring.end_index
+        start = self._cursor
+        if newest - start > self._max_backlog:
+            start = newest - self._max_backlog
+        got = self._ring.read(start)
+        if got.start != self._cursor:  # skipped or lost samples: no column may straddle a gap
+            self._spectrogram.reset()
+        self._cursor = got.end
+        return self._spectrogram.push(got.samples)
