@@ -27,6 +27,8 @@ from audio.resample import TARGET_RATE
 FRAME_SAMPLES = 512
 _SILERO_CONTEXT = 64  # the v5+ model sees the last 64 samples of the previous frame too
 _SILERO_FILE = "silero_vad.onnx"
+#: EnergyVad's noise floor rises this much per frame while frames are louder (0.5 dB/s).
+_FLOOR_RISE_DB = 0.5 * FRAME_SAMPLES / TARGET_RATE
 
 
 class VadUnavailable(RuntimeError):
@@ -182,19 +184,21 @@ class EnergyVad:
         self.reset()
 
     def reset(self) -> None:
+        """Forget the noise floor and any buffered samples."""
         self._floor_db: float | None = None
         self._framer.reset()
 
     def process(self, samples: np.ndarray) -> VadResult:
+        """Feed 16 kHz samples; get a pseudo-probability for each frame they completed."""
         first = self._framer.frames_done
         frames = self._framer.frames(samples)
         energy = 10 * np.log10(np.mean(frames.astype(np.float64) ** 2, axis=1) + 1e-12)
         out = np.empty(len(frames), dtype=np.float32)
         for i, e in enumerate(energy):
-            # The floor follows quiet frames fast and loud ones slowly (about +0.5 dB/s), so
-            # it settles on the background between words rather than on the speech.
+            # The floor follows quiet frames at once and loud ones slowly, so it settles on
+            # the background between words rather than on the speech.
             floor = e if self._floor_db is None else self._floor_db
-            floor = e if e < floor else floor + 0.016
+            floor = e if e < floor else floor + _FLOOR_RISE_DB
             self._floor_db = floor
             excess = min(e - floor, e - self.min_dbfs) - self.margin_db
             out[i] = 1.0 / (1.0 + np.exp(-excess))
