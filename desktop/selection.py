@@ -17,6 +17,7 @@ import os
 import queue
 import select
 import threading
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 
@@ -28,6 +29,8 @@ from Xlib import X, Xatom
 log = logging.getLogger(__name__)
 
 COMMAND_TIMEOUT_S = 5.0
+# An INCR transfer whose reader went silent this long ago is dropped (its data freed).
+INCR_STALE_S = 30.0
 # Larger formats go in INCR chunks; well below the 256 KiB core request limit.
 CHUNK_BYTES = 64 * 1024
 # Targets that describe the selection rather than hold its content.
@@ -69,7 +72,9 @@ class SelectionOwner:
         self._formats: dict[int, bytes] = {}
         self._offer: Offer | None = None
         self._time = X.CurrentTime
-        self._transfers: dict[tuple[int, int], tuple[object, int, bytes, int, Offer]] = {}
+        # (requestor window, property) -> (window, type, data, bytes sent, offer, last activity)
+        self._transfers: dict[tuple[int, int], tuple[object, int, bytes, int, Offer, float]] = {}
+        self._closed = False
         self._commands: queue.Queue[tuple[Callable[[], object], Future, bool]] = queue.Queue()
         self._wake_r, self._wake_w = os.pipe()
         self._thread = threading.Thread(target=self._run, daemon=True, name="selection-owner")
@@ -96,6 +101,9 @@ class SelectionOwner:
 
     def close(self) -> None:
         """Stop the owner thread and close its connection (the selection is released). Any thread."""
+        if self._closed:
+            return
+        self._closed = True
         if self._thread.is_alive():
             self._call(lambda: None, stop=True)
             self._thread.join(COMMAND_TIMEOUT_S)
@@ -119,7 +127,11 @@ class SelectionOwner:
             # and only then wait.
             display.flush()
             while display.pending_events():
-                self._handle(display.next_event())
+                event = display.next_event()
+                try:
+                    self._handle(event)
+                except Exception:  # noqa: BLE001 - one bad request must not end the owner
+                    log.exception("could not answer a selection request")
                 display.flush()
             readable, _, _ = select.select([display.fileno(), self._wake_r], [], [])
             if self._wake_r in readable:
@@ -137,6 +149,8 @@ class SelectionOwner:
         if not formats:
             raise ValueError("nothing to offer")
         self._time = self._server_time()
+        now = time.monotonic()
+        self._transfers = {k: v for k, v in self._transfers.items() if now - v[5] < INCR_STALE_S}
         self._formats = {self._display.intern_atom(name): data for name, data in formats.items()}
         if self._offer:
             self._offer.lost.set()
@@ -194,7 +208,8 @@ class SelectionOwner:
             data, kind = self._formats[request.target], self._type_of(target, request.target)
             if len(data) > CHUNK_BYTES:
                 request.requestor.change_attributes(event_mask=X.PropertyChangeMask)
-                self._transfers[(request.requestor.id, prop)] = (request.requestor, kind, data, 0, offer)
+                self._transfers[(request.requestor.id, prop)] = (
+                    request.requestor, kind, data, 0, offer, time.monotonic())
                 request.requestor.change_property(prop, self._display.intern_atom("INCR"), 32, [len(data)])
             else:
                 request.requestor.change_property(prop, kind, 8, data)
@@ -210,11 +225,12 @@ class SelectionOwner:
         key = (window.id, prop)
         if key not in self._transfers:
             return
-        requestor, kind, data, offset, offer = self._transfers[key]
+        requestor, kind, data, offset, offer, _ = self._transfers[key]
         chunk = data[offset:offset + CHUNK_BYTES]
         requestor.change_property(prop, kind, 8, chunk)  # empty chunk = end of transfer
         if chunk:
-            self._transfers[key] = (requestor, kind, data, offset + len(chunk), offer)
+            self._transfers[key] = (requestor, kind, data, offset + len(chunk), offer,
+                                    time.monotonic())
         else:
             del self._transfers[key]
             self._mark_taken(offer, window.id)

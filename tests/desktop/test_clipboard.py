@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import time
 
 import clipboard_owner
@@ -92,3 +93,20 @@ def test_hung_owner_costs_at_most_the_read_timeout(rich_clipboard, selection_own
         os.kill(rich_clipboard.pid, signal.SIGCONT)
     assert saved.empty
     assert elapsed < READ_TIMEOUT_S + 1.0
+
+
+def test_owner_refuses_unknown_targets_and_survives_readers_that_vanish(selection_owner, x_display):
+    formats = {"UTF8_STRING": b"still here", "image/png": os.urandom(20 * CHUNK_BYTES)}
+    selection_owner.offer(formats)
+    xclip = ["xclip", "-selection", "clipboard", "-o", "-t"]
+    refused = subprocess.run([*xclip, "image/none"], env=x_display.env, capture_output=True,
+                             timeout=10)
+    assert refused.returncode != 0
+    # A reader killed in the middle of an INCR transfer leaves a transfer nobody finishes.
+    for _ in range(3):
+        reader = subprocess.Popen([*xclip, "image/png"], env=x_display.env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        reader.stdout.read(CHUNK_BYTES)
+        reader.kill()
+        reader.communicate()
+    assert dict(read_clipboard().formats) == formats
