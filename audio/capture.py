@@ -70,14 +70,14 @@ class Capture:
         self._lost = 0
         self._last_progress = 0.0
         self._next_attempt = 0.0
-        self._absent_announced = False
+        self._last_problem: str | None = None  # said once, not at every retry
         self._wake = threading.Event()
         self._drained = threading.Condition()  # never touched by the audio thread
         self._thread: threading.Thread | None = None
 
     # ---- controller (GUI) thread ------------------------------------------------------------
     def start(self) -> None:
-        """Start the worker, which opens the stream unless ``close_when_idle``."""
+        """Start the worker, which opens the stream unless ``close_when_idle``. Once only."""
         self._thread = threading.Thread(target=self._run, name="murmur-capture", daemon=True)
         self._thread.start()
 
@@ -203,10 +203,8 @@ class Capture:
         if device is None and self._device_name is not None:
             device = choose_device(self._devices, None)
         if device is None:
-            if not self._absent_announced:
-                self._absent_announced = True
-                self._emit(CaptureEventKind.NO_DEVICE, "No microphone found. Murmur keeps "
-                           "running and starts recording when one is connected.")
+            self._worker_problem("No microphone found. Murmur keeps running and starts "
+                                 "recording when one is connected.")
             return
         rate = self._options.open_rate or (
             TARGET_RATE if self._backend.supports_rate(device, TARGET_RATE)
@@ -214,15 +212,18 @@ class Capture:
         self._raw = RingBuffer(int(rate * self._options.raw_seconds))
         self._raw_cursor, self._finished = 0, False
         self._resampler = StreamResampler(rate)
+        stream = None
         try:
             stream = self._backend.open_input(device, rate, self._options.blocksize,
                                               self._callback, self._on_finished)
             stream.start()
         except Exception as error:
-            self._emit(CaptureEventKind.NO_DEVICE,
-                       f"Could not open microphone '{device.name}': {error}", device.name)
+            if stream is not None:
+                stream.close(ignore_errors=True)
+            self._worker_problem(f"Could not open microphone '{device.name}': {error}",
+                                 device.name)
             return
-        self._stream, self._last_progress, self._absent_announced = stream, now, False
+        self._stream, self._last_progress, self._last_problem = stream, now, None
         self._stats = dataclasses.replace(self._stats, device=device.name, rate=rate,
                                           session_start=self.ring.end_index,
                                           opened=self._stats.opened + 1)
@@ -230,6 +231,11 @@ class Capture:
             f" ('{self._device_name}' is not connected)")
         self._emit(CaptureEventKind.OPENED, f"Recording from '{device.name}' at {rate} Hz{note}.",
                    device.name, rate)
+
+    def _worker_problem(self, message: str, device: str | None = None) -> None:
+        if message != self._last_problem:
+            self._last_problem = message
+            self._emit(CaptureEventKind.NO_DEVICE, message, device)
 
     def _worker_lose(self, now: float, message: str) -> None:
         self._worker_close(CaptureEventKind.DEVICE_LOST, message)

@@ -43,6 +43,8 @@ class FakeStream:
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def start(self) -> None:
+        if self.backend.start_error:
+            raise RuntimeError(self.backend.start_error)
         self.thread.start()
 
     def close(self, ignore_errors: bool = True) -> None:
@@ -81,6 +83,7 @@ class FakeBackend:
         self.speed, self.source = speed, source
         self.overflow_blocks: set[int] = set()
         self.stalled = threading.Event()
+        self.start_error: str | None = None  # e.g. "Device unavailable [PaErrorCode -9985]"
         self.streams: list[FakeStream] = []
         self.frames_sent = 0
         self.refreshes = 0

@@ -111,6 +111,21 @@ def test_no_device_at_all_still_runs(make_capture):
     assert events.expect(CaptureEventKind.OPENED).device == "Late Mic"
 
 
+def test_stream_that_fails_to_start_is_reported_and_retried(make_capture):
+    backend = FakeBackend({"Busy Mic": 16_000})
+    backend.start_error = "Device unavailable [PaErrorCode -9985]"
+    capture, events = make_capture(backend)
+    failed = events.expect(CaptureEventKind.NO_DEVICE)
+    assert "Could not open microphone 'Busy Mic'" in failed.message
+    assert "-9985" in failed.message
+    wait_until(lambda: len(backend.streams) >= 3, 5, "two retries")
+    backend.start_error = None
+    events.expect(CaptureEventKind.OPENED)
+    assert [e.kind for e in events.seen] == [CaptureEventKind.NO_DEVICE,
+                                             CaptureEventKind.OPENED]  # said once
+    assert all(s.closed.is_set() for s in backend.streams[:-1])  # failed ones were closed
+
+
 def test_close_when_idle_opens_only_while_held(make_capture):
     backend = FakeBackend({"Mic": 16_000}, speed=5)
     capture, events = make_capture(backend, close_when_idle=True)

@@ -98,6 +98,7 @@ def test_played_speech_is_captured(pulse, running_capture, speech, tmp_path, pla
 
 def test_daemon_killed_mid_stream_then_back(pulse, running_capture, speech, tmp_path):
     capture, events = running_capture(retry_seconds=0.2)
+    assert capture.stats().device == "default"  # no name given: the system default
     pulse.kill()
     lost = events.expect(CaptureEventKind.DEVICE_LOST, timeout=5)
     assert "went away" in lost.message or "stopped delivering" in lost.message
