@@ -187,7 +187,10 @@ class SelectionOwner:
         if event.type == X.SelectionRequest:
             self._answer(event)
         elif event.type == X.SelectionClear and event.atom == self._selection:
-            self._forget()
+            # A clear stamped before our latest acquisition is about an ownership we have
+            # since replaced (it sat in the queue while we re-owned): not about this offer.
+            if event.time >= self._time:
+                self._forget()
         elif event.type == X.PropertyNotify and event.state == X.PropertyDelete:
             self._continue_incr(event.window, event.atom)
 
