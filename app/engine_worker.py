@@ -1,0 +1,234 @@
+"""The engine worker: a warm whisper.cpp model on its own QThread, answering with queued signals.
+
+``EngineWorker`` is what the composition root holds and what the controller calls
+(``submit(job, audio)``: its ``Transcriber`` protocol). It owns a ``QThread`` and a private
+``_Loop`` QObject moved to that thread; the loop loads ``WhisperEngine`` once and transcribes
+jobs one at a time, in order. whisper.cpp releases the GIL inside ``whisper_full``, so the GUI
+stays responsive while it runs.
+
+Why two objects: everything the GUI calls runs on the GUI thread and only *emits* (Qt queues the
+emission to the loop's thread); everything slow runs in ``_Loop`` on the worker thread and only
+emits back (queued to ``EngineWorker``'s GUI-thread signals). No object is touched by two
+threads except the ``_newest_job`` integer, a single atomic store under the GIL.
+
+A job submitted while an older one is still waiting makes the older one stale (the controller
+runs one dictation at a time and has already dropped it), so the loop skips stale jobs.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from engine.errors import MurmurError
+from engine.options import TranscribeOptions, Transcript
+from engine.whisper_engine import WhisperEngine, load_engine
+
+log = logging.getLogger(__name__)
+
+NO_MODEL = "No speech model is loaded"
+# Whisper writes these for stretches without speech; they are not words to insert.
+_ANNOTATION = re.compile(r"\[[^\]]*\]")  # [BLANK_AUDIO], [MUSIC], [ Silence ]
+_WHOLE_ASIDE = re.compile(r"^\(.*\)$")  # a segment that is only "(music)", "(wind blowing)"
+
+
+def prime_native_binding() -> None:
+    """Initialise pybind11's numpy API on this (the GUI) thread, before any worker uses it.
+
+    pybind11 initialises its numpy API on first use inside ``call_once`` and releases the GIL
+    there; on a QThread (whose Python thread state PySide created) that deletes the thread state
+    and crashes the process in ``tstate_delete_common`` on the first ``whisper_full``. Done once
+    on the main thread, it never runs on the worker. Any call that converts an array does it:
+    this one then fails its argument check harmlessly.
+    """
+    try:
+        import _pywhispercpp
+    except ImportError:  # no native engine: loading the model reports it
+        return
+    try:
+        _pywhispercpp.whisper_full(None, None, np.zeros(1, np.float32), 1)
+    except TypeError:
+        pass
+
+
+def speech_text(transcript: Transcript) -> str:
+    """The transcript's words without Whisper's non-speech annotations (``[BLANK_AUDIO]``,
+    ``(music)``), so silence inserts nothing. Any thread.
+
+    Belongs with the engine's text post-processing once that exists.
+    """
+    pieces = [s.text for s in transcript.segments] or [transcript.text]
+    kept = (_ANNOTATION.sub(" ", piece).strip() for piece in pieces)
+    return " ".join(" ".join(k.split()) for k in kept if k and not _WHOLE_ASIDE.match(k))
+
+
+@dataclass(frozen=True)
+class TranscriptionResult:
+    """One finished transcription, with the timings history keeps.
+
+    Attributes:
+        job: The controller's job number.
+        text: The transcript (may be empty: nothing was heard).
+        language: The language Whisper transcribed.
+        audio_seconds: Length of the audio.
+        engine_seconds: Time whisper.cpp spent on it.
+        submitted_at: ``time.monotonic()`` when it was submitted (the hotkey's release), so the
+            receiver can compute release → text inserted.
+        model: File name of the model that transcribed it.
+    """
+
+    job: int
+    text: str
+    language: str
+    audio_seconds: float
+    engine_seconds: float
+    submitted_at: float
+    model: str
+
+
+def audio_samples(audio: object) -> np.ndarray:
+    """The float32 samples of what a ``Recorder`` returned (an array, or an object with
+    ``samples``)."""
+    return np.asarray(getattr(audio, "samples", audio), dtype=np.float32).reshape(-1)
+
+
+class _Loop(QObject):
+    """Lives on the worker thread; every slot runs there."""
+
+    loaded = Signal(str)
+    load_failed = Signal(str)
+    finished = Signal(object)  # TranscriptionResult
+    failed = Signal(int, str)
+
+    def __init__(self, engine_factory: Callable[[Path], WhisperEngine]) -> None:
+        super().__init__()
+        self._factory = engine_factory
+        self.engine: WhisperEngine | None = None
+        self._load_error = NO_MODEL + "."
+        self.newest_job = 0  # written by the GUI thread (int store: atomic), read here
+
+    @Slot(object)
+    def load(self, model_path: Path) -> None:
+        self.close_engine()
+        try:
+            self.engine = self._factory(Path(model_path))
+        except MurmurError as error:
+            self._load_error = f"{NO_MODEL}: {error}"
+            self.load_failed.emit(str(error))
+            return
+        except Exception as error:  # noqa: BLE001 - a loader bug must not kill the thread
+            log.exception("loading %s failed", model_path)
+            self._load_error = f"{NO_MODEL}: {error}"
+            self.load_failed.emit(f"Could not load the model {Path(model_path).name}: {error}")
+            return
+        self.loaded.emit(self.engine.model_path.name)
+
+    @Slot(int, object, object, float)
+    def transcribe(self, job: int, audio: object, options: TranscribeOptions,
+                   submitted_at: float) -> None:
+        if job < self.newest_job:
+            log.info("skipped stale transcription %d (newest: %d)", job, self.newest_job)
+            return
+        if self.engine is None:
+            self.failed.emit(job, self._load_error)
+            return
+        try:
+            transcript = self.engine.transcribe(audio_samples(audio), options)
+        except Exception as error:  # noqa: BLE001 - the user must hear of any failure
+            log.exception("transcription %d failed", job)
+            self.failed.emit(job, f"Transcription failed: {error}")
+            return
+        self.finished.emit(TranscriptionResult(
+            job, speech_text(transcript), transcript.language, transcript.audio_seconds,
+            transcript.engine_seconds, submitted_at, self.engine.model_path.name))
+
+    def close_engine(self) -> None:
+        if self.engine is not None:
+            self.engine.close()
+            self.engine = None
+
+
+class EngineWorker(QObject):
+    """Keeps a model loaded on a worker thread and transcribes what the controller submits.
+
+    Construct, connect, then ``start()``. All public methods run on the GUI thread and return
+    at once; signals are emitted on the GUI thread.
+
+    Args:
+        model_path: The ggml model file to load.
+        options: Language, threads, ... for every job (``Settings.transcribe_options()``).
+        engine_factory: Builds the engine (tests may pass their own); runs on the worker thread.
+
+    Signals:
+        model_loaded(str): the model (file name) is loaded and warm.
+        model_failed(str): it could not be loaded; one sentence for the user.
+        transcribed(int, str): job, text: connect to ``DictationController.transcribed``.
+        transcription_failed(int, str): job, message: to ``DictationController.transcription_failed``.
+        result_ready(TranscriptionResult): the same result with timings, for history.
+    """
+
+    model_loaded = Signal(str)
+    model_failed = Signal(str)
+    transcribed = Signal(int, str)
+    transcription_failed = Signal(int, str)
+    result_ready = Signal(object)
+    _load_requested = Signal(object)
+    _job_submitted = Signal(int, object, object, float)
+
+    def __init__(self, model_path: Path, options: TranscribeOptions = TranscribeOptions(),
+                 engine_factory: Callable[[Path], WhisperEngine] = load_engine,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._model_path = Path(model_path)
+        self._options = options
+        prime_native_binding()
+        self._thread = QThread()
+        self._thread.setObjectName("murmur-engine")
+        self._loop = _Loop(engine_factory)
+        self._loop.moveToThread(self._thread)
+        # Emitted here on the GUI thread, delivered on the worker thread (queued).
+        self._load_requested.connect(self._loop.load)
+        self._job_submitted.connect(self._loop.transcribe)
+        # Emitted on the worker thread, delivered here on the GUI thread (queued).
+        self._loop.loaded.connect(self.model_loaded)
+        self._loop.load_failed.connect(self.model_failed)
+        self._loop.finished.connect(self._on_finished)
+        self._loop.failed.connect(self.transcription_failed)
+
+    def start(self) -> None:
+        """Start the worker thread and load the model there."""
+        self._thread.start()
+        self._load_requested.emit(self._model_path)
+
+    def set_options(self, options: TranscribeOptions) -> None:
+        """Use ``options`` for jobs submitted from now on (the settings changed)."""
+        self._options = options
+
+    def load_model(self, model_path: Path) -> None:
+        """Swap models (after jobs already submitted); answers with model_loaded/model_failed."""
+        self._model_path = Path(model_path)
+        self._load_requested.emit(self._model_path)
+
+    def submit(self, job: int, audio: object) -> None:
+        """Transcribe ``audio`` (float32 16 kHz, or a recorder's result) as ``job``."""
+        self._loop.newest_job = job
+        self._job_submitted.emit(job, audio, self._options, time.monotonic())
+
+    def stop(self, timeout_ms: int = 30_000) -> None:
+        """End the thread after the job under way, then free the model (on quit)."""
+        self._loop.newest_job = 1 << 62  # queued jobs are stale now: skip them
+        self._thread.quit()
+        if not self._thread.wait(timeout_ms):
+            log.warning("the engine worker did not stop within %d ms", timeout_ms)
+            return
+        self._loop.close_engine()  # the worker thread has ended: nothing else touches it
+
+    def _on_finished(self, result: TranscriptionResult) -> None:
+        self.result_ready.emit(result)
+        self.transcribed.emit(result.job, result.text)

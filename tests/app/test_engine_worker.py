@@ -1,0 +1,208 @@
+"""The engine worker on its QThread: the real model (marked ``model``), a bad model, fakes for
+ordering, stale jobs and failures, and the real controller driving it."""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.controller import DictationController
+from app.engine_worker import NO_MODEL, EngineWorker, TranscriptionResult, speech_text
+from app.state import State
+from audio.decode import decode_file
+from desktop.chord import DEFAULT_CHORD, parse_chord
+from desktop.inject import InjectResult
+from engine.errors import ModelFileError
+from engine.options import Segment, TranscribeOptions, Transcript
+from engine.wer import normalize_words
+from engine.whisper_engine import load_engine
+
+TIMEOUT_MS = 60_000
+EN = TranscribeOptions(language="en", threads=2)
+
+
+@pytest.fixture
+def worker_factory(qtbot):
+    made: list[EngineWorker] = []
+
+    def make(model_path, options=EN, engine_factory=load_engine) -> EngineWorker:
+        worker = EngineWorker(Path(model_path), options, engine_factory)
+        made.append(worker)
+        return worker
+
+    yield make
+    for worker in made:
+        worker.stop()
+
+
+@pytest.fixture(scope="module")
+def jfk(test_data) -> np.ndarray:
+    return decode_file(test_data / "speech" / "jfk.wav").samples
+
+
+@pytest.mark.model
+def test_real_model_loads_once_and_transcribes_on_the_worker_thread(
+        qtbot, worker_factory, default_model_path, jfk):
+    worker = worker_factory(default_model_path)
+    with qtbot.waitSignal(worker.model_loaded, timeout=TIMEOUT_MS) as loaded:
+        worker.start()
+    assert loaded.args == [default_model_path.name]
+    results = []
+    worker.result_ready.connect(results.append)
+    with qtbot.waitSignal(worker.transcribed, timeout=TIMEOUT_MS) as done:
+        worker.submit(1, jfk)
+    job, text = done.args
+    assert job == 1
+    assert {"fellow", "americans", "country"} <= set(normalize_words(text))
+    result: TranscriptionResult = results[0]
+    assert result.text == text and result.model == default_model_path.name
+    assert result.language == "en"
+    assert result.audio_seconds == pytest.approx(len(jfk) / 16000)
+    assert 0 < result.engine_seconds < 60
+    # Warm: a second job reuses the engine (no second model_loaded).
+    with qtbot.assertNotEmitted(worker.model_loaded, wait=0):
+        with qtbot.waitSignal(worker.transcribed, timeout=TIMEOUT_MS) as silent:
+            worker.submit(2, np.zeros(16000, np.float32))
+    assert silent.args == [2, ""]  # silence: no "[BLANK_AUDIO]" to insert
+
+
+@pytest.mark.parametrize("damage", ["missing", "truncated", "not_a_model"])
+def test_bad_model_reports_model_failed_and_jobs_fail_with_the_reason(
+        qtbot, worker_factory, tmp_path, damage):
+    path = tmp_path / "ggml-bad.bin"
+    if damage == "truncated":
+        path.write_bytes(b"lmgg" + b"\x00" * 100)
+    elif damage == "not_a_model":
+        path.write_text("<html>404 Not Found</html>")
+    worker = worker_factory(path)
+    with qtbot.waitSignal(worker.model_failed, timeout=TIMEOUT_MS) as failed:
+        worker.start()
+    assert failed.args[0]
+    with qtbot.waitSignal(worker.transcription_failed, timeout=TIMEOUT_MS) as job_failed:
+        worker.submit(7, np.zeros(1600, np.float32))
+    assert job_failed.args[0] == 7 and job_failed.args[1].startswith(NO_MODEL)
+
+
+class FakeEngine:
+    """Stands in for WhisperEngine: each transcribe waits for the test to open ``gate``."""
+
+    def __init__(self, path: Path):
+        self.model_path = path
+        self.gate = threading.Event()
+        self.gate.set()
+        self.threads: set[str] = set()
+        self.entered = threading.Event()
+        self.closed = False
+
+    def transcribe(self, audio, options):
+        from engine.options import Transcript
+
+        self.threads.add(threading.current_thread().name)
+        self.entered.set()
+        self.gate.wait(10)
+        if len(audio) == 0:
+            raise RuntimeError("boom")
+        return Transcript(f" heard {len(audio)} ", (), options.language, len(audio) / 16000, 0.01)
+
+    def close(self):
+        self.closed = True
+
+
+def test_jobs_run_in_order_and_stale_ones_are_skipped(qtbot, worker_factory):
+    engines: list[FakeEngine] = []
+    worker = worker_factory("fake.bin", engine_factory=lambda p: engines.append(FakeEngine(p))
+                            or engines[-1])
+    with qtbot.waitSignal(worker.model_loaded):
+        worker.start()
+    engine = engines[0]
+    engine.gate.clear()  # hold the first job inside the engine
+    seen = []
+    worker.transcribed.connect(lambda job, text: seen.append((job, text)))
+    worker.submit(1, np.zeros(100, np.float32))
+    qtbot.waitUntil(engine.entered.is_set)  # 1 is under way; 2 and 3 wait in the queue
+    worker.submit(2, np.zeros(200, np.float32))  # stale once 3 comes
+    worker.submit(3, np.zeros(300, np.float32))
+    engine.gate.set()
+    qtbot.waitUntil(lambda: (3, "heard 300") in seen)
+    assert seen == [(1, "heard 100"), (3, "heard 300")]
+    assert engine.threads and threading.current_thread().name not in engine.threads
+    worker.stop()
+    assert engine.closed
+
+
+def test_engine_exception_becomes_transcription_failed(qtbot, worker_factory):
+    worker = worker_factory("fake.bin", engine_factory=FakeEngine)
+    worker.start()
+    with qtbot.waitSignal(worker.transcription_failed) as failed:
+        worker.submit(4, np.zeros(0, np.float32))
+    assert failed.args == [4, "Transcription failed: boom"]
+
+
+def test_options_follow_set_options_and_loader_errors_are_caught(qtbot, worker_factory):
+    worker = worker_factory("fake.bin", engine_factory=FakeEngine)
+    results = []
+    worker.result_ready.connect(results.append)
+    worker.start()
+    worker.set_options(TranscribeOptions(language="de", threads=1))
+    with qtbot.waitSignal(worker.result_ready):
+        worker.submit(1, np.ones(10, np.float32))
+    assert results[0].language == "de"
+
+    def broken(path):
+        raise ModelFileError(f"Model file not found: {path}")
+
+    other = worker_factory("gone.bin", engine_factory=broken)
+    with qtbot.waitSignal(other.model_failed) as failed:
+        other.start()
+    assert failed.args == ["Model file not found: gone.bin"]
+
+
+class Recorder:
+    def begin(self):
+        pass
+
+    def finish(self):
+        return np.ones(1600, np.float32)
+
+    def abort(self):
+        pass
+
+
+class Inserter:
+    def remember_target(self):
+        return None
+
+    def insert(self, text, target, options):
+        return InjectResult(True, False)
+
+
+def test_the_controller_drives_it_as_its_transcriber(qtbot, worker_factory):
+    worker = worker_factory("fake.bin", engine_factory=FakeEngine)
+    controller = DictationController(Recorder(), worker, Inserter(), parse_chord(DEFAULT_CHORD))
+    worker.transcribed.connect(controller.transcribed)
+    worker.transcription_failed.connect(controller.transcription_failed)
+    finished = []
+    controller.dictation_finished.connect(lambda text, result: finished.append(text))
+    worker.start()
+    controller.start()
+    controller.stop()
+    assert controller.state is State.TRANSCRIBING
+    qtbot.waitUntil(lambda: controller.state is State.IDLE and bool(finished))
+    assert finished == ["heard 1600"]
+    controller.close()
+
+
+@pytest.mark.parametrize("segments, expected", [
+    (["[BLANK_AUDIO]"], ""),
+    (["(music)", " [MUSIC] "], ""),
+    (["Hello there.", "[BLANK_AUDIO]", "General Kenobi."], "Hello there. General Kenobi."),
+    (["Say [inaudible] again"], "Say again"),
+    (["Prices (in euros) rose."], "Prices (in euros) rose."),
+    (["Ça marche, 中文 ß."], "Ça marche, 中文 ß."),
+])
+def test_speech_text_drops_non_speech_annotations(segments, expected):
+    transcript = Transcript(" ".join(segments), tuple(Segment(0, 1, s) for s in segments), "en",
+                            1.0, 0.1)
+    assert speech_text(transcript) == expected
