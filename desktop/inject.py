@@ -115,6 +115,7 @@ class Injector:
         refusal = self._check_focus(target)
         if refusal:
             return InjectResult(False, True, f"{refusal}; the text is on the clipboard instead.")
+        offer.arm()  # requests before this were prefetches, not our paste
         self._desktop.press_chord(TERMINAL_PASTE_KEYS if target.is_terminal else PASTE_KEYS)
         if not offer.wait_taken(timeout):
             return InjectResult(False, True, (

@@ -48,8 +48,17 @@ class Offer:
     def __init__(self, watch_client: int | None) -> None:
         self.watch_client = watch_client  # X client resource base of the paste target, if known
         self.requests: list[tuple[str, int]] = []  # (target, requestor window id), in order
+        self.armed = threading.Event()  # set by ``arm``: requests from now on count as taken
         self.taken = threading.Event()  # the target (or, unwatched, anyone) got a data format
         self.lost = threading.Event()  # someone else owns the selection now
+
+    def arm(self) -> None:
+        """Count requests as "taken" from now on: call just before sending the paste keys.
+
+        Apps that prefetch the clipboard as soon as it changes (Chromium, clipboard
+        managers) would otherwise look like the paste had happened already. Any thread.
+        """
+        self.armed.set()
 
     def wait_taken(self, timeout: float) -> bool:
         """Block until the offer was taken (True) or ``timeout`` s passed (False)."""
@@ -239,6 +248,8 @@ class SelectionOwner:
             self._mark_taken(offer, window.id)
 
     def _mark_taken(self, offer: Offer, requestor: int) -> None:
+        if not offer.armed.is_set():
+            return
         if offer.watch_client is None or self.client_of(requestor) == offer.watch_client:
             offer.taken.set()
 

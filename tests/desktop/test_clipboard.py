@@ -110,3 +110,12 @@ def test_owner_refuses_unknown_targets_and_survives_readers_that_vanish(selectio
         reader.kill()
         reader.communicate()
     assert dict(read_clipboard().formats) == formats
+
+
+def test_reads_count_as_taken_only_once_armed(selection_owner):
+    offer = Clipboard(selection_owner).set_text("dictated")  # watching nobody: any reader counts
+    assert read_clipboard().text == "dictated"  # a prefetch, e.g. a clipboard manager
+    assert not offer.taken.is_set()
+    offer.arm()
+    assert read_clipboard().text == "dictated"
+    assert offer.wait_taken(5)
