@@ -1,0 +1,240 @@
+"""The controller's ``Recorder`` over ``audio.capture.Capture``: one dictation's samples, whole.
+
+``begin`` asks the capture for the ring index where the dictation starts (``Capture.hold``: now
+minus the pre-roll); a GUI-thread ``QTimer`` then copies the new samples out of the ring every
+``drain_ms``, so a dictation longer than the ring's capacity loses nothing; ``finish`` copies the
+tail and returns a ``RecordedAudio``.
+
+The copied samples go to a spool file (raw float32, 16 kHz) in ``spool_dir`` rather than memory,
+so memory stays flat however long someone speaks, and the audio of a dictation survives the app
+being killed: ``unfinished_recordings`` lists what a previous run left behind, ``load_recording``
+reads it back for transcription. The file is deleted by ``settle`` once the dictation's text is
+safe (inserted and in history), or by ``abort``. If the spool cannot be written (disk full,
+read-only data dir) the recorder says so once (``notice``) and keeps the rest in memory.
+
+Threads: every method runs on the GUI thread, the timer too. The ring is written by the capture
+worker and read here; ``RingBuffer`` is built for one writer and lock-free readers.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from audio.ring_buffer import RingBuffer
+
+log = logging.getLogger(__name__)
+
+SPOOL_SUFFIX = ".f32"  # raw little-endian float32, 16 kHz mono
+DRAIN_MS = 500  # the ring holds minutes: draining twice a second is plenty and cheap
+_DTYPE = np.dtype("<f4")
+
+
+class AudioSource(Protocol):
+    """What the recorder needs of ``audio.capture.Capture``."""
+
+    ring: RingBuffer
+
+    def hold(self) -> int: ...
+
+    def release(self) -> None: ...
+
+    def wait_drained(self, timeout: float = 2.0) -> bool: ...
+
+
+@dataclass(frozen=True)
+class RecordedAudio:
+    """One dictation's audio, what ``finish`` hands the transcriber.
+
+    Attributes:
+        samples: float32 samples at 16 kHz.
+        lost_samples: Samples the ring overwrote before they were copied out (0 normally).
+        spool: The file keeping a copy until ``settle``; None when kept only in memory.
+    """
+
+    samples: np.ndarray
+    lost_samples: int = 0
+    spool: Path | None = None
+
+
+def default_spool_dir() -> Path:
+    """``$XDG_DATA_HOME/murmur/recordings`` (any thread)."""
+    import platformdirs
+
+    return platformdirs.user_data_path("murmur") / "recordings"
+
+
+def unfinished_recordings(spool_dir: Path) -> list[Path]:
+    """Spool files a previous run left behind (it was killed mid-dictation), oldest first.
+
+    Call it at start-up, before the first dictation: the single instance guarantees no other
+    process is writing there.
+    """
+    if not spool_dir.is_dir():
+        return []
+    return sorted(spool_dir.glob(f"dictation-*{SPOOL_SUFFIX}"))
+
+
+def load_recording(path: Path) -> RecordedAudio:
+    """Read a spool file back (a trailing partial sample from a crash is ignored)."""
+    data = path.read_bytes()
+    samples = np.frombuffer(data[:len(data) - len(data) % _DTYPE.itemsize], _DTYPE)
+    return RecordedAudio(samples.astype(np.float32), 0, path)
+
+
+class RingRecorder(QObject):
+    """Cuts one dictation at a time out of the capture ring.
+
+    Args:
+        source: The capture (or anything with ``hold``/``release``/``ring``/``wait_drained``).
+        spool_dir: Where recordings are kept until settled (0700 dir, 0600 files); None keeps
+            them in memory only.
+        drain_ms: How often the ring is copied out while recording.
+
+    Signals:
+        notice(str): one sentence for the user (spool not writable, audio lost).
+    """
+
+    notice = Signal(str)
+
+    def __init__(self, source: AudioSource, spool_dir: Path | None = None,
+                 drain_ms: int = DRAIN_MS, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._source = source
+        self._spool_dir = spool_dir
+        self._timer = QTimer(self)
+        self._timer.setInterval(drain_ms)
+        self._timer.timeout.connect(self._drain)
+        self._recording = False
+        self._cursor = 0
+        self._lost = 0
+        self._chunks: list[np.ndarray] = []  # what could not go to the spool
+        self._spool: Path | None = None
+        self._file: BinaryIO | None = None
+        self._spooled = 0  # samples in the spool file
+
+    @property
+    def recording(self) -> bool:
+        """True between ``begin`` and ``finish``/``abort``."""
+        return self._recording
+
+    @property
+    def recorded_samples(self) -> int:
+        """Samples of this dictation copied out of the ring so far."""
+        return self._spooled + sum(len(chunk) for chunk in self._chunks)
+
+    def begin(self) -> None:
+        """A dictation starts: keep audio from the capture's pre-roll on."""
+        if self._recording:
+            log.warning("begin() while recording: the previous recording is dropped")
+            self.abort()
+        self._cursor = self._source.hold()
+        self._recording, self._lost, self._chunks, self._spooled = True, 0, [], 0
+        self._open_spool()
+        self._timer.start()
+
+    def finish(self) -> RecordedAudio:
+        """The dictation ends: return all of its audio (the spool stays until ``settle``)."""
+        if not self._recording:
+            log.warning("finish() without begin(): no audio")
+            return RecordedAudio(np.zeros(0, np.float32))
+        # The last ~20 ms may still sit between the callback and the ring.
+        if not self._source.wait_drained():
+            log.warning("the capture did not drain in time; the last moment may be missing")
+        self._drain()
+        self._stop()
+        parts = []
+        if self._spooled:
+            parts.append(load_recording(self._spool).samples[:self._spooled])
+        parts.extend(self._chunks)
+        samples = np.concatenate(parts) if parts else np.zeros(0, np.float32)
+        self._chunks = []
+        if self._lost:
+            self.notice.emit(f"{self._lost / 16000:.1f} s of the recording were lost "
+                             "(the app was too busy to keep up).")
+        return RecordedAudio(samples, self._lost, self._spool)
+
+    def abort(self) -> None:
+        """The dictation was cancelled or failed: drop its audio."""
+        if self._recording:
+            self._stop()
+        self._chunks = []
+        self._delete_spool(self._spool)
+
+    def settle(self, audio: object) -> None:
+        """The dictation's text is safe: delete its kept audio (``RecordedAudio`` or a path)."""
+        self._delete_spool(getattr(audio, "spool", audio) if audio is not None else None)
+
+    # ---- internals (GUI thread) ---------------------------------------------------------------
+    def _drain(self) -> None:
+        got = self._source.ring.read(self._cursor)
+        self._cursor = got.end
+        if got.lost:
+            log.warning("recorder lost %d samples (drained too late)", got.lost)
+            self._lost += got.lost
+        if len(got.samples):
+            self._append(got.samples)
+
+    def _append(self, samples: np.ndarray) -> None:
+        if self._file is not None:
+            try:
+                self._file.write(samples.astype(_DTYPE, copy=False).tobytes())
+                self._file.flush()  # into the page cache: survives a SIGKILL of this process
+                self._spooled += len(samples)
+                return
+            except OSError as error:
+                self._spool_failed(error)
+        self._chunks.append(samples)
+
+    def _open_spool(self) -> None:
+        self._spool = self._file = None
+        if self._spool_dir is None:
+            return
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        path = self._spool_dir / f"dictation-{stamp}-{os.getpid()}-{time.monotonic_ns()}{SPOOL_SUFFIX}"
+        try:
+            self._spool_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            self._file, self._spool = os.fdopen(fd, "wb"), path
+        except OSError as error:
+            self._spool_failed(error)
+
+    def _spool_failed(self, error: OSError) -> None:
+        log.warning("recorder: cannot write %s: %s", self._spool or self._spool_dir, error)
+        why = error.strerror or str(error)
+        self.notice.emit(f"Could not keep a copy of the recording on disk ({why}); this "
+                         "dictation is kept in memory only.")
+        self._close_file()
+        if not self._spooled:
+            self._delete_spool(self._spool)
+
+    def _stop(self) -> None:
+        self._timer.stop()
+        self._recording = False
+        self._close_file()
+        self._source.release()
+
+    def _close_file(self) -> None:
+        if self._file is not None:
+            try:
+                self._file.close()
+            except OSError as error:  # a full disk may refuse the final flush
+                log.warning("recorder: closing the spool: %s", error)
+            self._file = None
+
+    def _delete_spool(self, path: Path | None) -> None:
+        if path is None:
+            return
+        if path == self._spool:
+            self._close_file()
+            self._spool, self._spooled = None, 0
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as error:
+            log.warning("recorder: could not delete %s: %s", path, error)

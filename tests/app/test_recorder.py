@@ -1,0 +1,185 @@
+"""The recorder on a ring the test writes into, and on the real Capture over the fake backend."""
+from __future__ import annotations
+
+import resource
+import signal
+import stat
+
+import numpy as np
+import pytest
+
+from app.recorder import (RecordedAudio, RingRecorder, default_spool_dir, load_recording,
+                          unfinished_recordings)
+from audio.capture import Capture
+from audio.capture_types import CaptureOptions
+from audio.ring_buffer import RingBuffer
+from tests.audio.fake_audio_backend import FakeBackend
+
+PREROLL = 300
+
+
+class RingSource:
+    """The capture's contract with a ring the test writes: hold() = now minus the pre-roll."""
+
+    def __init__(self, capacity: int = 4000):
+        self.ring = RingBuffer(capacity)
+        self.written = 0
+        self.holds = self.releases = 0
+
+    def write(self, n: int) -> None:
+        self.ring.write(np.arange(self.written, self.written + n, dtype=np.float32))
+        self.written += n
+
+    def hold(self) -> int:
+        self.holds += 1
+        return max(self.ring.oldest_index, self.ring.end_index - PREROLL)
+
+    def release(self) -> None:
+        self.releases += 1
+
+    def wait_drained(self, timeout: float = 2.0) -> bool:
+        return True
+
+
+def ramp(start: int, stop: int) -> np.ndarray:
+    return np.arange(start, stop, dtype=np.float32)
+
+
+@pytest.fixture
+def spool(tmp_path):
+    return tmp_path / "data" / "recordings"
+
+
+@pytest.mark.parametrize("use_spool", [True, False])
+def test_dictation_starts_at_the_preroll_and_ends_at_finish(qtbot, spool, use_spool):
+    source = RingSource()
+    recorder = RingRecorder(source, spool if use_spool else None)
+    source.write(1000)
+    recorder.begin()
+    assert recorder.recording and source.holds == 1
+    source.write(500)
+    audio = recorder.finish()
+    assert isinstance(audio, RecordedAudio)
+    np.testing.assert_array_equal(audio.samples, ramp(1000 - PREROLL, 1500))
+    assert audio.lost_samples == 0 and source.releases == 1 and not recorder.recording
+    assert (audio.spool is not None) == use_spool
+    source.write(100)  # after finish: not part of it
+
+
+def test_longer_than_the_ring_loses_nothing(qtbot, spool):
+    source = RingSource(capacity=1000)
+    recorder = RingRecorder(source, spool, drain_ms=5)
+    recorder.begin()
+    for _ in range(40):  # 40 x 400 samples through a 1000-sample ring
+        source.write(400)
+        qtbot.waitUntil(lambda: recorder.recorded_samples == source.written, timeout=5000)
+    audio = recorder.finish()
+    np.testing.assert_array_equal(audio.samples, ramp(0, 16_000))
+    assert audio.lost_samples == 0
+
+
+def test_a_stalled_drain_reports_lost_audio(qtbot):
+    source = RingSource(capacity=1000)
+    recorder = RingRecorder(source, None, drain_ms=10_000)
+    recorder.begin()
+    source.write(2500)  # no event loop ran: the ring lapped the recorder
+    with qtbot.waitSignal(recorder.notice) as notice:
+        audio = recorder.finish()
+    assert audio.lost_samples == 1500 and "lost" in notice.args[0]
+    np.testing.assert_array_equal(audio.samples, ramp(1500, 2500))
+
+
+def test_spool_is_private_kept_until_settled_and_found_after_a_crash(qtbot, spool):
+    source = RingSource()
+    recorder = RingRecorder(source, spool)
+    recorder.begin()
+    source.write(800)
+    recorder._drain()  # what the timer does
+    assert stat.S_IMODE(spool.stat().st_mode) == 0o700
+    (path,) = unfinished_recordings(spool)  # a crash now would leave this behind
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    np.testing.assert_array_equal(load_recording(path).samples, ramp(0, 800))
+    audio = recorder.finish()
+    assert audio.spool == path and path.exists()  # kept while transcribing
+    recorder.begin()  # the next dictation does not touch the previous file
+    source.write(10)
+    recorder.abort()
+    assert unfinished_recordings(spool) == [path]
+    recorder.settle(audio)
+    assert unfinished_recordings(spool) == []
+    recorder.settle(audio)  # twice is fine
+
+
+def test_abort_drops_the_audio_and_releases_the_microphone(qtbot, spool):
+    source = RingSource()
+    recorder = RingRecorder(source, spool)
+    recorder.begin()
+    source.write(100)
+    recorder.abort()
+    assert not recorder.recording and source.releases == 1
+    assert unfinished_recordings(spool) == []
+    assert len(recorder.finish().samples) == 0  # finish without begin: empty, no crash
+
+
+def test_unwritable_spool_dir_keeps_the_dictation_in_memory(qtbot, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    source = RingSource()
+    recorder = RingRecorder(source, blocker / "recordings")
+    with qtbot.waitSignal(recorder.notice) as notice:
+        recorder.begin()
+    assert "memory" in notice.args[0]
+    source.write(700)
+    audio = recorder.finish()
+    np.testing.assert_array_equal(audio.samples, ramp(0, 700))
+    assert audio.spool is None
+
+
+def test_disk_full_mid_dictation_keeps_every_sample(qtbot, spool):
+    source = RingSource(capacity=100_000)
+    recorder = RingRecorder(source, spool)
+    recorder.begin()
+    source.write(10_000)
+    recorder._drain()
+    # Fault injection: the file-size limit makes further writes fail with EFBIG, as a full
+    # disk fails them with ENOSPC.
+    old_limit = resource.getrlimit(resource.RLIMIT_FSIZE)
+    old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (60_000, old_limit[1]))
+    try:
+        notices = []
+        recorder.notice.connect(notices.append)
+        source.write(20_000)
+        recorder._drain()
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, old_limit)
+        signal.signal(signal.SIGXFSZ, old_handler)
+    source.write(5000)
+    audio = recorder.finish()
+    assert len(notices) == 1 and "memory" in notices[0]
+    np.testing.assert_array_equal(audio.samples, ramp(0, 35_000))
+
+
+def test_default_spool_dir_is_in_the_xdg_data_dir(isolated_user_dirs):
+    assert default_spool_dir() == isolated_user_dirs / "xdg_data_home" / "murmur" / "recordings"
+
+
+def test_on_the_real_capture_a_long_dictation_through_a_short_ring(qtbot, spool):
+    # A 0.25 s ring (62 ms of wall time at 4x real time), 3 s of dictation: only draining as
+    # it goes keeps it whole.
+    backend = FakeBackend({"Mic": 16_000}, default="Mic", speed=4.0)
+    capture = Capture(backend, CaptureOptions(buffer_seconds=0.25, preroll_seconds=0.1,
+                                              poll_seconds=0.005))
+    capture.start()
+    try:
+        qtbot.waitUntil(lambda: capture.ring.end_index > 4_000, timeout=10_000)
+        recorder = RingRecorder(capture, spool, drain_ms=10)
+        recorder.begin()
+        qtbot.waitUntil(lambda: recorder.recorded_samples > 48_000, timeout=20_000)
+        audio = recorder.finish()
+    finally:
+        capture.stop()
+    assert audio.lost_samples == 0 and len(audio.samples) > 48_000
+    # The fake microphone sends each sample's own index (mod 2**20): no gap, no repeat.
+    steps = np.diff(audio.samples.astype(np.int64)) % (1 << 20)
+    assert np.all(steps == 1)
