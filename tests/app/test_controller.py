@@ -263,3 +263,11 @@ def test_bridge_delivers_pynput_thread_events_on_the_gui_thread(parts, qtbot):
         thread.join()
     qtbot.waitUntil(lambda: controller.state is State.RECORDING)
     assert seen == [threading.main_thread()]
+
+
+def test_ignored_events_are_logged(parts, caplog):
+    controller, *_ = parts
+    with caplog.at_level("INFO", logger="app.controller"):
+        controller.stop()  # nothing is recording
+    assert "ignored stop while idle" in caplog.text
+    assert controller.state is State.IDLE
