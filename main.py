@@ -3,6 +3,7 @@
     python main.py                       start the desktop app
     python main.py transcribe FILE...    transcribe audio files
     python main.py models ...            list, download, import models; print a model's path
+    python main.py toggle|start|stop|cancel|status   drive the running app (status: its state)
 """
 from __future__ import annotations
 
@@ -56,6 +57,14 @@ def build_parser() -> argparse.ArgumentParser:
     path = models_commands.add_parser(
         "path", help="print a model's file (no NAME: the default model, provisioned if needed)")
     path.add_argument("name", nargs="?", metavar="NAME")
+
+    for name, help_text in (("toggle", "start dictating, or finish the dictation under way"),
+                            ("start", "start dictating in the running app"),
+                            ("stop", "finish the dictation: transcribe and insert it"),
+                            ("cancel", "drop the dictation under way"),
+                            ("status", "print the running app's state: idle, recording, "
+                                       "transcribing, pasting or error")):
+        commands.add_parser(name, help=help_text)
     return parser
 
 
@@ -114,6 +123,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.model and args.models_command == "path" and args.name is None:
             args.name = args.model
         return run_models(args)
+    from app.remote_command import CLI_COMMANDS, run_remote_command  # no Qt: stays quick
+
+    if args.command in CLI_COMMANDS:
+        return run_remote_command(args.command)
     return run_desktop_app(args)
 
 
