@@ -16,6 +16,9 @@ Threads: every method runs on the GUI thread. That is fine because each call is 
 indexed statement, and with ``journal_mode=WAL`` plus ``synchronous=NORMAL`` a commit appends to
 the WAL without an fsync (only checkpoints sync), so ``add`` takes well under a millisecond.
 A crash can lose the last entries, never corrupt the file.
+
+``HistoryKeeper`` joins the engine's timings to the controller's finished dictations and adds
+the entries, turning a ``HistoryError`` into a ``notice`` for the window.
 """
 from __future__ import annotations
 
@@ -26,6 +29,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
 
 log = logging.getLogger(__name__)
 
@@ -221,3 +226,48 @@ class History:
         os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
         self.notice = (f"The history database was damaged; it was kept as {aside.name} and a "
                        "new, empty history was started.")
+
+
+class HistoryKeeper(QObject):
+    """Adds each finished dictation to ``History`` with the engine's timings (GUI thread).
+
+    Connect ``EngineWorker.result_ready`` to ``on_result`` and
+    ``DictationController.dictation_finished`` to ``on_dictation_finished``. One dictation runs
+    at a time, so the latest result is the one being finished.
+
+    Args:
+        history: Where entries go.
+        clock: ``time.monotonic`` (tests pass a fake one); measures release → text inserted.
+
+    Signals:
+        entry_added(HistoryEntry): for the window's history list.
+        notice(str): history could not be saved (the text was inserted all the same).
+    """
+
+    entry_added = Signal(object)
+    notice = Signal(str)
+
+    def __init__(self, history: History, clock: Callable[[], float] = time.monotonic,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._history = history
+        self._clock = clock
+        self._result = None  # the latest engine_worker.TranscriptionResult
+
+    def on_result(self, result) -> None:
+        self._result = result
+
+    def on_dictation_finished(self, text: str, inject_result: object = None) -> None:
+        result, self._result = self._result, None
+        audio = engine = 0.0
+        time_to_text, model, language = 0.0, "", ""
+        if result is not None:
+            audio, engine = result.audio_seconds, result.engine_seconds
+            time_to_text = max(0.0, self._clock() - result.submitted_at)
+            model, language = result.model, result.language
+        try:
+            entry = self._history.add(text, audio, time_to_text, engine, model, language)
+        except HistoryError as error:
+            self.notice.emit(str(error))
+            return
+        self.entry_added.emit(entry)

@@ -118,6 +118,7 @@ class RingRecorder(QObject):
         self._spool: Path | None = None
         self._file: BinaryIO | None = None
         self._spooled = 0  # samples in the spool file
+        self._finished_spool: Path | None = None  # the last finished dictation's, until settled
 
     @property
     def recording(self) -> bool:
@@ -158,6 +159,7 @@ class RingRecorder(QObject):
         if self._lost:
             self.notice.emit(f"{self._lost / 16000:.1f} s of the recording were lost "
                              "(the app was too busy to keep up).")
+        self._finished_spool = self._spool
         return RecordedAudio(samples, self._lost, self._spool)
 
     def abort(self) -> None:
@@ -170,6 +172,11 @@ class RingRecorder(QObject):
     def settle(self, audio: object) -> None:
         """The dictation's text is safe: delete its kept audio (``RecordedAudio`` or a path)."""
         self._delete_spool(getattr(audio, "spool", audio) if audio is not None else None)
+
+    def settle_finished(self, *_ignored: object) -> None:
+        """``settle`` the last finished dictation; connect ``dictation_finished`` here."""
+        path, self._finished_spool = self._finished_spool, None
+        self._delete_spool(path)
 
     # ---- internals (GUI thread) ---------------------------------------------------------------
     def _drain(self) -> None:

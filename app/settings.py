@@ -24,6 +24,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
+from audio.capture_types import CaptureOptions
 from desktop.chord import DEFAULT_CHORD, format_chord, parse_chord
 from desktop.inject import InjectOptions, InsertMode
 from engine.catalog import DEFAULT_MODEL
@@ -105,6 +106,11 @@ class Settings:
     def transcribe_options(self) -> TranscribeOptions:
         """The engine options these settings ask for (any thread)."""
         return TranscribeOptions(language=self.language, threads=self.threads)
+
+    def capture_options(self) -> CaptureOptions:
+        """The microphone options these settings ask for (any thread)."""
+        return CaptureOptions(device=self.input_device, preroll_seconds=self.preroll_ms / 1000,
+                              close_when_idle=not self.keep_microphone_open)
 
     def inject_options(self) -> InjectOptions:
         """The insertion options these settings ask for (any thread)."""

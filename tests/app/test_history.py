@@ -139,3 +139,24 @@ def test_the_file_is_plain_sqlite(path):
     add(History(path), "readable by other tools")
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT text FROM entries").fetchall() == [("readable by other tools",)]
+
+
+def test_keeper_joins_engine_timings_and_reports_history_errors(qtbot, path, tmp_path):
+    from app.engine_worker import TranscriptionResult
+    from app.history import HistoryKeeper
+
+    now = [100.0]
+    keeper = HistoryKeeper(History(path), clock=lambda: now[0])
+    keeper.on_result(TranscriptionResult(3, "hello world", "en", 5.5, 0.4, 99.8, "ggml-base.bin"))
+    with qtbot.waitSignal(keeper.entry_added) as added:
+        keeper.on_dictation_finished("hello world", None)
+    entry = added.args[0]
+    assert (entry.text, entry.audio_seconds, entry.engine_seconds, entry.model, entry.language) \
+        == ("hello world", 5.5, 0.4, "ggml-base.bin", "en")
+    assert entry.time_to_text_seconds == pytest.approx(0.2)
+    blocker = tmp_path / "blocker"
+    blocker.write_text("")
+    broken = HistoryKeeper(History(blocker / "history.sqlite3"))
+    with qtbot.waitSignal(broken.notice) as notice:
+        broken.on_dictation_finished("still inserted", None)
+    assert notice.args[0].startswith("Could not save")

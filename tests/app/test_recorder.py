@@ -183,3 +183,15 @@ def test_on_the_real_capture_a_long_dictation_through_a_short_ring(qtbot, spool)
     # The fake microphone sends each sample's own index (mod 2**20): no gap, no repeat.
     steps = np.diff(audio.samples.astype(np.int64)) % (1 << 20)
     assert np.all(steps == 1)
+
+
+def test_settle_finished_deletes_the_last_finished_dictations_audio(qtbot, spool):
+    source = RingSource()
+    recorder = RingRecorder(source, spool)
+    recorder.begin()
+    source.write(100)
+    audio = recorder.finish()
+    assert audio.spool.exists()
+    recorder.settle_finished("text", object())  # as connected to dictation_finished
+    assert not audio.spool.exists()
+    recorder.settle_finished()  # nothing left: fine

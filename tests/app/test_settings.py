@@ -115,3 +115,9 @@ def test_start_at_login_writes_and_removes_the_autostart_entry(isolated_user_dir
     set_start_at_login(False, ["/usr/bin/murmur"])
     assert not path.exists()
     set_start_at_login(False, ["/usr/bin/murmur"])  # removing twice is fine
+
+
+def test_capture_options_follow_the_settings():
+    options = Settings(input_device="USB Mic", preroll_ms=450,
+                       keep_microphone_open=False).capture_options()
+    assert (options.device, options.preroll_seconds, options.close_when_idle) == ("USB Mic", 0.45, True)
