@@ -1,0 +1,137 @@
+"""The window: buttons send intents, history actions become signals, closing hides or quits."""
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from app.history import HistoryEntry
+from app.state import State
+from audio.ring_buffer import RingBuffer
+from ui.main_window import MainWindow
+
+
+def entry(entry_id: int, text: str, created: float) -> HistoryEntry:
+    return HistoryEntry(entry_id, created, text, 2.0, 0.8, 0.5, "base", "en")
+
+
+@pytest.fixture
+def window(qtbot) -> MainWindow:
+    widget = MainWindow(RingBuffer(16000))
+    qtbot.addWidget(widget)
+    return widget
+
+
+def test_closing_hides_to_the_tray_when_there_is_one(qtbot, window):
+    window.set_hide_on_close(True)
+    window.show()
+    qtbot.waitExposed(window)
+    with qtbot.waitSignal(window.hidden_to_tray):
+        assert window.close() is False  # the close was refused ...
+    assert window.isHidden()  # ... and the window went to the tray
+    assert not window.spectrogram.timer_active
+    window.show_and_raise()
+    assert window.isVisible() and window.spectrogram.timer_active
+
+
+def test_closing_without_a_tray_closes(qtbot, window):
+    window.show()
+    qtbot.waitExposed(window)
+    with qtbot.assertNotEmitted(window.hidden_to_tray):
+        assert window.close() is True
+    assert not window.isVisible()
+
+
+@pytest.mark.parametrize("state, text, signal", [
+    (State.IDLE, "Start dictation", "toggle_requested"),
+    (State.RECORDING, "Stop dictation", "toggle_requested"),
+    (State.TRANSCRIBING, "Cancel", "cancel_requested"),
+    (State.ERROR, "Start dictation", "toggle_requested"),
+])
+def test_record_button_follows_the_state(qtbot, window, state, text, signal):
+    window.set_state(state)
+    assert window.record_button.text() == text
+    with qtbot.waitSignal(getattr(window, signal)):
+        window.record_button.click()
+
+
+def test_record_button_is_off_while_pasting(window):
+    window.set_state(State.PASTING)
+    assert not window.record_button.isEnabled()
+
+
+def test_settings_button(qtbot, window):
+    with qtbot.waitSignal(window.settings_requested):
+        window.settings_button.click()
+
+
+def test_history_actions_carry_the_selected_entry(qtbot, window):
+    now = time.time()
+    window.set_entries([entry(7, "newest words", now), entry(3, "older words", now - 90000)])
+    panel = window.history
+    assert not panel.copy_button.isEnabled()  # nothing selected yet
+    assert panel.entries()[1].id == 3
+    panel.select_row(1)
+    with qtbot.waitSignal(window.copy_requested) as copied:
+        panel.copy_button.click()
+    with qtbot.waitSignal(window.paste_requested) as pasted:
+        panel.paste_button.click()
+    with qtbot.waitSignal(window.delete_requested) as deleted:
+        panel.delete_button.click()
+    assert (copied.args, pasted.args, deleted.args) == (["older words"], ["older words"], [3])
+    window.set_entries([entry(3, "older words", now - 90000)])  # refilled: selection kept
+    assert panel.selected_entry().id == 3
+    window.set_entries([])
+    assert panel.selected_entry() is None and not panel.delete_button.isEnabled()
+
+
+def test_transcript_and_hotkey_hint(window):
+    assert "Ctrl+Alt+Space" in window.history._transcript.text()
+    window.set_hotkey("Super+F9")
+    assert "Super+F9" in window.history._transcript.text()
+    window.set_transcript("Grüße aus München, 中文")
+    assert window.history.transcript() == "Grüße aus München, 中文"
+    assert window.history._transcript.text() == "Grüße aus München, 中文"
+
+
+def test_notice_reaches_the_status_line(window):
+    window.show_notice("Could not insert the text.")
+    window.set_state(State.ERROR)
+    assert window.status.text() == "Error Could not insert the text."
+
+
+def test_screenshot_with_real_speech(qtbot, tmp_path, test_data):
+    """The window as a user sees it mid-dictation; MURMUR_SCREENSHOT=path keeps a copy."""
+    samples, rate = sf.read(test_data / "speech" / "jfk.wav", dtype="float32")
+    assert rate == 16000
+    ring = RingBuffer(rate * 30)
+    ring.write(samples[int(2.5 * rate):int(8.5 * rate)])
+    clock = [100.0]
+    window = MainWindow(ring, clock=lambda: clock[0])
+    qtbot.addWidget(window)
+    window.resize(window.sizeHint())
+    window.show()
+    qtbot.waitExposed(window)
+    window.set_state(State.RECORDING)
+    clock[0] += 6.2
+    window.status.tick()
+    now = time.time()
+    window.set_entries([
+        entry(3, "And so, my fellow Americans, ask not what your country can do for you, ask "
+                 "what you can do for your country.", now - 40),
+        entry(2, "Schedule the review for Thursday at three and send the notes before then.",
+              now - 3600),
+        entry(1, "Grüße aus München.", now - 2 * 86400)])
+    window.set_transcript("And so, my fellow Americans, ask not what your country can do for "
+                          "you, ask what you can do for your country.")
+    window.spectrogram.refresh()
+    image = window.spectrogram.image_data()
+    assert image.max() > -30 and np.median(image) > -95  # speech, not an empty picture
+    picture = window.grab()
+    assert picture.width() >= 800
+    assert picture.save(str(tmp_path / "murmur-window.png"))
+    if os.environ.get("MURMUR_SCREENSHOT"):
+        assert picture.save(os.environ["MURMUR_SCREENSHOT"])
