@@ -23,7 +23,8 @@ import threading
 import time
 from collections.abc import Callable
 
-from audio.capture_types import CaptureEvent, CaptureEventKind, CaptureOptions, CaptureStats
+from audio.capture_types import (BLOCK_SECONDS, CaptureEvent, CaptureEventKind, CaptureOptions,
+                                 CaptureStats)
 from audio.devices import AudioBackend, InputDevice, InputStream, choose_device
 from audio.resample import TARGET_RATE, StreamResampler
 from audio.ring_buffer import RingBuffer
@@ -212,9 +213,12 @@ class Capture:
         self._raw = RingBuffer(int(rate * self._options.raw_seconds))
         self._raw_cursor, self._finished = 0, False
         self._resampler = StreamResampler(rate)
+        blocksize = self._options.blocksize
+        if blocksize is None:
+            blocksize = round(rate * BLOCK_SECONDS)
         stream = None
         try:
-            stream = self._backend.open_input(device, rate, self._options.blocksize,
+            stream = self._backend.open_input(device, rate, blocksize,
                                               self._callback, self._on_finished)
             stream.start()
         except Exception as error:

@@ -4,6 +4,9 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+#: Default callback block (20 ms): latency is irrelevant for dictation, wake-ups cost CPU.
+BLOCK_SECONDS = 0.02
+
 
 @dataclass(frozen=True)
 class CaptureOptions:
@@ -18,7 +21,9 @@ class CaptureOptions:
             stream's start-up (1-2 s on PulseAudio/PipeWire), so the first words get cut.
         open_rate: Force this device rate; None opens at 16 kHz where the device supports it,
             else at its native rate (then soxr resamples to 16 kHz).
-        blocksize: Frames per callback; 0 lets PortAudio choose (lowest overhead).
+        blocksize: Frames per callback. None: ``BLOCK_SECONDS`` at the device rate (fewer
+            wake-ups than PortAudio's choice: on PulseAudio 1.1 % of a core instead of 1.5 %);
+            0 lets PortAudio choose.
         raw_seconds: Device-rate buffer between the callback and the resampler.
         poll_seconds: How often the worker drains the raw buffer (latency of ``ring``).
         retry_seconds: How often to look for a device after it went away.
@@ -31,7 +36,7 @@ class CaptureOptions:
     preroll_seconds: float = 0.3
     close_when_idle: bool = False
     open_rate: int | None = None
-    blocksize: int = 0
+    blocksize: int | None = None
     raw_seconds: float = 2.0
     poll_seconds: float = 0.02
     retry_seconds: float = 1.0
