@@ -8,6 +8,14 @@ Threads: GUI thread.
 """
 from __future__ import annotations
 
+from ui.state_style import ICON_DIR
+
+# Qt style sheets take URLs with forward slashes; the arrows and tick are drawn by us because a
+# styled spin box or check box no longer draws the platform's.
+_ARROW_UP = (ICON_DIR / "arrow-up.svg").as_posix()
+_ARROW_DOWN = (ICON_DIR / "arrow-down.svg").as_posix()
+_CHECK = (ICON_DIR / "check.svg").as_posix()
+
 BACKGROUND = "#16181d"
 SURFACE = "#1e2128"
 BORDER = "#2c303a"
@@ -50,6 +58,19 @@ QComboBox:focus, QLineEdit:focus, QSpinBox:focus {{ border-color: {ACCENT}; }}
 QComboBox QAbstractItemView {{ background: {SURFACE}; border: 1px solid {BORDER};
                                selection-background-color: #2d3350; }}
 QCheckBox {{ background: transparent; spacing: 8px; }}
+QCheckBox::indicator {{ width: 14px; height: 14px; border: 1px solid #4a505d; border-radius: 4px;
+                        background: {SURFACE}; }}
+QCheckBox::indicator:hover {{ border-color: {ACCENT}; }}
+QCheckBox::indicator:checked {{ background: {ACCENT}; border-color: {ACCENT};
+                                image: url({_CHECK}); }}
+QCheckBox:disabled {{ color: #5c616c; }}
+QSpinBox {{ padding: 4px 22px 4px 8px; }}
+QSpinBox:disabled {{ color: #5c616c; }}
+QSpinBox::up-button, QSpinBox::down-button {{ width: 20px; border: none; background: transparent; }}
+QSpinBox::up-arrow {{ image: url({_ARROW_UP}); width: 10px; height: 6px; }}
+QSpinBox::down-arrow {{ image: url({_ARROW_DOWN}); width: 10px; height: 6px; }}
+QComboBox::drop-down {{ border: none; width: 24px; }}
+QComboBox::down-arrow {{ image: url({_ARROW_DOWN}); width: 10px; height: 6px; }}
 QGroupBox {{ border: 1px solid {BORDER}; border-radius: 8px; margin-top: 14px;
              padding: 10px 8px 6px 8px; }}
 QGroupBox::title {{ subcontrol-origin: margin; left: 10px; padding: 0 4px; color: {MUTED}; }}
