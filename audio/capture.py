@@ -8,7 +8,7 @@ hotkey goes down (pre-roll). Data path::
 
 The worker also supervises the stream: a stream that finishes on its own, or stops delivering
 samples, is a lost device (an event, never an exception); the worker then looks for a device
-every ``retry_seconds`` and resumes. ``ring`` indices keep counting across a loss.
+with a growing pause (``retry_seconds`` up to ``max_retry_seconds``) and resumes. ``ring`` indices keep counting across a loss.
 
 Threads:
     * ``_callback``, ``_on_finished``: PortAudio's audio thread. Copy and count only.
@@ -71,6 +71,7 @@ class Capture:
         self._lost = 0
         self._last_progress = 0.0
         self._next_attempt = 0.0
+        self._retry_delay = options.retry_seconds
         self._last_problem: str | None = None  # said once, not at every retry
         self._wake = threading.Event()
         self._drained = threading.Condition()  # never touched by the audio thread
@@ -191,7 +192,9 @@ class Capture:
             self._drained.notify_all()
 
     def _worker_open(self, now: float) -> None:
-        self._next_attempt = now + self._options.retry_seconds
+        self._next_attempt = now + self._retry_delay
+        # Back off while nothing can be opened; reset once a stream runs or is lost.
+        self._retry_delay = min(2 * self._retry_delay, self._options.max_retry_seconds)
         try:
             # PortAudio lists only devices present when it was initialised (maybe before the
             # sound server was up, or before a device came back): every open re-scans.
@@ -228,6 +231,7 @@ class Capture:
                                  device.name)
             return
         self._stream, self._last_progress, self._last_problem = stream, now, None
+        self._retry_delay = self._options.retry_seconds
         self._stats = dataclasses.replace(self._stats, device=device.name, rate=rate,
                                           session_start=self.ring.end_index,
                                           opened=self._stats.opened + 1)
@@ -243,7 +247,8 @@ class Capture:
 
     def _worker_lose(self, now: float, message: str) -> None:
         self._worker_close(CaptureEventKind.DEVICE_LOST, message)
-        self._next_attempt = now + self._options.retry_seconds
+        self._retry_delay = self._options.retry_seconds
+        self._next_attempt = now + self._retry_delay
 
     def _worker_close(self, kind: CaptureEventKind, message: str) -> None:
         if self._stream is None:

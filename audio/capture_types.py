@@ -26,7 +26,10 @@ class CaptureOptions:
             0 lets PortAudio choose.
         raw_seconds: Device-rate buffer between the callback and the resampler.
         poll_seconds: How often the worker drains the raw buffer (latency of ``ring``).
-        retry_seconds: How often to look for a device after it went away.
+        retry_seconds: First wait before looking for a device again after it went away; the
+            wait doubles after each failed look, up to ``max_retry_seconds`` (a look costs
+            ~20 ms of CPU: PortAudio re-initialises and probes every host API).
+        max_retry_seconds: Longest wait between looks.
         stall_seconds: A running stream that delivers nothing for this long counts as lost
             (a new stream's first samples take 1-2 s, so this must be larger).
     """
@@ -40,6 +43,7 @@ class CaptureOptions:
     raw_seconds: float = 2.0
     poll_seconds: float = 0.02
     retry_seconds: float = 1.0
+    max_retry_seconds: float = 5.0
     stall_seconds: float = 4.0
 
 

@@ -86,11 +86,11 @@ class FakeBackend:
         self.start_error: str | None = None  # e.g. "Device unavailable [PaErrorCode -9985]"
         self.streams: list[FakeStream] = []
         self.frames_sent = 0
-        self.refreshes = 0
+        self.refresh_times: list[float] = []
         self._listed = dict(self.present)
 
     def refresh(self) -> None:
-        self.refreshes += 1
+        self.refresh_times.append(time.monotonic())
         self._listed = dict(self.present)
 
     def input_devices(self) -> tuple[InputDevice, ...]:

@@ -164,3 +164,16 @@ def test_wait_drained_makes_the_tail_readable(make_capture):
     sent = backend.frames_sent
     assert capture.wait_drained()
     assert capture.ring.end_index >= sent
+
+
+def test_looks_for_a_device_less_and_less_often(make_capture):
+    backend = FakeBackend({})
+    capture, events = make_capture(backend, retry_seconds=0.05, max_retry_seconds=0.2)
+    events.expect(CaptureEventKind.NO_DEVICE)
+    wait_until(lambda: len(backend.refresh_times) >= 6, 5, "six looks")
+    gaps = np.diff(backend.refresh_times[:6])
+    # Waits of 0.05, 0.1, 0.2, 0.2, 0.2 s: doubling, then capped so it never stops looking.
+    # (Late wake-ups on a busy machine only lengthen gaps, hence the one-sided margin.)
+    want = np.array([0.05, 0.1, 0.2, 0.2, 0.2])
+    assert np.all(gaps >= want - 0.01) and np.all(gaps <= want + 0.15), gaps
+    assert capture.stats().device is None
