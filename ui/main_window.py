@@ -25,7 +25,7 @@ from audio.ring_buffer import RingBuffer
 from audio.spectrogram import FrequencyAxis
 from ui.history_panel import HistoryPanel
 from ui.spectrogram_view import SpectrogramView
-from ui.state_style import app_icon, icon_for, style_for
+from ui.state_style import Intent, app_icon, icon_for, style_for
 from ui.status_line import StatusLine
 from ui.theme import STYLE_SHEET, record_button_style
 
@@ -140,9 +140,10 @@ class MainWindow(QMainWindow):
 
     # ---- internals ------------------------------------------------------------------------------
     def _on_record_clicked(self) -> None:
-        if self._state is State.TRANSCRIBING:
+        intent = style_for(self._state).intent
+        if intent is Intent.CANCEL:
             self.cancel_requested.emit()
-        else:
+        elif intent is Intent.TOGGLE:
             self.toggle_requested.emit()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override

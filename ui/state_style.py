@@ -8,6 +8,7 @@ Threads: GUI thread (``QIcon`` needs a ``QGuiApplication``); ``style_for`` itsel
 """
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +19,13 @@ from app.state import State
 
 ICON_DIR = Path(__file__).resolve().parent.parent / "resources" / "icons"
 APP_ICON_FILE = ICON_DIR / "murmur.svg"
+
+
+class Intent(enum.Enum):
+    """What the record button and the tray's first menu entry ask the controller for."""
+
+    TOGGLE = "toggle"  # start, or stop and transcribe
+    CANCEL = "cancel"  # drop the dictation being transcribed
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,7 @@ class StateStyle:
             disabled, e.g. while a transcript is being inserted).
         action_colour: The record button's colour: indigo to start, red to stop, grey to
             cancel.
+        intent: What that action asks for; None when there is no action.
     """
 
     label: str
@@ -39,22 +48,24 @@ class StateStyle:
     icon_file: Path
     action: str
     action_colour: str
+    intent: Intent | None
 
 
 _START = "#5B6BF0"  # the app icon's indigo: "go"
 _STYLES: dict[State, StateStyle] = {
     State.IDLE: StateStyle("Ready", "#56627A", ICON_DIR / "murmur-idle.svg",
-                           "Start dictation", _START),
+                           "Start dictation", _START, Intent.TOGGLE),
     State.RECORDING: StateStyle("Recording", "#E5484D", ICON_DIR / "murmur-recording.svg",
-                                "Stop dictation", "#E5484D"),
+                                "Stop dictation", "#E5484D", Intent.TOGGLE),
     State.TRANSCRIBING: StateStyle("Transcribing…", "#5B5BD6",
-                                   ICON_DIR / "murmur-transcribing.svg", "Cancel", "#3a3f4b"),
+                                   ICON_DIR / "murmur-transcribing.svg", "Cancel", "#3a3f4b",
+                                   Intent.CANCEL),
     # Pasting takes a fraction of a second: same look as transcribing ("still busy"), and no
     # action, because the controller ignores a cancel while the clipboard is borrowed.
     State.PASTING: StateStyle("Inserting text…", "#5B5BD6",
-                              ICON_DIR / "murmur-transcribing.svg", "", "#3a3f4b"),
+                              ICON_DIR / "murmur-transcribing.svg", "", "#3a3f4b", None),
     State.ERROR: StateStyle("Error", "#E8590C", ICON_DIR / "murmur-error.svg",
-                            "Start dictation", _START),
+                            "Start dictation", _START, Intent.TOGGLE),
 }
 
 
