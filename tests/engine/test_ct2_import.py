@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import struct
-import time
 
 import numpy as np
 import pytest
@@ -209,18 +208,16 @@ def _words(text: str) -> list[str]:
 
 @pytest.mark.model
 @pytest.mark.parametrize("quant", QUANT_TYPES)
-def test_base_file_size_and_conversion_time(base_ggml, quant):
+def test_base_file_size(base_ggml, quant):
+    # Conversion times are reported by bench/engine.py, never asserted here.
     model = base_ggml[quant]
     assert model.path.stat().st_size == BASE_SIZES[quant]
-    assert model.seconds < 60, f"converting base to {quant} took {model.seconds:.1f} s"
 
 
 @pytest.mark.model
 @pytest.mark.parametrize("quant", QUANT_TYPES)
 def test_base_tensors_round_trip(base_ggml, ct2_base_dir, quant):
-    start = time.perf_counter()
     info = inspect_ggml(base_ggml[quant].path)
-    assert time.perf_counter() - start < 2.0  # headers only: the engine runs this before every load
     hp = info.hparams
     assert (hp.n_vocab, hp.n_audio_ctx, hp.n_audio_state, hp.n_audio_head, hp.n_audio_layer, hp.n_text_ctx,
             hp.n_text_state, hp.n_text_head, hp.n_text_layer, hp.n_mels) == \
