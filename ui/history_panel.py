@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
-                               QVBoxLayout, QWidget)
+                               QSizePolicy, QVBoxLayout, QWidget)
 
 from app.history import HistoryEntry
 from desktop.chord import DEFAULT_CHORD
@@ -55,6 +55,9 @@ class HistoryPanel(QWidget):
         self._list.setObjectName("history")
         self._list.setUniformItemSizes(True)
         self._list.setMinimumHeight(96)
+        # The list's own size hint (~200 px) would win over the window's stretch factors and
+        # squeeze the spectrogram; it scrolls, so it takes what the layout gives it.
+        self._list.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
         self._list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self._list.currentItemChanged.connect(self._update_buttons)
         self._list.itemDoubleClicked.connect(lambda item: self._emit_copy())
@@ -120,6 +123,14 @@ class HistoryPanel(QWidget):
             if selected is not None and entry.id == selected.id:
                 self._list.setCurrentItem(item)
         self._update_buttons()
+
+    def add_entry(self, entry: HistoryEntry, now: float | None = None) -> None:
+        """Put a new entry at the top (``HistoryKeeper.entry_added``)."""
+        self.set_entries([entry, *self.entries()], now)
+
+    def remove_entry(self, entry_id: int) -> None:
+        """Take the entry with ``entry_id`` off the list (after ``History.delete``)."""
+        self.set_entries([e for e in self.entries() if e.id != entry_id])
 
     # ---- reading --------------------------------------------------------------------------------
     def entries(self) -> list[HistoryEntry]:

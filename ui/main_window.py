@@ -123,6 +123,14 @@ class MainWindow(QMainWindow):
         """Refill the history list (newest first)."""
         self.history.set_entries(entries)
 
+    def add_entry(self, entry: HistoryEntry) -> None:
+        """Put a new history entry at the top (``HistoryKeeper.entry_added``)."""
+        self.history.add_entry(entry)
+
+    def remove_entry(self, entry_id: int) -> None:
+        """Take a deleted entry off the list (after ``History.delete``)."""
+        self.history.remove_entry(entry_id)
+
     def set_hotkey(self, chord: str) -> None:
         """Name the current hotkey in the hints (after settings change)."""
         self.history.set_hotkey(chord)

@@ -171,8 +171,8 @@ class SpectrogramView(QWidget):
 
     def refresh(self) -> None:
         """Drain the ring once: the timer's slot, public so tests can step it."""
-        if self._tap is None:
-            return
+        if self._tap is None or self.window().isMinimized():
+            return  # minimised is not hidden to Qt, but nobody sees it: the tap catches up later
         got = self._tap.read()
         if got.skipped:
             # The new samples do not follow the old ones: start the STFT and the picture over

@@ -88,6 +88,16 @@ def test_history_actions_carry_the_selected_entry(qtbot, window):
     assert panel.selected_entry() is None and not panel.delete_button.isEnabled()
 
 
+def test_new_entries_go_on_top_and_deleted_ones_go(window):
+    now = time.time()
+    window.set_entries([entry(1, "first", now - 10)])
+    window.add_entry(entry(2, "second", now))
+    assert [e.id for e in window.history.entries()] == [2, 1]
+    window.remove_entry(1)
+    assert [e.id for e in window.history.entries()] == [2]
+    window.remove_entry(99)  # gone already: nothing happens
+
+
 def test_transcript_and_hotkey_hint(window):
     assert "Ctrl+Alt+Space" in window.history._transcript.text()
     window.set_hotkey("Super+F9")
@@ -103,7 +113,7 @@ def test_notice_reaches_the_status_line(window):
     assert window.status.text() == "Error Could not insert the text."
 
 
-def test_screenshot_with_real_speech(qtbot, tmp_path, test_data):
+def test_screenshot_with_real_speech(qtbot, qapp, tmp_path, test_data):
     """The window as a user sees it mid-dictation; MURMUR_SCREENSHOT=path keeps a copy."""
     samples, rate = sf.read(test_data / "speech" / "jfk.wav", dtype="float32")
     assert rate == 16000
@@ -128,6 +138,8 @@ def test_screenshot_with_real_speech(qtbot, tmp_path, test_data):
     window.set_transcript("And so, my fellow Americans, ask not what your country can do for "
                           "you, ask what you can do for your country.")
     window.spectrogram.refresh()
+    qapp.processEvents()  # run the posted layout requests, as the event loop would before a paint
+    assert window.status._label.width() >= window.status._label.sizeHint().width()
     image = window.spectrogram.image_data()
     assert image.max() > -30 and np.median(image) > -95  # speech, not an empty picture
     picture = window.grab()
