@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, QTimer, Signal
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import (QButtonGroup, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
                                QWidget)
 
@@ -37,6 +38,45 @@ COLOUR_MAP = "magma"  # perceptually uniform, dark for quiet: reads like ink on 
 LEVEL_WINDOW_SAMPLES = 800  # the meter measures the newest 50 ms at 16 kHz
 _PLOT_BACKGROUND = "#15171c"
 _AXIS_TEXT = "#9aa0ab"
+
+
+class ColourLegend(QWidget):
+    """A small horizontal colour bar: which colour is which level, ``low … high dB``.
+
+    Args:
+        lut: The ``(256, 3)`` uint8 lookup table the image uses.
+        levels: The dB range the table spans.
+    """
+
+    def __init__(self, lut: np.ndarray, levels: tuple[float, float],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        rgb = np.ascontiguousarray(lut[np.newaxis, :, :3], dtype=np.uint8)
+        self._bar = QImage(rgb.data, 256, 1, 256 * 3, QImage.Format.Format_RGB888).copy()
+        self.levels = levels
+        self.setToolTip("Colour = level in dB relative to full scale (a log scale of amplitude)")
+
+    def set_levels(self, levels: tuple[float, float]) -> None:
+        self.levels = levels
+        self.update()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(190, 20)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        painter = QPainter(self)
+        painter.setPen(QColor(_AXIS_TEXT))
+        low, high = (f"{v:.0f}" for v in self.levels)
+        metrics = painter.fontMetrics()
+        left = metrics.horizontalAdvance(low) + 6
+        right = metrics.horizontalAdvance(f"{high} dB") + 6
+        bar = QRectF(left, self.height() / 2 - 4, self.width() - left - right, 8)
+        painter.drawImage(bar, self._bar)
+        painter.drawText(QRectF(0, 0, left - 6, self.height()),
+                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, low)
+        painter.drawText(QRectF(bar.right() + 6, 0, right, self.height()),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, f"{high} dB")
+        painter.end()
 
 
 class SpectrogramView(QWidget):
@@ -92,6 +132,7 @@ class SpectrogramView(QWidget):
         self._image_item = pg.ImageItem(axisOrder="row-major")
         lut = pg.colormap.get(COLOUR_MAP).getLookupTable(nPts=256)
         self._image_item.setLookupTable(lut)
+        self.legend = ColourLegend(lut, DISPLAY_LEVELS)
         self._image_item.setLevels(DISPLAY_LEVELS)
         item.addItem(self._image_item)
 
@@ -103,6 +144,8 @@ class SpectrogramView(QWidget):
         title.setObjectName("sectionTitle")
         selector.addWidget(title)
         selector.addStretch(1)
+        selector.addWidget(self.legend)
+        selector.addSpacing(16)
         for view in VIEWS:
             button = QPushButton(view.title)
             button.setCheckable(True)
@@ -146,6 +189,11 @@ class SpectrogramView(QWidget):
     def image_data(self) -> np.ndarray:
         """The image on show: ``(rows, columns)`` dBFS, row 0 lowest frequency, newest last."""
         return self._image
+
+    def set_display_levels(self, low_db: float, high_db: float) -> None:
+        """Map ``low_db`` to the darkest colour and ``high_db`` to the brightest (fixed)."""
+        self._image_item.setLevels((low_db, high_db))
+        self.legend.set_levels((low_db, high_db))
 
     def set_ring(self, ring: RingBuffer | None) -> None:
         """Show another ring (the capture was rebuilt), or none (silence)."""

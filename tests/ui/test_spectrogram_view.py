@@ -167,3 +167,11 @@ def test_every_view_has_ticks_in_order_and_a_tooltip(view_spec):
     assert len(ticks) >= 4 and positions == sorted(positions)
     assert view_spec.tooltip and "dB" in view_spec.tooltip
     assert [hz_label(h) for h in (200, 1000, 2500)] == ["200", "1k", "2.5k"]
+
+
+def test_display_levels_are_adjustable_and_the_legend_follows(view):
+    view.set_display_levels(-80.0, -30.0)
+    assert tuple(view._image_item.levels) == (-80.0, -30.0)
+    assert view.legend.levels == (-80.0, -30.0)
+    view.legend.show()
+    view.legend.grab()  # paints without warnings
