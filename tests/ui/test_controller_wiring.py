@@ -1,0 +1,113 @@
+"""The window and tray on a real controller and history (fake audio, engine and insertion).
+
+This wires the widgets the way ``main.py`` does, so a signal whose signature drifts on either
+side (controller, history keeper, widgets) fails here rather than in the running app.
+"""
+from __future__ import annotations
+
+import pytest
+
+from app.controller import NOTHING_HEARD, DictationController
+from app.history import History, HistoryKeeper
+from app.state import State
+from audio.ring_buffer import RingBuffer
+from desktop.chord import DEFAULT_CHORD, parse_chord
+from desktop.inject import InjectResult
+from ui.main_window import MainWindow
+from ui.tray import Tray
+
+
+class Recorder:
+    def begin(self):
+        pass
+
+    def finish(self):
+        return "audio"
+
+    def abort(self):
+        pass
+
+
+class Transcriber:
+    def __init__(self):
+        self.jobs = []
+
+    def submit(self, job, audio):
+        self.jobs.append(job)
+
+
+class Inserter:
+    def remember_target(self):
+        return None
+
+    def insert(self, text, target, options):
+        return InjectResult(True, False)
+
+
+@pytest.fixture
+def app_parts(qtbot, tmp_path):
+    transcriber = Transcriber()
+    controller = DictationController(Recorder(), transcriber, Inserter(),
+                                     parse_chord(DEFAULT_CHORD))
+    history = History(tmp_path / "history.sqlite3")
+    keeper = HistoryKeeper(history)
+    window = MainWindow(RingBuffer(16000))
+    qtbot.addWidget(window)
+    tray = Tray(available=False)
+    window.set_hide_on_close(tray.available)
+    # -- the wiring main.py does --
+    controller.state_changed.connect(window.set_state)
+    controller.state_changed.connect(tray.set_state)
+    controller.notice.connect(window.show_notice)
+    controller.dictation_finished.connect(lambda text, _result: window.set_transcript(text))
+    controller.dictation_finished.connect(keeper.on_dictation_finished)
+    keeper.entry_added.connect(window.add_entry)
+    keeper.notice.connect(window.show_notice)
+    window.toggle_requested.connect(controller.toggle)
+    window.cancel_requested.connect(controller.cancel)
+    tray.toggle_requested.connect(controller.toggle)
+    tray.cancel_requested.connect(controller.cancel)
+
+    def delete_entry(entry_id: int) -> None:
+        history.delete(entry_id)
+        window.remove_entry(entry_id)
+
+    window.delete_requested.connect(delete_entry)
+    window.set_entries(history.entries())
+    yield controller, transcriber, window, tray, history
+    controller.close()
+    history.close()
+    tray.menu.deleteLater()
+
+
+def test_a_dictation_from_the_record_button_to_the_history_list(qtbot, app_parts):
+    controller, transcriber, window, tray, history = app_parts
+    window.record_button.click()
+    assert window.status.text().startswith("Recording")
+    assert tray.record_action.text() == "Stop dictation"
+    window.record_button.click()
+    assert window.status.text() == "Transcribing…" and window.record_button.text() == "Cancel"
+    controller.transcribed(transcriber.jobs[-1], "Grüße aus München")
+    qtbot.waitUntil(lambda: controller.state is State.IDLE, timeout=5000)
+    assert window.history.transcript() == "Grüße aus München"
+    assert [e.text for e in window.history.entries()] == ["Grüße aus München"]
+    window.history.select_row(0)
+    window.history.delete_button.click()
+    assert window.history.entries() == [] and history.entries() == []
+
+
+def test_cancel_from_the_tray_while_transcribing(app_parts):
+    controller, transcriber, window, tray, history = app_parts
+    tray.record_action.trigger()
+    tray.record_action.trigger()
+    assert tray.record_action.text() == "Cancel"
+    tray.record_action.trigger()
+    assert controller.state is State.IDLE and window.status.text() == "Ready"
+
+
+def test_nothing_heard_is_said_in_the_status_line(app_parts):
+    controller, transcriber, window, tray, history = app_parts
+    window.record_button.click()
+    window.record_button.click()
+    controller.transcribed(transcriber.jobs[-1], "  ")
+    assert window.status.text() == f"Ready {NOTHING_HEARD}"
