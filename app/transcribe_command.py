@@ -14,7 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TextIO
 
-from audio.decode import decode_file
+from audio.decode import AudioFileError, decode_file
 from engine.errors import MurmurError
 from engine.options import Transcript, TranscribeOptions
 from engine.whisper_engine import WhisperEngine
@@ -51,7 +51,7 @@ def run_transcribe(engine: WhisperEngine, files: Sequence[Path], options: Transc
             audio = decode_file(path)
             decode_seconds = time.perf_counter() - started
             transcript = engine.transcribe(audio.samples, options)
-        except MurmurError as error:
+        except (AudioFileError, MurmurError) as error:
             error_line(str(error))
             failed += 1
             continue

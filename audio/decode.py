@@ -13,8 +13,11 @@ import numpy as np
 import soundfile
 import soxr
 
-from engine.errors import AudioFileError
-from engine.options import SAMPLE_RATE
+from audio.resample import TARGET_RATE as SAMPLE_RATE
+
+
+class AudioFileError(Exception):
+    """A file is missing, empty, or not audio; ``str(error)`` is one sentence for the user."""
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@
 The Slaney mel scale (Auditory Toolbox; librosa's default, ``htk=False``) is linear below
 1 kHz (200/3 Hz per mel) and logarithmic above it (a factor 6.4 every 27 mels). Each triangular
 filter is divided by its width in Hz ("Slaney" area normalisation), so that white noise gives
-about the same energy in every band. ``audio/`` keeps its own copy rather than importing
-``engine``: the map forbids that dependency, and the tests pin both to reference values.
+about the same energy in every band. This is the one filterbank in Murmur: the spectrogram view
+uses it, and the model importer (``engine/mel_filters.py``) writes it into ggml files, where it
+must equal the table Whisper was trained with (librosa's output) to the bit.
 
 Pure functions: any thread.
 """
@@ -58,9 +59,11 @@ def mel_filterbank(sample_rate: int, n_fft: int, n_mels: int, fmin: float = 0.0,
     lower, center, upper = edges[:-2, None], edges[1:-1, None], edges[2:, None]
     rising = (bin_hz[None, :] - lower) / (center - lower)
     falling = (upper - bin_hz[None, :]) / (upper - center)
-    weights = np.maximum(0.0, np.minimum(rising, falling))
-    weights *= (2.0 / (upper - lower))  # Slaney area normalisation
-    return weights.astype(np.float32)
+    # Rounding the triangles to float32 before the Slaney area normalisation (not after)
+    # reproduces librosa's bytes, and so Whisper's own mel_filters table: librosa fills a float32
+    # array with the triangles and then scales that array in place.
+    weights = np.maximum(0.0, np.minimum(rising, falling)).astype(np.float32)
+    return (weights * (2.0 / (upper - lower))).astype(np.float32)
 
 
 def mel_band_centers(sample_rate: int, n_mels: int, fmin: float = 0.0,

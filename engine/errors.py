@@ -22,9 +22,5 @@ class DownloadError(MurmurError):
     """A model download failed (network, checksum, disk); nothing was left in place of a model."""
 
 
-class AudioFileError(MurmurError):
-    """An audio file is missing, empty, or not audio."""
-
-
 class EngineError(MurmurError):
     """whisper.cpp could not load the model or transcribe."""

@@ -10,8 +10,10 @@ import locale
 import os
 from dataclasses import dataclass, field
 
-#: whisper.cpp works on 16 kHz mono float32 samples; every caller resamples to this first.
-SAMPLE_RATE = 16_000
+from audio.resample import TARGET_RATE
+
+#: whisper.cpp works on 16 kHz mono float32 samples: the rate audio/ delivers everything at.
+SAMPLE_RATE = TARGET_RATE
 
 #: Passing this as the language lets Whisper detect it from the first 30 s of audio.
 AUTO_LANGUAGE = "auto"

@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 import soundfile
 
-from audio.decode import decode_file
-from engine.errors import AudioFileError
-from engine.options import SAMPLE_RATE
+from audio.decode import AudioFileError, decode_file
+from audio.resample import TARGET_RATE as SAMPLE_RATE
 
 
 def tone(rate: int, seconds: float, channels: int, freq: float = 440.0) -> np.ndarray:
