@@ -1,5 +1,6 @@
 """VAD: Silero runs on onnxruntime without torch, streams in any chunking, meets F1 >= 0.9 in
-silence and in noise over the whole speech set at < 3 % of a core; the gate's table.
+silence and in noise over the whole speech set; the gate's table. Its CPU share (< 3 % of a
+core) is measured by bench/vad.py and recorded in docs/AUDIO.md, never asserted in a test.
 """
 from __future__ import annotations
 
@@ -14,12 +15,9 @@ import soundfile
 from audio.vad import FRAME_SAMPLES, EnergyVad, GateOptions, SileroVad, SpeechGate
 
 REPO = Path(__file__).resolve().parents[2]
-if str(REPO) not in sys.path:  # bench/ is not an installed package
-    sys.path.insert(0, str(REPO))
-from bench import vad as vad_bench  # noqa: E402
+from bench import vad as vad_bench  # noqa: E402  (pytest puts the repo on sys.path: pyproject)
 
 MIN_F1 = 0.9
-MAX_CPU_SHARE = 0.03
 
 
 @pytest.fixture(scope="module")
@@ -66,10 +64,9 @@ def test_silence_is_not_speech_and_speech_is(silero, jfk):
 
 
 @pytest.mark.parametrize("condition", ["silence", "white@10", "pink@10", "brown@5"])
-def test_silero_f1_and_cpu_on_the_speech_set(condition):
+def test_silero_f1_on_the_speech_set(condition):
     score = vad_bench.evaluate(["silero"], conditions=[condition])[("silero", condition)]
     assert score.f1 >= MIN_F1, score
-    assert score.cpu_share < MAX_CPU_SHARE, score
 
 
 @pytest.mark.parametrize("probabilities, want", [
