@@ -12,6 +12,7 @@ import datetime
 from collections.abc import Iterable
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
                                QSizePolicy, QVBoxLayout, QWidget)
 
@@ -28,6 +29,21 @@ def entry_label(entry: HistoryEntry, now: float) -> str:
     today = datetime.datetime.fromtimestamp(now).date()
     stamp = when.strftime("%H:%M") if when.date() == today else when.strftime("%a %-d %b %H:%M")
     return f"{stamp}   {' '.join(entry.text.split())}"
+
+
+class _HistoryList(QListWidget):
+    """A list that says so when it is empty, instead of showing a blank box."""
+
+    EMPTY_TEXT = "No dictations yet."
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().paintEvent(event)
+        if self.count() == 0:
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter,
+                             self.EMPTY_TEXT)
+            painter.end()
 
 
 class HistoryPanel(QWidget):
@@ -51,7 +67,7 @@ class HistoryPanel(QWidget):
         self._transcript.setObjectName("transcript")
         self._transcript.setWordWrap(True)
         self._transcript.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._list = QListWidget()
+        self._list = _HistoryList()
         self._list.setObjectName("history")
         self._list.setUniformItemSizes(True)
         self._list.setMinimumHeight(96)
