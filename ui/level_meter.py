@@ -15,6 +15,8 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QLinearGradient, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from ui.theme import BRIGHT, MUTED, TEXT, TRACK
+
 METER_FLOOR_DB = -60.0  # below this speech is inaudible on any real microphone: empty bar
 # The bar falls at most this much per update (about 30 updates a second: ~25 dB/s) ...
 RMS_RELEASE_DB = 0.8
@@ -98,7 +100,7 @@ class LevelMeter(QWidget):
         top, bottom = self._margins
         bar = QRectF(self.width() - 14, top, 10, max(10, self.height() - top - bottom))
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor("#23262e"))
+        painter.setBrush(QColor(TRACK))
         painter.drawRoundedRect(bar, 3, 3)
         # Colour by position, not by level: green speech, amber loud, red near clipping.
         gradient = QLinearGradient(0, bar.bottom(), 0, bar.top())
@@ -109,13 +111,13 @@ class LevelMeter(QWidget):
             painter.setBrush(gradient)
             painter.drawRoundedRect(QRectF(bar.left(), top, bar.width(), bar.bottom() - top), 3, 3)
         if self._shown.peak_db > METER_FLOOR_DB:
-            painter.setPen(QPen(QColor("#f5f5f7"), 2))
+            painter.setPen(QPen(QColor(BRIGHT), 2))
             y = self._y(self._shown.peak_db, bar)
             painter.drawLine(int(bar.left()), int(y), int(bar.right()), int(y))
         font = QFont(self.font())
         font.setPointSizeF(max(6.5, font.pointSizeF() * 0.75))
         painter.setFont(font)
-        painter.setPen(QColor("#9aa0ab"))
+        painter.setPen(QColor(MUTED))
         for db in _SCALE_MARKS:
             y = self._y(db, bar)
             # Clamped inside the widget: the 0 dB mark sits at the very top edge of the bar.
@@ -124,7 +126,7 @@ class LevelMeter(QWidget):
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(db))
         # The number under the bar: the peak, which is what "am I clipping?" needs.
         text = "—" if self._shown.peak_db <= METER_FLOOR_DB else f"{self._shown.peak_db:.0f}"
-        painter.setPen(QColor("#d4d7dd"))
+        painter.setPen(QColor(TEXT))
         painter.drawText(QRectF(0, bar.bottom() + 6, self.width(), 16),
                          Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, text + " dB")
         painter.end()

@@ -27,6 +27,7 @@ from audio.spectrogram import FrequencyAxis, Spectrogram
 from ui.level_meter import SILENT, LevelMeter, signal_levels
 from ui.ring_tap import RingTap
 from ui.spectrogram_axes import VIEW_BY_AXIS, VIEWS, AxisView, frequency_ticks
+from ui.theme import MUTED, NEUTRAL, PLOT_BACKGROUND
 
 FRAME_INTERVAL_MS = 33  # ~30 frames a second: smooth to the eye, ~1 % of a core
 SPAN_SECONDS = 6.0  # history shown: long enough to see a whole sentence scroll by
@@ -36,8 +37,6 @@ SPAN_SECONDS = 6.0  # history shown: long enough to see a whole sentence scroll 
 DISPLAY_LEVELS = (-100.0, -15.0)
 COLOUR_MAP = "magma"  # perceptually uniform, dark for quiet: reads like ink on a dark plot
 LEVEL_WINDOW_SAMPLES = 800  # the meter measures the newest 50 ms at 16 kHz
-_PLOT_BACKGROUND = "#15171c"
-_AXIS_TEXT = "#9aa0ab"
 
 
 class ColourLegend(QWidget):
@@ -65,7 +64,7 @@ class ColourLegend(QWidget):
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
         painter = QPainter(self)
-        painter.setPen(QColor(_AXIS_TEXT))
+        painter.setPen(QColor(MUTED))
         low, high = (f"{v:.0f}" for v in self.levels)
         metrics = painter.fontMetrics()
         left = metrics.horizontalAdvance(low) + 6
@@ -113,16 +112,16 @@ class SpectrogramView(QWidget):
 
     # ---- building ---------------------------------------------------------------------------
     def _build(self) -> None:
-        self._plot = pg.PlotWidget(background=_PLOT_BACKGROUND)
+        self._plot = pg.PlotWidget(background=PLOT_BACKGROUND)
         item = self._plot.getPlotItem()
         item.setMouseEnabled(False, False)  # a live view: nothing to pan or zoom
         item.setMenuEnabled(False)
         item.hideButtons()
         for name, label in (("bottom", "time (s)"), ("left", "frequency (Hz)")):
             axis = item.getAxis(name)
-            axis.setTextPen(_AXIS_TEXT)
-            axis.setPen(pg.mkPen("#3a3f4b"))
-            axis.setLabel(label, color=_AXIS_TEXT)
+            axis.setTextPen(MUTED)
+            axis.setPen(pg.mkPen(NEUTRAL))
+            axis.setLabel(label, color=MUTED)
         item.getAxis("left").setWidth(46)
         # Whole seconds labelled, half seconds as unlabelled minor ticks: "-5.5" is clutter.
         whole = range(-int(SPAN_SECONDS), 1)

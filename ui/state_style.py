@@ -16,8 +16,8 @@ from pathlib import Path
 from PySide6.QtGui import QIcon
 
 from app.state import State
+from ui.theme import ICON_DIR, NEUTRAL
 
-ICON_DIR = Path(__file__).resolve().parent.parent / "resources" / "icons"
 APP_ICON_FILE = ICON_DIR / "murmur.svg"
 
 
@@ -51,20 +51,22 @@ class StateStyle:
     intent: Intent | None
 
 
+# The icons' fill colours (resources/icons/*.svg), so the window matches the tray.
+SLATE, RED, INDIGO, ORANGE = "#56627A", "#E5484D", "#5B5BD6", "#E8590C"
 _START = "#5B6BF0"  # the app icon's indigo: "go"
 _STYLES: dict[State, StateStyle] = {
-    State.IDLE: StateStyle("Ready", "#56627A", ICON_DIR / "murmur-idle.svg",
+    State.IDLE: StateStyle("Ready", SLATE, ICON_DIR / "murmur-idle.svg",
                            "Start dictation", _START, Intent.TOGGLE),
-    State.RECORDING: StateStyle("Recording", "#E5484D", ICON_DIR / "murmur-recording.svg",
-                                "Stop dictation", "#E5484D", Intent.TOGGLE),
-    State.TRANSCRIBING: StateStyle("Transcribing…", "#5B5BD6",
-                                   ICON_DIR / "murmur-transcribing.svg", "Cancel", "#3a3f4b",
+    State.RECORDING: StateStyle("Recording", RED, ICON_DIR / "murmur-recording.svg",
+                                "Stop dictation", RED, Intent.TOGGLE),
+    State.TRANSCRIBING: StateStyle("Transcribing…", INDIGO,
+                                   ICON_DIR / "murmur-transcribing.svg", "Cancel", NEUTRAL,
                                    Intent.CANCEL),
     # Pasting takes a fraction of a second: same look as transcribing ("still busy"), and no
     # action, because the controller ignores a cancel while the clipboard is borrowed.
-    State.PASTING: StateStyle("Inserting text…", "#5B5BD6",
-                              ICON_DIR / "murmur-transcribing.svg", "", "#3a3f4b", None),
-    State.ERROR: StateStyle("Error", "#E8590C", ICON_DIR / "murmur-error.svg",
+    State.PASTING: StateStyle("Inserting text…", INDIGO,
+                              ICON_DIR / "murmur-transcribing.svg", "", NEUTRAL, None),
+    State.ERROR: StateStyle("Error", ORANGE, ICON_DIR / "murmur-error.svg",
                             "Start dictation", _START, Intent.TOGGLE),
 }
 

@@ -8,8 +8,9 @@ Threads: GUI thread.
 """
 from __future__ import annotations
 
-from ui.state_style import ICON_DIR
+from pathlib import Path
 
+ICON_DIR = Path(__file__).resolve().parent.parent / "resources" / "icons"
 # Qt style sheets take URLs with forward slashes; the arrows and tick are drawn by us because a
 # styled spin box or check box no longer draws the platform's.
 _ARROW_UP = (ICON_DIR / "arrow-up.svg").as_posix()
@@ -17,6 +18,10 @@ _ARROW_DOWN = (ICON_DIR / "arrow-down.svg").as_posix()
 _CHECK = (ICON_DIR / "check.svg").as_posix()
 
 BACKGROUND = "#16181d"
+PLOT_BACKGROUND = "#15171c"  # a shade darker than the window: the picture reads as a screen
+TRACK = "#23262e"  # the level meter's empty bar
+NEUTRAL = "#3a3f4b"  # axis lines; buttons whose action is neither "go" nor "stop"
+BRIGHT = "#f5f5f7"
 SURFACE = "#1e2128"
 BORDER = "#2c303a"
 TEXT = "#e6e8ec"
