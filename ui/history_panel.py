@@ -27,7 +27,9 @@ def entry_label(entry: HistoryEntry, now: float) -> str:
     """``"14:03  the text"`` today, ``"Mon 3 Mar 14:03  the text"`` on earlier days."""
     when = datetime.datetime.fromtimestamp(entry.created)
     today = datetime.datetime.fromtimestamp(now).date()
-    stamp = when.strftime("%H:%M") if when.date() == today else when.strftime("%a %-d %b %H:%M")
+    # The day without a leading zero, portably ("%-d" is a glibc extension).
+    stamp = (when.strftime("%H:%M") if when.date() == today
+             else f"{when:%a} {when.day} {when:%b %H:%M}")
     return f"{stamp}   {' '.join(entry.text.split())}"
 
 

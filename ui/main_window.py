@@ -142,7 +142,10 @@ class MainWindow(QMainWindow):
 
     def show_and_raise(self) -> None:
         """Bring the window to the front (tray "Show window", a second launch)."""
-        self.showNormal()
+        if self.isMinimized():
+            self.showNormal()  # only un-minimise: a maximised window stays maximised
+        else:
+            self.show()
         self.raise_()
         self.activateWindow()
 

@@ -137,6 +137,7 @@ class SpectrogramView(QWidget):
 
         self._meter = LevelMeter()
         self._buttons = QButtonGroup(self)
+        self._view_buttons: list[QPushButton] = []  # in the order of VIEWS
         selector = QHBoxLayout()
         selector.setSpacing(0)
         title = QLabel("Microphone")
@@ -153,6 +154,7 @@ class SpectrogramView(QWidget):
             button.setObjectName("segment")
             button.clicked.connect(lambda _=False, a=view.axis: self.set_axis(a, by_user=True))
             self._buttons.addButton(button)
+            self._view_buttons.append(button)
             selector.addWidget(button)
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
@@ -203,7 +205,7 @@ class SpectrogramView(QWidget):
 
     def set_axis(self, axis: FrequencyAxis, by_user: bool = False) -> None:
         """Switch the frequency axis; the last ``SPAN_SECONDS`` are redrawn at once."""
-        for button, view in zip(self._buttons.buttons(), VIEWS):
+        for button, view in zip(self._view_buttons, VIEWS):
             button.setChecked(view.axis is axis)
         if axis is self._view.axis:
             return
@@ -226,6 +228,7 @@ class SpectrogramView(QWidget):
             # rather than draw a seam that pretends two moments were adjacent.
             self._spectrogram.reset()
             self._image.fill(self._view.options.floor_db)
+            self._image_item.setImage(self._image, autoLevels=False)
         if len(got.samples) == 0:
             self._meter.set_levels(SILENT)
             return

@@ -147,3 +147,16 @@ def test_screenshot_with_real_speech(qtbot, qapp, tmp_path, test_data):
     assert picture.save(str(tmp_path / "murmur-window.png"))
     if os.environ.get("MURMUR_SCREENSHOT"):
         assert picture.save(os.environ["MURMUR_SCREENSHOT"])
+
+
+def test_history_labels_say_the_time_today_and_the_day_before():
+    import datetime
+
+    from ui.history_panel import entry_label
+
+    now = datetime.datetime(2026, 3, 4, 15, 0).timestamp()
+    today = entry(1, "  two\nlines  ", datetime.datetime(2026, 3, 4, 9, 5).timestamp())
+    day = datetime.datetime(2026, 3, 2, 14, 3)
+    earlier = entry(2, "old", day.timestamp())
+    assert entry_label(today, now) == "09:05   two lines"
+    assert entry_label(earlier, now) == f"{day:%a} 2 {day:%b} 14:03   old"  # locale's names
