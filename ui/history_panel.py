@@ -72,7 +72,7 @@ class HistoryPanel(QWidget):
         self._list = _HistoryList()
         self._list.setObjectName("history")
         self._list.setUniformItemSizes(True)
-        self._list.setMinimumHeight(96)
+        self._list.setMinimumHeight(72)
         # The list's own size hint (~200 px) would win over the window's stretch factors and
         # squeeze the spectrogram; it scrolls, so it takes what the layout gives it.
         self._list.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)

@@ -1,4 +1,4 @@
-"""A vertical microphone level meter: RMS bar and peak-hold line, in dBFS.
+"""The live view's scales: a microphone level meter (RMS bar, peak line) and a dB colour legend.
 
 ``signal_levels`` is the maths (pure); ``LevelMeter`` only paints what it is given. The meter has
 a fast attack and a slow release, like a hardware meter, so speech reads as a steady bar rather
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QLinearGradient, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QImage, QLinearGradient, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ui.theme import BRIGHT, MUTED, TEXT, TRACK
@@ -129,4 +129,43 @@ class LevelMeter(QWidget):
         painter.setPen(QColor(TEXT))
         painter.drawText(QRectF(0, bar.bottom() + 6, self.width(), 16),
                          Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, text + " dB")
+        painter.end()
+
+
+class ColourLegend(QWidget):
+    """A small horizontal colour bar: which colour is which level, ``low … high dB``.
+
+    Args:
+        lut: The ``(256, 3)`` uint8 lookup table the image uses.
+        levels: The dB range the table spans.
+    """
+
+    def __init__(self, lut: np.ndarray, levels: tuple[float, float],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        rgb = np.ascontiguousarray(lut[np.newaxis, :, :3], dtype=np.uint8)
+        self._bar = QImage(rgb.data, 256, 1, 256 * 3, QImage.Format.Format_RGB888).copy()
+        self.levels = levels
+        self.setToolTip("Colour = level in dB relative to full scale (a log scale of amplitude)")
+
+    def set_levels(self, levels: tuple[float, float]) -> None:
+        self.levels = levels
+        self.update()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(190, 20)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        painter = QPainter(self)
+        painter.setPen(QColor(MUTED))
+        low, high = (f"{v:.0f}" for v in self.levels)
+        metrics = painter.fontMetrics()
+        left = metrics.horizontalAdvance(low) + 6
+        right = metrics.horizontalAdvance(f"{high} dB") + 6
+        bar = QRectF(left, self.height() / 2 - 4, self.width() - left - right, 8)
+        painter.drawImage(bar, self._bar)
+        painter.drawText(QRectF(0, 0, left - 6, self.height()),
+                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, low)
+        painter.drawText(QRectF(bar.right() + 6, 0, right, self.height()),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, f"{high} dB")
         painter.end()

@@ -66,10 +66,11 @@ class MainWindow(QMainWindow):
         self.setStyleSheet(STYLE_SHEET)
         self._state = State.IDLE
         self._hide_on_close = False
+        self._sized = False  # the first show sizes the window to its hint
 
         self.status = StatusLine(clock)
         self.spectrogram = SpectrogramView(ring, axis)
-        self.spectrogram.setMinimumHeight(280)
+        self.spectrogram.setMinimumHeight(200)
         self.history = HistoryPanel()
         self.record_button = QPushButton()
         self.record_button.setObjectName("record")
@@ -98,7 +99,16 @@ class MainWindow(QMainWindow):
         self.set_state(State.IDLE)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        return QSize(860, 720)
+        # Comfortable on a laptop screen, never taller or wider than the screen's free area.
+        free = self.screen().availableGeometry()
+        return QSize(min(860, int(free.width() * 0.9)), min(720, int(free.height() * 0.9)))
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if not self._sized:
+            # Qt would otherwise cap a new window at 2/3 of the screen and squeeze the picture.
+            self._sized = True
+            self.resize(self.sizeHint())
+        super().showEvent(event)
 
     # ---- slots ----------------------------------------------------------------------------------
     def set_state(self, state: State) -> None:

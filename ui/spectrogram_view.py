@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtCore import QRectF, QTimer, Signal
 from PySide6.QtWidgets import (QButtonGroup, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
                                QWidget)
 
 from audio.ring_buffer import RingBuffer
 from audio.spectrogram import FrequencyAxis, Spectrogram
-from ui.level_meter import SILENT, LevelMeter, signal_levels
+from ui.level_meter import SILENT, ColourLegend, LevelMeter, signal_levels
 from ui.ring_tap import RingTap
 from ui.spectrogram_axes import VIEW_BY_AXIS, VIEWS, AxisView, frequency_ticks
 from ui.theme import MUTED, NEUTRAL, PLOT_BACKGROUND
@@ -37,45 +36,10 @@ SPAN_SECONDS = 6.0  # history shown: long enough to see a whole sentence scroll 
 DISPLAY_LEVELS = (-100.0, -15.0)
 COLOUR_MAP = "magma"  # perceptually uniform, dark for quiet: reads like ink on a dark plot
 LEVEL_WINDOW_SAMPLES = 800  # the meter measures the newest 50 ms at 16 kHz
-
-
-class ColourLegend(QWidget):
-    """A small horizontal colour bar: which colour is which level, ``low … high dB``.
-
-    Args:
-        lut: The ``(256, 3)`` uint8 lookup table the image uses.
-        levels: The dB range the table spans.
-    """
-
-    def __init__(self, lut: np.ndarray, levels: tuple[float, float],
-                 parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        rgb = np.ascontiguousarray(lut[np.newaxis, :, :3], dtype=np.uint8)
-        self._bar = QImage(rgb.data, 256, 1, 256 * 3, QImage.Format.Format_RGB888).copy()
-        self.levels = levels
-        self.setToolTip("Colour = level in dB relative to full scale (a log scale of amplitude)")
-
-    def set_levels(self, levels: tuple[float, float]) -> None:
-        self.levels = levels
-        self.update()
-
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        return QSize(190, 20)
-
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
-        painter = QPainter(self)
-        painter.setPen(QColor(MUTED))
-        low, high = (f"{v:.0f}" for v in self.levels)
-        metrics = painter.fontMetrics()
-        left = metrics.horizontalAdvance(low) + 6
-        right = metrics.horizontalAdvance(f"{high} dB") + 6
-        bar = QRectF(left, self.height() / 2 - 4, self.width() - left - right, 8)
-        painter.drawImage(bar, self._bar)
-        painter.drawText(QRectF(0, 0, left - 6, self.height()),
-                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, low)
-        painter.drawText(QRectF(bar.right() + 6, 0, right, self.height()),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, f"{high} dB")
-        painter.end()
+# After this many frames (~1 s) without a single new sample, say so on the picture: a black
+# spectrogram alone does not tell "silence" from "no microphone".
+NO_AUDIO_FRAMES = 30
+NO_AUDIO_TEXT = "No audio from the microphone"
 
 
 class SpectrogramView(QWidget):
@@ -134,6 +98,10 @@ class SpectrogramView(QWidget):
         self.legend = ColourLegend(lut, DISPLAY_LEVELS)
         self._image_item.setLevels(DISPLAY_LEVELS)
         item.addItem(self._image_item)
+        self._no_audio = pg.TextItem(NO_AUDIO_TEXT, color=MUTED, anchor=(0.5, 0.5))
+        self._no_audio.setVisible(False)
+        item.addItem(self._no_audio)
+        self._empty_frames = 0
 
         self._meter = LevelMeter()
         self._buttons = QButtonGroup(self)
@@ -183,6 +151,11 @@ class SpectrogramView(QWidget):
         return self._meter
 
     @property
+    def no_audio_shown(self) -> bool:
+        """Whether the picture says that no audio arrives."""
+        return self._no_audio.isVisible()
+
+    @property
     def timer_active(self) -> bool:
         """Whether the drain timer runs (only while the view is visible)."""
         return self._timer.isActive()
@@ -220,9 +193,13 @@ class SpectrogramView(QWidget):
 
     def refresh(self) -> None:
         """Drain the ring once: the timer's slot, public so tests can step it."""
-        if self._tap is None or self.window().isMinimized():
+        if self.window().isMinimized():
             return  # minimised is not hidden to Qt, but nobody sees it: the tap catches up later
-        got = self._tap.read()
+        got = self._tap.read() if self._tap is not None else None
+        self._empty_frames = 0 if got is not None and len(got.samples) else self._empty_frames + 1
+        self._no_audio.setVisible(self._empty_frames >= NO_AUDIO_FRAMES)
+        if got is None:
+            return
         if got.skipped:
             # The new samples do not follow the old ones: start the STFT and the picture over
             # rather than draw a seam that pretends two moments were adjacent.
@@ -259,6 +236,7 @@ class SpectrogramView(QWidget):
         item.setYRange(0.0, float(rows), padding=0)
         item.getAxis("left").setTicks([frequency_ticks(self._view), []])
         self._plot.setToolTip(self._view.tooltip)
+        self._no_audio.setPos(-SPAN_SECONDS / 2, rows / 2)
 
     def _align_meter(self) -> None:
         # Line the meter's bar up with the picture, so 0 dB sits level with the top row.

@@ -175,3 +175,16 @@ def test_display_levels_are_adjustable_and_the_legend_follows(view):
     assert view.legend.levels == (-80.0, -30.0)
     view.legend.show()
     view.legend.grab()  # paints without warnings
+
+
+def test_the_picture_says_when_no_audio_arrives(view, ring):
+    from ui.spectrogram_view import NO_AUDIO_FRAMES
+
+    for _ in range(NO_AUDIO_FRAMES - 1):
+        view.refresh()
+    assert not view.no_audio_shown  # a moment without samples is normal
+    view.refresh()
+    assert view.no_audio_shown
+    ring.write(np.zeros(RATE // 10, np.float32))  # silence is audio too
+    view.refresh()
+    assert not view.no_audio_shown
