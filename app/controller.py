@@ -23,6 +23,7 @@ from typing import Protocol
 from PySide6.QtCore import QObject, Signal
 
 from app.state import Event, State, transition
+from app.text_shaper import TextShaper
 from desktop.chord import Action, Chord, GestureTracker, KeyEvent
 from desktop.inject import InjectOptions, InjectResult, InsertMode
 from desktop.xwindow import WindowInfo
@@ -92,8 +93,9 @@ class DictationController(QObject):
 
     def __init__(self, recorder: Recorder, transcriber: Transcriber, inserter: Inserter,
                  chord: Chord, inject_options: InjectOptions = InjectOptions(),
-                 parent: QObject | None = None) -> None:
+                 shaper: TextShaper | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._shaper = shaper or TextShaper()
         self._recorder = recorder
         self._transcriber = transcriber
         self._inserter = inserter
@@ -140,7 +142,9 @@ class DictationController(QObject):
 
     # ---- GUI thread: results ----------------------------------------------------------------
     def transcribed(self, job: int, text: str) -> None:
+        """Whisper's raw text for ``job``: shaped for the target (cleaned, spaced), then inserted."""
         if self._is_current(job):
+            text = self._shaper.shape(text, self._target)
             self.handle(Event.TRANSCRIPT_READY if text.strip() else Event.TRANSCRIPT_EMPTY, text)
 
     def transcription_failed(self, job: int, message: str) -> None:
@@ -214,7 +218,11 @@ class DictationController(QObject):
 
     # ---- GUI thread again -------------------------------------------------------------------
     def _on_inserted(self, job: int, text: str, result: InjectResult) -> None:
-        self.dictation_finished.emit(text, result)  # history keeps it whatever happened
+        if result.inserted:
+            self._shaper.inserted(text, self._target)
+        else:
+            self._shaper.forget()
+        self.dictation_finished.emit(text.strip(), result)  # history keeps it whatever happened
         if job != self._job or self._state is not State.PASTING:
             return
         if result.inserted or self._inject_options.mode is InsertMode.COPY:

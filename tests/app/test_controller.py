@@ -271,3 +271,24 @@ def test_ignored_events_are_logged(parts, caplog):
         controller.stop()  # nothing is recording
     assert "ignored stop while idle" in caplog.text
     assert controller.state is State.IDLE
+
+
+@pytest.mark.parametrize("raw", ["[BLANK_AUDIO]", " Thank you.", "(music)"])
+def test_non_speech_from_whisper_inserts_nothing(parts, raw):
+    controller, _, _, inserter, _, notices = parts
+    controller.start()
+    controller.stop()
+    controller.transcribed(1, raw)
+    assert controller.state is State.IDLE
+    assert notices == [NOTHING_HEARD] and inserter.inserted == []
+
+
+def test_a_second_dictation_into_the_same_window_continues_the_first(parts, qtbot):
+    controller, _, transcriber, inserter, _, _ = parts
+    for raw in ["  Hello there. ", "How are you?"]:
+        controller.start()
+        controller.stop()
+        job = transcriber.jobs[-1][0]
+        controller.transcribed(job, raw)
+        qtbot.waitUntil(lambda: controller.state is State.IDLE)
+    assert [text for text, _, _ in inserter.inserted] == ["Hello there.", " How are you?"]
