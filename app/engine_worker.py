@@ -169,7 +169,8 @@ class EngineWorker(QObject):
         model_loaded(str): the model (file name) is loaded and warm.
         model_failed(str): it could not be loaded; one sentence for the user.
         transcribed(int, str): job, text: connect to ``DictationController.transcribed``.
-        transcription_failed(int, str): job, message: to ``DictationController.transcription_failed``.
+        transcription_failed(int, str): job, message: connect to
+            ``DictationController.transcription_failed``.
         result_ready(TranscriptionResult): the same result with timings, for history.
     """
 

@@ -204,7 +204,8 @@ class RingRecorder(QObject):
         if self._spool_dir is None:
             return
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        path = self._spool_dir / f"dictation-{stamp}-{os.getpid()}-{time.monotonic_ns()}{SPOOL_SUFFIX}"
+        name = f"dictation-{stamp}-{os.getpid()}-{time.monotonic_ns()}{SPOOL_SUFFIX}"
+        path = self._spool_dir / name
         try:
             self._spool_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)

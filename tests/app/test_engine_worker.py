@@ -206,3 +206,52 @@ def test_speech_text_drops_non_speech_annotations(segments, expected):
     transcript = Transcript(" ".join(segments), tuple(Segment(0, 1, s) for s in segments), "en",
                             1.0, 0.1)
     assert speech_text(transcript) == expected
+
+
+def test_fifty_presses_in_a_second_leave_a_consistent_state(qtbot, worker_factory, tmp_path):
+    import random
+
+    from PySide6.QtCore import QCoreApplication
+
+    from app.recorder import RingRecorder, unfinished_recordings
+    from audio.ring_buffer import RingBuffer
+
+    class Source:
+        ring = RingBuffer(16_000)
+
+        def hold(self):
+            return self.ring.end_index
+
+        def release(self):
+            pass
+
+        def wait_drained(self, timeout=2.0):
+            return True
+
+    source = Source()
+    spool = tmp_path / "recordings"
+    recorder = RingRecorder(source, spool)
+    finishes = []
+    real_finish = recorder.finish
+    recorder.finish = lambda: finishes.append(1) or real_finish()
+    worker = worker_factory("fake.bin", engine_factory=FakeEngine)
+    controller = DictationController(recorder, worker, Inserter(), parse_chord(DEFAULT_CHORD))
+    worker.transcribed.connect(controller.transcribed)
+    worker.transcription_failed.connect(controller.transcription_failed)
+    finished = []
+    controller.dictation_finished.connect(lambda text, result: finished.append(text))
+    controller.dictation_finished.connect(recorder.settle_finished)
+    worker.start()
+    rng = random.Random(8)
+    actions = [controller.toggle, controller.start, controller.stop, controller.cancel]
+    for press in range(50):
+        source.ring.write(np.full(160, press + 1, np.float32))
+        rng.choice(actions)()
+        if press % 5 == 4:
+            QCoreApplication.processEvents()  # some results arrive between presses
+    controller.cancel()  # whatever was recording is dropped
+    qtbot.waitUntil(lambda: controller.state is State.IDLE and not recorder.recording)
+    qtbot.waitUntil(lambda: len(unfinished_recordings(spool)) == len(finishes) - len(finished))
+    assert len(finishes) >= 2 and finished  # the presses really made dictations
+    assert all(text.startswith("heard ") for text in finished)
+    controller.close()

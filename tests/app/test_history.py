@@ -37,7 +37,8 @@ def test_add_and_list_newest_first_with_limit(path):
     assert [e.text for e in entries] == ["third", "zweiter Satz, ß ü é 中文", "first"]
     assert entries[0] == third
     assert entries[2] == first
-    assert (first.audio_seconds, first.time_to_text_seconds, first.engine_seconds) == (4.2, 0.21, 0.35)
+    timings = (first.audio_seconds, first.time_to_text_seconds, first.engine_seconds)
+    assert timings == (4.2, 0.21, 0.35)
     assert (first.model, first.language) == ("base", "en")
     assert [e.text for e in history.entries(limit=2)] == ["third", "zweiter Satz, ß ü é 中文"]
     history.close()

@@ -195,3 +195,41 @@ def test_settle_finished_deletes_the_last_finished_dictations_audio(qtbot, spool
     recorder.settle_finished("text", object())  # as connected to dictation_finished
     assert not audio.spool.exists()
     recorder.settle_finished()  # nothing left: fine
+
+
+@pytest.mark.model
+def test_audio_of_a_dictation_killed_midway_is_found_and_transcribed(
+        qtbot, spool, test_data, default_model_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from app.engine_worker import EngineWorker
+    from audio.decode import decode_file
+    from engine.options import TranscribeOptions
+    from engine.wer import normalize_words
+
+    wav = test_data / "speech" / "jfk.wav"
+    peer = subprocess.Popen([sys.executable, str(Path(__file__).with_name("recorder_peer.py")),
+                             str(spool), str(wav)], stdout=subprocess.PIPE, text=True)
+    try:
+        lines = iter(peer.stdout.readline, "")
+        assert any(line.strip() == "done" for line in lines)  # all spooled, still recording
+        peer.kill()  # SIGKILL: no clean-up runs
+        peer.wait(30)
+    finally:
+        peer.kill()
+        peer.stdout.close()
+    (left,) = unfinished_recordings(spool)  # the next start finds it...
+    audio = load_recording(left)
+    np.testing.assert_array_equal(audio.samples, decode_file(wav).samples)
+    worker = EngineWorker(default_model_path, TranscribeOptions(language="en", threads=2))
+    try:
+        worker.start()
+        with qtbot.waitSignal(worker.transcribed, timeout=60_000) as done:
+            worker.submit(1, audio)  # ...and offers it for transcription
+    finally:
+        worker.stop()
+    assert {"ask", "country", "fellow"} <= set(normalize_words(done.args[1]))
+    RingRecorder(RingSource(), spool).settle(audio)
+    assert unfinished_recordings(spool) == []

@@ -38,7 +38,8 @@ def test_round_trip_of_every_field(ini):
                        insert_mode=InsertMode.TYPE, preroll_ms=500, keep_microphone_open=False,
                        sound_on_start=False, sound_on_stop=False, start_at_login=True,
                        history_days=30,
-                       replacements=(("new line", "\n"), ("Murmer", "Murmur"), ("ß, ü", "中文")))
+                       replacements=(("new line", "\n"), ("Murmer", "Murmur"),
+                                     ("ß, ü", "中文")))
     for spec in dataclasses.fields(Settings):  # the test really changes every field
         assert getattr(changed, spec.name) != getattr(Settings(), spec.name), spec.name
     save_settings(store(ini), changed)
@@ -120,4 +121,5 @@ def test_start_at_login_writes_and_removes_the_autostart_entry(isolated_user_dir
 def test_capture_options_follow_the_settings():
     options = Settings(input_device="USB Mic", preroll_ms=450,
                        keep_microphone_open=False).capture_options()
-    assert (options.device, options.preroll_seconds, options.close_when_idle) == ("USB Mic", 0.45, True)
+    got = (options.device, options.preroll_seconds, options.close_when_idle)
+    assert got == ("USB Mic", 0.45, True)
