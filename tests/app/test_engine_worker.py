@@ -252,6 +252,12 @@ def test_fifty_presses_in_a_second_leave_a_consistent_state(qtbot, worker_factor
     controller.cancel()  # whatever was recording is dropped
     qtbot.waitUntil(lambda: controller.state is State.IDLE and not recorder.recording)
     qtbot.waitUntil(lambda: len(unfinished_recordings(spool)) == len(finishes) - len(finished))
-    assert len(finishes) >= 2 and finished  # the presses really made dictations
+    assert len(finishes) >= 2  # the presses really made dictations
+    before = len(finished)
+    controller.start()  # and afterwards a plain dictation still works
+    source.ring.write(np.ones(1600, np.float32))
+    controller.stop()
+    qtbot.waitUntil(lambda: len(finished) == before + 1 and controller.state is State.IDLE)
+    assert finished[-1] == "heard 1600"
     assert all(text.startswith("heard ") for text in finished)
     controller.close()
