@@ -9,7 +9,8 @@ stays responsive while it runs.
 Why two objects: everything the GUI calls runs on the GUI thread and only *emits* (Qt queues the
 emission to the loop's thread); everything slow runs in ``_Loop`` on the worker thread and only
 emits back (queued to ``EngineWorker``'s GUI-thread signals). No object is touched by two
-threads except the ``_newest_job`` integer, a single atomic store under the GIL.
+threads except ``_Loop.newest_job``, an int the GUI thread stores (atomic under the GIL) and
+the worker only reads.
 
 A job submitted while an older one is still waiting makes the older one stale (the controller
 runs one dictation at a time and has already dropped it), so the loop skips stale jobs.
