@@ -18,7 +18,6 @@ runs one dictation at a time and has already dropped it), so the loop skips stal
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,15 +27,12 @@ import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from engine.errors import MurmurError
-from engine.options import TranscribeOptions, Transcript
+from engine.options import TranscribeOptions
 from engine.whisper_engine import WhisperEngine, load_engine
 
 log = logging.getLogger(__name__)
 
 NO_MODEL = "No speech model is loaded"
-# Whisper writes these for stretches without speech; they are not words to insert.
-_ANNOTATION = re.compile(r"\[[^\]]*\]")  # [BLANK_AUDIO], [MUSIC], [ Silence ]
-_WHOLE_ASIDE = re.compile(r"^\(.*\)$")  # a segment that is only "(music)", "(wind blowing)"
 
 
 def prime_native_binding() -> None:
@@ -58,24 +54,14 @@ def prime_native_binding() -> None:
         pass
 
 
-def speech_text(transcript: Transcript) -> str:
-    """The transcript's words without Whisper's non-speech annotations (``[BLANK_AUDIO]``,
-    ``(music)``), so silence inserts nothing. Any thread.
-
-    Belongs with the engine's text post-processing once that exists.
-    """
-    pieces = [s.text for s in transcript.segments] or [transcript.text]
-    kept = (_ANNOTATION.sub(" ", piece).strip() for piece in pieces)
-    return " ".join(" ".join(k.split()) for k in kept if k and not _WHOLE_ASIDE.match(k))
-
-
 @dataclass(frozen=True)
 class TranscriptionResult:
     """One finished transcription, with the timings history keeps.
 
     Attributes:
         job: The controller's job number.
-        text: The transcript (may be empty: nothing was heard).
+        text: Whisper's raw text; the controller's ``TextShaper`` cleans it (drops
+            ``[BLANK_AUDIO]`` and the like) before inserting.
         language: The language Whisper transcribed.
         audio_seconds: Length of the audio.
         engine_seconds: Time whisper.cpp spent on it.
@@ -146,7 +132,7 @@ class _Loop(QObject):
             self.failed.emit(job, f"Transcription failed: {error}")
             return
         self.finished.emit(TranscriptionResult(
-            job, speech_text(transcript), transcript.language, transcript.audio_seconds,
+            job, transcript.text.strip(), transcript.language, transcript.audio_seconds,
             transcript.engine_seconds, submitted_at, self.engine.model_path.name))
 
     def close_engine(self) -> None:
