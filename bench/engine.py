@@ -15,8 +15,8 @@ Fairness: each configuration lives in its own process (bench/engine_worker.py: o
 own peak RSS, no shared thread pools), loaded and warmed up once before any timing. The parent
 then hands out one clip at a time, rotating which configuration goes first on every clip and
 repeat, so a burst of load from elsewhere on the machine hits all rows alike; each clip's time
-is the median of its repeats (its fastest repeat is shown too). It only prints a Markdown table (and optionally JSON): nothing
-here asserts a timing.
+is the median of its repeats (its fastest repeat is shown too). It only prints a Markdown
+table (and optionally JSON): nothing here asserts a timing.
 """
 from __future__ import annotations
 
