@@ -1,122 +1,35 @@
-"""Murmur: offline dictation. The composition root: parse arguments, build objects, run.
+"""Murmur: offline dictation. The composition root: parse arguments, build objects, wire, run.
 
     python main.py                       start the desktop app
     python main.py transcribe FILE...    transcribe audio files
     python main.py models ...            list, download, import models; print a model's path
     python main.py toggle|start|stop|cancel|status   drive the running app (status: its state)
+
+Nothing here holds state between calls: ``run_desktop_app`` builds every object of the app,
+connects their signals and runs Qt's event loop; the objects live as long as that call.
 """
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import sys
 from pathlib import Path
 
-EXIT_USAGE = 2
 EXIT_NO_DESKTOP = 3
-
-
-def build_parser() -> argparse.ArgumentParser:
-    from engine.ct2_import import QUANT_TYPES
-    from engine.options import AUTO_LANGUAGE
-
-    parser = argparse.ArgumentParser(
-        prog="main.py",
-        description="Murmur: hold a hotkey, speak, and the words appear where you type. "
-                    "Transcribed on this machine by whisper.cpp; no audio leaves it.")
-    parser.add_argument("--model", help="model name (see `models list`) or path to a ggml .bin file")
-    parser.add_argument("--verbose", "-v", action="store_true", help="log details to stderr")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    transcribe = commands.add_parser("transcribe", help="transcribe audio files and print the text")
-    transcribe.add_argument("files", nargs="+", type=Path, metavar="FILE",
-                            help="WAV, FLAC, OGG or MP3, any rate and channel count")
-    transcribe.add_argument("--model", dest="sub_model", metavar="NAME|PATH",
-                            help="model name or ggml file (default: the default model)")
-    transcribe.add_argument("--language", help=f"Whisper language code or '{AUTO_LANGUAGE}' "
-                                               "(default: your locale's language)")
-    transcribe.add_argument("--translate", action="store_true", help="translate into English")
-    transcribe.add_argument("--threads", type=int, help="CPU threads for whisper.cpp")
-    transcribe.add_argument("--beam", type=int, metavar="N", help="beam search with N beams (default: greedy)")
-    transcribe.add_argument("--prompt", help="initial prompt: names or context the speech refers to")
-    transcribe.add_argument("--json", action="store_true",
-                            help="one JSON object per file: text, segments with times, timings")
-
-    models = commands.add_parser("models", help="list, download or import models; print a model's path")
-    models_commands = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
-    models_commands.add_parser("list", help="the catalog and the installed models")
-    download = models_commands.add_parser("download", help="download a model from the catalog")
-    download.add_argument("name", metavar="NAME")
-    importer = models_commands.add_parser(
-        "import", help="convert a CTranslate2 / faster-whisper Whisper directory to a ggml model")
-    importer.add_argument("directory", metavar="DIR")
-    importer.add_argument("--quant", choices=QUANT_TYPES, default="f16",
-                          help="weights: f16 (default), q8_0 or q5_1 (smaller, faster to load)")
-    importer.add_argument("--name", help="name to install it under (default: its size and quant)")
-    path = models_commands.add_parser(
-        "path", help="print a model's file (no NAME: the default model, provisioned if needed)")
-    path.add_argument("name", nargs="?", metavar="NAME")
-
-    for name, help_text in (("toggle", "start dictating, or finish the dictation under way"),
-                            ("start", "start dictating in the running app"),
-                            ("stop", "finish the dictation: transcribe and insert it"),
-                            ("cancel", "drop the dictation under way"),
-                            ("status", "print the running app's state: idle, recording, "
-                                       "transcribing, pasting or error")):
-        commands.add_parser(name, help=help_text)
-    return parser
-
-
-def transcribe_files(args) -> int:
-    from app.terminal import error_line
-    from app.transcribe_command import run_transcribe
-    from engine.errors import MurmurError
-    from engine.model_store import ModelStore
-    from engine.options import Decoding, TranscribeOptions
-    from engine.whisper_engine import WhisperEngine
-
-    store = ModelStore()
-    try:
-        choice = args.sub_model or args.model
-        model = store.resolve(choice) if choice else store.default_model()
-        engine = WhisperEngine(model)
-        overrides = {}
-        if args.language:
-            overrides["language"] = args.language
-        if args.threads:
-            overrides["threads"] = args.threads
-        if args.beam:
-            overrides.update(decoding=Decoding.BEAM, beam_size=args.beam)
-        options = TranscribeOptions(translate=args.translate, initial_prompt=args.prompt, **overrides)
-    except MurmurError as error:
-        error_line(str(error))
-        return EXIT_USAGE
-    except ValueError as error:
-        error_line(str(error))
-        return EXIT_USAGE
-    with engine:
-        return run_transcribe(engine, args.files, options, args.json)
-
-
-def run_desktop_app(args) -> int:
-    from app.terminal import error_line
-
-    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        error_line("the dictation app needs a desktop session (no DISPLAY or WAYLAND_DISPLAY is "
-                   "set). From a terminal without one, `python main.py transcribe FILE` still works.")
-        return EXIT_NO_DESKTOP
-    from ui.desktop_app import run_app
-
-    return run_app(args)
+MAIN_FILE = Path(__file__).resolve()
+log = logging.getLogger("murmur")
 
 
 def main(argv: list[str] | None = None) -> int:
+    from app.cli import build_parser
+
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     if args.command == "transcribe":
-        return transcribe_files(args)
+        from app.transcribe_command import transcribe_from_args
+
+        return transcribe_from_args(args)
     if args.command == "models":
         from app.models_command import run_models
 
@@ -126,8 +39,240 @@ def main(argv: list[str] | None = None) -> int:
     from app.remote_command import CLI_COMMANDS, run_remote_command  # no Qt: stays quick
 
     if args.command in CLI_COMMANDS:
-        return run_remote_command(args.command)
+        return run_remote_command(args.command, getattr(args, "json", False))
     return run_desktop_app(args)
+
+
+def run_desktop_app(args) -> int:
+    """Build the dictation app, wire it, and run until the user quits (GUI thread)."""
+    from app.terminal import error_line
+
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        error_line("the dictation app needs a desktop session (no DISPLAY or WAYLAND_DISPLAY is "
+                   "set). From a terminal without one, `python main.py transcribe FILE` still works.")
+        return EXIT_NO_DESKTOP
+
+    from PySide6.QtWidgets import QApplication
+
+    from app.bridge import CallBridge
+    from app.controller import DictationController, HotkeyBridge
+    from app.engine_worker import EngineWorker
+    from app.history import History, HistoryKeeper, default_history_path
+    from app.instance import InstanceServer, hand_over
+    from app.recorder import RingRecorder, default_spool_dir
+    from app.settings import load_settings, open_settings
+    from app.status_report import StatusReport
+    from app.text_shaper import TextShaper
+    from audio.capture import Capture
+    from audio.devices import SoundDeviceBackend
+    from desktop.chord import parse_chord
+    from desktop.clipboard import Clipboard
+    from desktop.hotkey import HotkeyListener
+    from desktop.inject import Injector
+    from desktop.selection import SelectionError, SelectionOwner
+    from desktop.xwindow import XDesktop
+    from engine.model_store import ModelStore
+    from engine.postprocess import PostProcessOptions
+    from ui.main_window import MainWindow
+    from ui.state_style import app_icon
+    from ui.tray import Tray
+
+    app = QApplication(sys.argv[:1])
+    app.setApplicationDisplayName("Murmur")
+    app.setDesktopFileName("murmur")
+    app.setWindowIcon(app_icon())
+
+    # One instance: a second launch raises the first one's window and leaves. The server only
+    # answers from the event loop, by when ``report`` exists.
+    server = InstanceServer(lambda: report.state_word(), describe=lambda: report.to_json())
+    if not server.listen():
+        return 0 if hand_over() else 1
+
+    store = open_settings()
+    loaded = load_settings(store)
+    settings = loaded.settings
+    notices = list(loaded.warnings)
+    models = ModelStore()
+    model_path, problem = resolve_model(models, args.model or settings.model)
+    notices += [problem] if problem else []
+
+    capture_events = CallBridge()  # Capture calls it on its worker thread; Qt queues the signal
+    capture = Capture(SoundDeviceBackend(), settings.capture_options(), on_event=capture_events)
+    recorder = RingRecorder(capture, default_spool_dir())
+    worker = EngineWorker(model_path, settings.transcribe_options())
+    try:
+        owner = SelectionOwner()
+    except SelectionError as error:  # no X clipboard to own: insertion will say so each time
+        owner = None
+        notices.append(str(error))
+    injector = Injector(Clipboard(owner), XDesktop())
+    chord = parse_chord(settings.hotkey)
+    shaper = TextShaper(PostProcessOptions(replacements=settings.replacements))
+    controller = DictationController(recorder, worker, injector, chord, settings.inject_options(),
+                                     shaper=shaper)
+    hotkey_events = HotkeyBridge()  # pynput's thread only calls it
+    listener = HotkeyListener(chord, hotkey_events)
+    history = History(default_history_path())
+    keeper = HistoryKeeper(history)
+    report = StatusReport(controller, capture, settings.hotkey, model_path.name)
+
+    # Engine ↔ controller ↔ history; remote commands and the hotkey → controller.
+    worker.transcribed.connect(controller.transcribed)
+    worker.transcription_failed.connect(controller.transcription_failed)
+    worker.model_loaded.connect(lambda _name: setattr(report, "model_loaded", True))
+    worker.model_failed.connect(controller.fail)
+    worker.result_ready.connect(keeper.on_result)
+    controller.dictation_finished.connect(keeper.on_dictation_finished)
+    controller.dictation_finished.connect(recorder.settle_finished)
+    hotkey_events.key_event.connect(controller.on_key)
+    for requested, slot in ((server.toggle_requested, controller.toggle),
+                            (server.start_requested, controller.start),
+                            (server.stop_requested, controller.stop),
+                            (server.cancel_requested, controller.cancel)):
+        requested.connect(slot)
+
+    window = MainWindow(capture.ring)
+    tray = Tray()
+    wire_views(app, window, tray, controller, recorder, keeper, worker, history, server,
+               capture_events, settings)
+    wire_settings(window, tray, store, settings, models, capture, worker, shaper)
+
+    for notice in (*notices, history.notice):
+        if notice:
+            window.show_notice(notice)
+    if settings.history_days:
+        history.prune(settings.history_days)
+    capture.start()
+    worker.start()
+    armed = listener.start()
+    report.hotkey_armed = armed.ok
+    if not armed.ok:
+        window.show_notice(armed.message)
+    tray.show()
+    window.show()
+
+    def shut_down() -> None:
+        tray.hide()
+        listener.stop()
+        controller.close()
+        worker.stop()
+        capture.stop()
+        history.close()
+        if owner is not None:
+            owner.close()
+        server.close()
+
+    app.aboutToQuit.connect(shut_down)
+    log.info("Murmur is running: hold %s to dictate", settings.hotkey)
+    return app.exec()
+
+
+def wire_views(app, window, tray, controller, recorder, keeper, worker, history, server,
+               capture_events, settings) -> None:
+    """The window and tray show the state and messages, and send the user's intents."""
+    from PySide6.QtGui import QGuiApplication
+
+    from app.history import HistoryError
+    from app.state import State
+    from audio.capture_types import CaptureEventKind
+
+    window.set_hide_on_close(tray.available)
+    app.setQuitOnLastWindowClosed(not tray.available)  # with a tray, closing only hides
+    window.set_hotkey(settings.hotkey)
+    controller.state_changed.connect(window.set_state)
+    controller.state_changed.connect(tray.set_state)
+    for notices in (controller.notice, recorder.notice, keeper.notice, worker.model_failed):
+        notices.connect(window.show_notice)
+    controller.dictation_finished.connect(lambda text, _result: window.set_transcript(text))
+    keeper.entry_added.connect(window.add_entry)
+
+    def on_capture_event(event) -> None:
+        if event.kind not in (CaptureEventKind.DEVICE_LOST, CaptureEventKind.NO_DEVICE):
+            return
+        if controller.state is State.RECORDING:
+            controller.fail(event.message)
+        else:
+            window.show_notice(event.message)
+
+    capture_events.delivered.connect(on_capture_event)
+    window.toggle_requested.connect(controller.toggle)
+    window.cancel_requested.connect(controller.cancel)
+    tray.toggle_requested.connect(controller.toggle)
+    tray.cancel_requested.connect(controller.cancel)
+    tray.show_window_requested.connect(window.show_and_raise)
+    server.raise_requested.connect(window.show_and_raise)
+    tray.quit_requested.connect(app.quit)
+    window.hidden_to_tray.connect(lambda: tray.show_message(
+        "Murmur is still running", f"Hold {settings.hotkey} to dictate; quit from this icon."))
+    # "Paste again" from the history copies: Murmur's own window has the focus at that moment.
+    for requested in (window.copy_requested, window.paste_requested):
+        requested.connect(lambda text: QGuiApplication.clipboard().setText(text))
+
+    def delete_entry(entry_id: int) -> None:
+        try:
+            history.delete(entry_id)
+        except HistoryError as error:
+            window.show_notice(str(error))
+        else:
+            window.remove_entry(entry_id)
+
+    window.delete_requested.connect(delete_entry)
+    try:
+        window.set_entries(history.entries())
+    except HistoryError as error:
+        window.show_notice(str(error))
+
+
+def wire_settings(window, tray, store, settings, models, capture, worker, shaper) -> None:
+    """The settings dialog: edits are saved and applied to the running objects."""
+    from app.settings import save_settings, set_start_at_login
+    from engine.errors import ModelFileError
+    from engine.postprocess import PostProcessOptions
+    from ui.settings_dialog import SettingsDialog
+
+    current = [settings]
+
+    def apply(new) -> None:
+        old, current[0] = current[0], new
+        try:
+            save_settings(store, new)
+        except OSError as error:
+            window.show_notice(f"Settings could not be saved: {error}")
+        if new.start_at_login != old.start_at_login:
+            set_start_at_login(new.start_at_login, [sys.executable, str(MAIN_FILE)])
+        if new.input_device != old.input_device:
+            capture.select_device(new.input_device)
+        worker.set_options(new.transcribe_options())
+        shaper.set_options(PostProcessOptions(replacements=new.replacements))
+        if new.model != old.model:
+            try:
+                worker.load_model(models.resolve(new.model))
+            except ModelFileError as error:
+                window.show_notice(str(error))
+        if new.hotkey != old.hotkey:
+            window.show_notice(f"The new hotkey {new.hotkey} takes effect when Murmur restarts.")
+
+    def open_dialog() -> None:
+        dialog = SettingsDialog(current[0], [m.name for m in models.installed()],
+                                [d.name for d in capture.devices()], window)
+        dialog.settings_accepted.connect(apply)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()  # window-modal: the event loop and the hotkey keep running
+
+    window.settings_requested.connect(open_dialog)
+    tray.settings_requested.connect(lambda: (window.show_and_raise(), open_dialog()))
+
+
+def resolve_model(models, choice: str) -> tuple[Path, str | None]:
+    """The model file to load, and a sentence for the user when it is not there. The app still
+    starts: the engine worker reports the missing file and dictation says why it cannot run."""
+    from engine.errors import ModelFileError
+
+    try:
+        return models.resolve(choice), None
+    except ModelFileError as error:
+        looks_like_path = os.sep in choice or choice.endswith(".bin")
+        return (Path(choice) if looks_like_path else models.path_for(choice)), str(error)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ Threads: everything here runs on the GUI thread (QLocalServer is driven by its e
 """
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -34,6 +35,8 @@ class InstanceServer(QObject):
 
     Args:
         state_word: Returns the current state word (``State.value``) for replies.
+        describe: Returns the details for ``status --json`` as one line of JSON (state, model,
+            microphone, hotkey); without it the details are the state alone.
         path: The socket; defaults to ``socket_path()`` (user, runtime and config dir).
         client_timeout_ms: A client that connects and says nothing is dropped after this.
 
@@ -50,8 +53,10 @@ class InstanceServer(QObject):
     cancel_requested = Signal()
 
     def __init__(self, state_word: Callable[[], str], path: Path | None = None,
-                 client_timeout_ms: int = CLIENT_TIMEOUT_MS, parent: QObject | None = None) -> None:
+                 client_timeout_ms: int = CLIENT_TIMEOUT_MS, parent: QObject | None = None,
+                 describe: Callable[[], str] | None = None) -> None:
         super().__init__(parent)
+        self._describe = describe or (lambda: json.dumps({"state": self._state_word()}))
         self._client_timeout_ms = client_timeout_ms
         self.path = Path(path or socket_path())
         self._state_word = state_word
@@ -122,6 +127,8 @@ class InstanceServer(QObject):
         if command in self._signals:
             self._signals[command].emit()
         try:
+            if command is Command.DETAILS:
+                return f"ok {self._describe()}"
             return f"ok {self._state_word()}"
         except Exception as error:  # noqa: BLE001 - the client must get an answer anyway
             log.exception("state_word failed")

@@ -40,10 +40,11 @@ class Command(enum.Enum):
     STOP = "stop"
     CANCEL = "cancel"
     STATUS = "status"
+    DETAILS = "details"  # `status --json`: the state plus model, microphone and hotkey
 
 
 #: The sub-commands ``main.py`` offers (``raise`` is the second launch's, not the user's).
-CLI_COMMANDS = tuple(c.value for c in Command if c is not Command.RAISE)
+CLI_COMMANDS = tuple(c.value for c in Command if c not in (Command.RAISE, Command.DETAILS))
 
 
 class InstanceNotRunning(Exception):
@@ -104,11 +105,12 @@ def send_command(command: Command, path: Path | None = None,
     return Reply(status == "ok", text)
 
 
-def run_remote_command(name: str) -> int:
+def run_remote_command(name: str, as_json: bool = False) -> int:
     """``main.py <name>``: send it, print the reply on stdout; exit 0, or 1 with one line on
-    stderr when no instance runs (main thread)."""
+    stderr when no instance runs (main thread). ``status --json`` asks for the details."""
+    command = Command.DETAILS if as_json and name == Command.STATUS.value else Command(name)
     try:
-        reply = send_command(Command(name))
+        reply = send_command(command)
     except InstanceNotRunning as error:
         error_line(str(error))
         return EXIT_NOT_RUNNING

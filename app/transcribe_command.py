@@ -16,13 +16,15 @@ from typing import TextIO
 
 from audio.decode import AudioFileError, decode_file
 from engine.errors import MurmurError
-from engine.options import Transcript, TranscribeOptions
+from engine.model_store import ModelStore
+from engine.options import Decoding, Transcript, TranscribeOptions
 from engine.whisper_engine import WhisperEngine
 
 from app.terminal import error_line
 
 EXIT_OK = 0
 EXIT_SOME_FILES_FAILED = 1
+EXIT_BAD_CHOICE = 2  # the model or an option was unusable: nothing was transcribed
 
 
 def transcript_json(path: Path, transcript: Transcript, decode_seconds: float) -> str:
@@ -62,3 +64,25 @@ def run_transcribe(engine: WhisperEngine, files: Sequence[Path], options: Transc
                 print(f"# {path}", file=out)
             print(transcript.text, file=out, flush=True)
     return EXIT_SOME_FILES_FAILED if failed else EXIT_OK
+
+
+def transcribe_from_args(args) -> int:
+    """``main.py transcribe``: load the model once, transcribe every file (main thread)."""
+    store = ModelStore()
+    try:
+        choice = args.sub_model or args.model
+        model = store.resolve(choice) if choice else store.default_model()
+        engine = WhisperEngine(model)
+        overrides = {}
+        if args.language:
+            overrides["language"] = args.language
+        if args.threads:
+            overrides["threads"] = args.threads
+        if args.beam:
+            overrides.update(decoding=Decoding.BEAM, beam_size=args.beam)
+        options = TranscribeOptions(translate=args.translate, initial_prompt=args.prompt, **overrides)
+    except (MurmurError, ValueError) as error:  # ValueError: an option TranscribeOptions refused
+        error_line(str(error))
+        return EXIT_BAD_CHOICE
+    with engine:
+        return run_transcribe(engine, args.files, options, args.json)

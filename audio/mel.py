@@ -56,14 +56,17 @@ def mel_filterbank(sample_rate: int, n_fft: int, n_mels: int, fmin: float = 0.0,
     # n_mels + 2 edges equally spaced in mel: band i rises from edge i, peaks at i+1,
     # falls to i+2.
     edges = mel_to_hz(np.linspace(hz_to_mel(fmin), hz_to_mel(fmax), n_mels + 2))
-    lower, center, upper = edges[:-2, None], edges[1:-1, None], edges[2:, None]
-    rising = (bin_hz[None, :] - lower) / (center - lower)
-    falling = (upper - bin_hz[None, :]) / (upper - center)
+    widths = np.diff(edges)
+    # Written the way librosa computes it, down to the sign of zero: the first band's weight at
+    # 0 Hz is -0.0 in Whisper's table, and the ggml file carries those bytes.
+    ramps = edges[:, None] - bin_hz[None, :]
+    rising = -ramps[:-2] / widths[:-1, None]
+    falling = ramps[2:] / widths[1:, None]
     # Rounding the triangles to float32 before the Slaney area normalisation (not after)
     # reproduces librosa's bytes, and so Whisper's own mel_filters table: librosa fills a float32
     # array with the triangles and then scales that array in place.
     weights = np.maximum(0.0, np.minimum(rising, falling)).astype(np.float32)
-    return (weights * (2.0 / (upper - lower))).astype(np.float32)
+    return (weights * (2.0 / (edges[2:] - edges[:-2]))[:, None]).astype(np.float32)
 
 
 def mel_band_centers(sample_rate: int, n_mels: int, fmin: float = 0.0,

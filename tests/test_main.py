@@ -32,7 +32,7 @@ def murmur(*args: str, env: dict | None = None, timeout: float = 300) -> subproc
 def test_help_lists_every_command():
     result = murmur("--help")
     assert result.returncode == 0
-    for word in ("transcribe", "models"):
+    for word in ("transcribe", "models", "toggle", "start", "stop", "cancel", "status"):
         assert word in result.stdout
     models_help = murmur("models", "--help").stdout
     for action in ("list", "download", "import", "path"):
@@ -200,3 +200,10 @@ def test_models_download_refuses_a_plain_http_mirror(monkeypatch):
     monkeypatch.setenv("MURMUR_MODEL_BASE_URL", "http://example.org/models/")
     result = murmur("models", "download", "tiny")
     assert result.returncode == 1 and "HTTPS only" in result.stderr
+
+
+@pytest.mark.parametrize("args", [("status",), ("status", "--json"), ("toggle",)])
+def test_remote_commands_without_a_running_app_say_so(args):
+    result = murmur(*args)
+    assert result.returncode == 1 and "not running" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

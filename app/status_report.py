@@ -1,0 +1,49 @@
+"""What ``main.py status --json`` answers: the running app's state in one line of JSON.
+
+Status bars and the end-to-end tests read it: the dictation state, the model and whether it is
+loaded, the microphone, how much audio has been captured, the hotkey and whether it is armed.
+
+Threads: GUI thread (the instance server asks between events).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from audio.resample import TARGET_RATE
+
+
+@dataclass
+class StatusReport:
+    """Live facts about the running app; the composition root fills in the objects and flags.
+
+    Attributes:
+        controller: the dictation controller (``.state``).
+        capture: the microphone capture (``.stats()``, ``.ring``).
+        hotkey: the chord, as the user set it.
+        model: the model file's name.
+        model_loaded: set when the engine worker reports the model warm.
+        hotkey_armed: set when the global hotkey listener started.
+    """
+
+    controller: object
+    capture: object
+    hotkey: str
+    model: str
+    model_loaded: bool = False
+    hotkey_armed: bool = False
+
+    def state_word(self) -> str:
+        return self.controller.state.value
+
+    def to_json(self) -> str:
+        stats = self.capture.stats()
+        return json.dumps({
+            "state": self.state_word(),
+            "model": self.model,
+            "model_loaded": self.model_loaded,
+            "microphone": stats.device,
+            "captured_seconds": round(self.capture.ring.end_index / TARGET_RATE, 2),
+            "hotkey": self.hotkey,
+            "hotkey_armed": self.hotkey_armed,
+        })

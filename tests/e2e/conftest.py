@@ -1,0 +1,123 @@
+"""The real desktop for end-to-end tests, started by the tests themselves.
+
+* a private Xvfb (``tests/desktop/xvfb.py``), no window manager, no system tray;
+* a private PulseAudio daemon with a null sink whose monitor is the default source: what the
+  test plays into the sink with ``paplay`` is what Murmur records as its microphone
+  (``tests/audio/pulse_server.py``; PortAudio reaches it through the ALSA pulse plugin);
+* Murmur itself, launched as a user would (``python main.py``) with this test's XDG dirs and the
+  real Whisper base model from set-up linked into its models folder;
+* a real target window in another process (a Tk text box, ``tests/desktop/target_window.py``).
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parents[1]
+# The desktop and audio harnesses import their siblings by plain name.
+for harness in (TESTS / "desktop", TESTS / "audio"):
+    if str(harness) not in sys.path:
+        sys.path.insert(0, str(harness))
+
+from pulse_server import PulseServer  # noqa: E402
+from x_apps import TargetWindow, start_helper, stop_helper  # noqa: E402
+from xvfb import XServer, wait_until  # noqa: E402
+
+ROOT = TESTS.parent
+APP_READY_TIMEOUT_S = 60  # a cold start on a loaded CI machine: Qt, the model, the stream
+
+
+@pytest.fixture(scope="module")
+def x_server():
+    with XServer.start() as server:
+        yield server
+
+
+@pytest.fixture
+def pulse(tmp_path_factory):
+    with PulseServer(tmp_path_factory.mktemp("pulse")) as server:
+        yield server
+
+
+class RunningMurmur:
+    """``python main.py`` in its own process, and the CLI that talks to it."""
+
+    def __init__(self, env: dict[str, str], log: Path):
+        self.env = env
+        self.log = log
+        self.process = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "--verbose"],
+                                        env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.DEVNULL, stderr=open(log, "wb"))
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], env=self.env,
+                              cwd=ROOT, capture_output=True, text=True, timeout=30)
+
+    def details(self) -> dict | None:
+        if self.process.poll() is not None:
+            raise AssertionError(f"Murmur exited ({self.process.returncode}): {self.log_tail()}")
+        result = self.cli("status", "--json")
+        return json.loads(result.stdout) if result.returncode == 0 else None
+
+    def wait_ready(self) -> dict:
+        """Model warm, hotkey armed, and the microphone delivering samples."""
+        def ready():
+            details = self.details()
+            return details if details and details["model_loaded"] and details["hotkey_armed"] \
+                and details["captured_seconds"] > 0.5 else None
+        return wait_until(ready, APP_READY_TIMEOUT_S, "Murmur to be ready", interval=0.1)
+
+    def wait_state(self, word: str, timeout: float = 60) -> None:
+        wait_until(lambda: (self.details() or {}).get("state") == word, timeout,
+                   f"Murmur to be {word}", interval=0.05)
+
+    def log_tail(self) -> str:
+        return self.log.read_text(errors="replace")[-3000:]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture
+def murmur(x_server, pulse, default_model_path, tmp_path):
+    models = Path(os.environ["XDG_DATA_HOME"]) / "murmur" / "models"
+    models.mkdir(parents=True)
+    (models / "ggml-base.bin").symlink_to(default_model_path)
+    config = Path(os.environ["XDG_CONFIG_HOME"]) / "murmur"
+    config.mkdir(parents=True)
+    # English, whatever the machine's locale; two threads (CI has two cores).
+    (config / "murmur.ini").write_text("[General]\nlanguage=en\nthreads=2\n")
+    env = {**x_server.env, **pulse.env, "QT_QPA_PLATFORM": "xcb",
+           "XDG_RUNTIME_DIR": str(tmp_path / "runtime")}
+    (tmp_path / "runtime").mkdir(mode=0o700)
+    app = RunningMurmur(env, tmp_path / "murmur.log")
+    try:
+        yield app
+    finally:
+        app.stop()
+
+
+@pytest.fixture
+def target(x_server, tmp_path):
+    """A focused, empty Tk text window in another process."""
+    proc, line = start_helper("target_window.py", str(tmp_path / "target.txt"), env=x_server.env)
+    window = TargetWindow(int(line), tmp_path / "target.txt", proc)
+    subprocess.run(["xdotool", "windowfocus", "--sync", str(window.id)], env=x_server.env,
+                   check=True, timeout=10)
+    yield window
+    stop_helper(proc)
+
+
+def xdotool(server: XServer, *args: str) -> None:
+    subprocess.run(["xdotool", *args], env=server.env, check=True, timeout=10)
