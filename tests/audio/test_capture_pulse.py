@@ -21,6 +21,7 @@ CLIP = "ls_1089-134691-0000.wav"  # 2.1 s, LibriSpeech test-clean
 #: A new PulseAudio input stream delivers its first samples 1-2 s after start.
 FIRST_FRAMES_TIMEOUT_S = 10
 MIN_CORRELATION = 0.9
+TAIL_S = 2.5
 
 
 def best_correlation(captured: np.ndarray, reference: np.ndarray) -> float:
@@ -73,9 +74,11 @@ def record_playback(pulse, capture: Capture, path) -> np.ndarray:
     start = capture.ring.end_index
     player = pulse.play(path)
     assert player.wait(timeout=30) == 0, player.stderr.read()
-    # paplay returns once the sink played everything; give the monitor path a margin.
-    after = capture.ring.end_index + TARGET_RATE // 2
-    wait_until(lambda: capture.ring.end_index >= after, 5, "the recording's tail")
+    # paplay returns once the sink has played everything, but the monitor stream delivers with
+    # its own latency (up to ~2 s on a busy machine, like a new stream's first samples): keep
+    # recording for TAIL_S more of captured audio so the clip's end is in.
+    after = capture.ring.end_index + int(TAIL_S * TARGET_RATE)
+    wait_until(lambda: capture.ring.end_index >= after, TAIL_S + 10, "the recording's tail")
     got = capture.ring.read(start)
     assert got.lost == 0
     return got.samples
