@@ -1,0 +1,184 @@
+"""Where to cut a dictation into pieces the engine can transcribe while the person still speaks.
+
+Input: Silero's speech probability for each 512-sample frame (32 ms at 16 kHz, ``audio.vad``), as
+the frames arrive. Output: ``Piece``s — frame ranges to transcribe — as soon as each one is
+certain, and the tail at the end. Rules:
+
+* **Pause cut.** After speech, once ``pause_frames`` quiet frames (probability below
+  ``quiet``) follow each other, the utterance is cut in the middle of that pause.
+* **Length cut.** Speech that goes on without such a pause is cut once the piece reaches
+  ``max_frames``: at the quietest frame of the last ``search_frames`` (the middle of the quiet
+  run it belongs to), but only in a quiet frame, so a word is never split. With no quiet frame
+  there, the first quiet frame after the bound cuts; at ``hard_max_frames`` (still inside
+  Whisper's 30 s window) the quietest frame cuts whatever its probability.
+* **Trim.** Each piece keeps ``pad_frames`` of quiet before its first and after its last
+  speech frame, never beyond its cut points.
+* **Nothing to hear.** A piece with fewer than ``min_speech_frames`` frames at or above
+  ``speech`` is not emitted (Whisper invents "Thank you." on silence and noise).
+
+Frame indices count from the ``Segmenter``'s start (``reset``), as ``VadResult.first_frame``
+does. The caller maps them to samples (``FRAME_SAMPLES`` each).
+
+Threads: pure logic; one instance belongs to one thread (the recorder's, the GUI thread).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Samples per VAD frame (``audio.vad.FRAME_SAMPLES``; engine never imports audio's detector).
+FRAME_SAMPLES = 512
+FRAME_SECONDS = FRAME_SAMPLES / 16000
+
+
+def frames_for(seconds: float) -> int:
+    """Whole frames in ``seconds`` (rounded to nearest)."""
+    return int(round(seconds / FRAME_SECONDS))
+
+
+@dataclass(frozen=True)
+class SegmenterOptions:
+    """Thresholds, in frames of 32 ms.
+
+    Attributes:
+        speech: A frame at or above this is speech.
+        quiet: A frame below this is quiet; cuts fall only in quiet frames.
+        pause_frames: Quiet frames after speech that make a pause cut (0.5 s).
+        max_frames: A piece is cut at about this length when there is no pause (20 s).
+        search_frames: How far back from ``max_frames`` the quietest frame is looked for (4 s).
+        hard_max_frames: Cut here whatever the probability (28 s, inside Whisper's 30 s).
+        pad_frames: Quiet kept around the speech of a piece (0.2 s).
+        min_speech_frames: Fewer speech frames than this is not worth transcribing (0.16 s).
+    """
+
+    speech: float = 0.5
+    quiet: float = 0.35
+    pause_frames: int = frames_for(0.5)
+    max_frames: int = frames_for(20.0)
+    search_frames: int = frames_for(4.0)
+    hard_max_frames: int = frames_for(28.0)
+    pad_frames: int = frames_for(0.2)
+    min_speech_frames: int = 5
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A stretch of the dictation to transcribe, in frames ``[start, end)``.
+
+    Attributes:
+        start: First frame (after trimming).
+        end: One past the last frame (after trimming).
+        cut: Where the next piece begins; audio before it is no longer needed.
+        final: The tail at ``finish``: its end is the end of the recording.
+    """
+
+    start: int
+    end: int
+    cut: int
+    final: bool = False
+
+
+class Segmenter:
+    """Streaming cut decisions over VAD probabilities. See the module docstring.
+
+    Args:
+        options: Thresholds; see ``SegmenterOptions``.
+    """
+
+    def __init__(self, options: SegmenterOptions = SegmenterOptions()) -> None:
+        self.options = options
+        self.reset()
+
+    def reset(self) -> None:
+        """Start a new dictation at frame 0."""
+        self._start = 0  # first frame of the open piece (the last cut)
+        self._probs: list[float] = []  # probabilities of frames start.. (the open piece)
+        self._quiet_run = 0  # quiet frames ending at the newest frame
+        self._speech_frames = 0  # frames >= speech in the open piece
+
+    @property
+    def frames_seen(self) -> int:
+        """Frames pushed since ``reset``."""
+        return self._start + len(self._probs)
+
+    @property
+    def open_start(self) -> int:
+        """First frame of the piece not yet cut (the audio the caller must still keep)."""
+        return self._start
+
+    def push(self, probabilities: np.ndarray | list[float]) -> list[Piece]:
+        """Feed the next frames' probabilities; get the pieces they complete, in order."""
+        o = self.options
+        pieces: list[Piece] = []
+        for p in np.asarray(probabilities, dtype=np.float64).reshape(-1):
+            self._probs.append(float(p))
+            if p >= o.speech:
+                self._speech_frames += 1
+            self._quiet_run = self._quiet_run + 1 if p < o.quiet else 0
+            cut = self._cut_point()
+            if cut is not None:
+                piece = self._close(cut)
+                if piece is not None:
+                    pieces.append(piece)
+        return pieces
+
+    def finish(self) -> Piece | None:
+        """The recording ended: the tail since the last cut, or None if it holds no speech."""
+        return self._close(self.frames_seen, final=True)
+
+    # ---- internals ----------------------------------------------------------------------------
+    def _cut_point(self) -> int | None:
+        o = self.options
+        length = len(self._probs)
+        if self._quiet_run >= o.pause_frames:
+            # After speech: the pause cut. Before any: drops leading silence as it comes.
+            return self.frames_seen - o.pause_frames // 2
+        if length < o.max_frames:
+            return None
+        probs = np.asarray(self._probs)
+        if length == o.max_frames:
+            lo = max(0, o.max_frames - o.search_frames)
+            best = lo + int(np.argmin(probs[lo:]))
+            if probs[best] < o.quiet:
+                return self._start + self._middle_of_quiet_run(probs, best)
+            return None
+        if self._quiet_run == 1 or length >= o.hard_max_frames:
+            lo = max(0, o.max_frames - o.search_frames)
+            best = lo + int(np.argmin(probs[lo:]))
+            return self._start + self._middle_of_quiet_run(probs, best)
+        return None
+
+    def _middle_of_quiet_run(self, probs: np.ndarray, index: int) -> int:
+        """The frame index (relative) in the middle of the quiet run around ``index``."""
+        quiet = self.options.quiet
+        lo = hi = index
+        while lo > 0 and probs[lo - 1] < quiet:
+            lo -= 1
+        while hi + 1 < len(probs) and probs[hi + 1] < quiet:
+            hi += 1
+        return max(1, (lo + hi + 1) // 2)
+
+    def _close(self, cut: int, final: bool = False) -> Piece | None:
+        """Cut the open piece at absolute frame ``cut``; keep what follows as the new open one."""
+        o = self.options
+        keep = cut - self._start
+        probs = np.asarray(self._probs[:keep])
+        rest = self._probs[keep:]
+        start = self._start
+        self._start, self._probs = cut, rest
+        self._speech_frames = sum(p >= o.speech for p in rest)
+        self._quiet_run = 0
+        for p in reversed(rest):
+            if p >= o.quiet:
+                break
+            self._quiet_run += 1
+        speech = np.flatnonzero(probs >= o.speech)
+        if len(speech) < o.min_speech_frames:
+            return None
+        voiced = np.flatnonzero(probs >= o.quiet)
+        first = max(0, int(speech[0]) - o.pad_frames)
+        last = min(len(probs), int(voiced[-1]) + 1 + o.pad_frames)
+        if final and last >= len(probs) - o.pad_frames:
+            last = len(probs)  # speech up to the release: keep every frame to the end
+        return Piece(start + first, start + last, cut, final)
