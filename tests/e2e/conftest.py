@@ -72,6 +72,12 @@ class RunningMurmur:
                 and details["captured_seconds"] > 0.5 else None
         return wait_until(ready, APP_READY_TIMEOUT_S, "Murmur to be ready", interval=0.1)
 
+    def record_past(self, seconds: float) -> None:
+        """Wait until the app has captured ``seconds`` more audio (what was just played is in)."""
+        start = self.details()["captured_seconds"]
+        wait_until(lambda: self.details()["captured_seconds"] > start + seconds, seconds + 30,
+                   f"{seconds} s more of captured audio")
+
     def wait_state(self, word: str, timeout: float = 60) -> None:
         wait_until(lambda: (self.details() or {}).get("state") == word, timeout,
                    f"Murmur to be {word}", interval=0.05)
@@ -90,33 +96,74 @@ class RunningMurmur:
 
 
 @pytest.fixture
-def murmur(x_server, pulse, default_model_path, tmp_path):
-    models = Path(os.environ["XDG_DATA_HOME"]) / "murmur" / "models"
-    models.mkdir(parents=True)
-    (models / "ggml-base.bin").symlink_to(default_model_path)
-    config = Path(os.environ["XDG_CONFIG_HOME"]) / "murmur"
-    config.mkdir(parents=True)
-    # English, whatever the machine's locale; two threads (CI has two cores).
-    (config / "murmur.ini").write_text("[General]\nlanguage=en\nthreads=2\n")
-    env = {**x_server.env, **pulse.env, "QT_QPA_PLATFORM": "xcb",
-           "XDG_RUNTIME_DIR": str(tmp_path / "runtime")}
-    (tmp_path / "runtime").mkdir(mode=0o700)
-    app = RunningMurmur(env, tmp_path / "murmur.log")
-    try:
-        yield app
-    finally:
+def launch_murmur(x_server, pulse, default_model_path, tmp_path):
+    """Factory: start Murmur with this test's XDG dirs, the real model and ``language``."""
+    apps = []
+
+    def launch(language: str = "en") -> RunningMurmur:
+        models = Path(os.environ["XDG_DATA_HOME"]) / "murmur" / "models"
+        models.mkdir(parents=True, exist_ok=True)
+        if not (models / "ggml-base.bin").exists():
+            (models / "ggml-base.bin").symlink_to(default_model_path)
+        config = Path(os.environ["XDG_CONFIG_HOME"]) / "murmur"
+        config.mkdir(parents=True, exist_ok=True)
+        # A fixed language whatever the machine's locale; two threads (CI has two cores).
+        (config / "murmur.ini").write_text(f"[General]\nlanguage={language}\nthreads=2\n")
+        runtime = tmp_path / "runtime"
+        runtime.mkdir(mode=0o700, exist_ok=True)
+        env = {**x_server.env, **pulse.env, "QT_QPA_PLATFORM": "xcb", "XDG_RUNTIME_DIR": str(runtime)}
+        apps.append(RunningMurmur(env, tmp_path / f"murmur{len(apps)}.log"))
+        return apps[-1]
+
+    yield launch
+    for app in apps:
         app.stop()
 
 
 @pytest.fixture
-def target(x_server, tmp_path):
-    """A focused, empty Tk text window in another process."""
-    proc, line = start_helper("target_window.py", str(tmp_path / "target.txt"), env=x_server.env)
-    window = TargetWindow(int(line), tmp_path / "target.txt", proc)
-    subprocess.run(["xdotool", "windowfocus", "--sync", str(window.id)], env=x_server.env,
-                   check=True, timeout=10)
-    yield window
-    stop_helper(proc)
+def murmur(launch_murmur):
+    return launch_murmur("en")
+
+
+@pytest.fixture
+def murmur_german(launch_murmur):
+    return launch_murmur("de")
+
+
+@pytest.fixture
+def open_target(x_server, tmp_path):
+    """Factory: a focused, empty Tk text window in another process (``terminal=True``: class
+    XTerm, pastes only with Ctrl+Shift+V)."""
+    procs = []
+
+    def open_(terminal: bool = False) -> TargetWindow:
+        out = tmp_path / f"target{len(procs)}.txt"
+        proc, line = start_helper("target_window.py", str(out), *(["--terminal"] if terminal else []),
+                                  env=x_server.env)
+        procs.append(proc)
+        window = TargetWindow(int(line), out, proc)
+        xdotool(x_server, "windowfocus", "--sync", str(window.id))
+        return window
+
+    yield open_
+    for proc in procs:
+        stop_helper(proc)
+
+
+@pytest.fixture
+def target(open_target):
+    return open_target()
+
+
+def set_clipboard(server: XServer, text: str) -> None:
+    """Make ``xclip`` own the CLIPBOARD with ``text`` (it stays in the background serving it)."""
+    subprocess.run(["xclip", "-selection", "clipboard", "-i"], input=text.encode(),
+                   env=server.env, check=True, timeout=10)
+
+
+def clipboard_text(server: XServer) -> str:
+    return subprocess.run(["xclip", "-selection", "clipboard", "-o"], env=server.env,
+                          capture_output=True, timeout=10).stdout.decode()
 
 
 def xdotool(server: XServer, *args: str) -> None:
