@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,8 +24,23 @@ TRANSCRIBE_TIMEOUT_S = 90
 TAIL_S = 1.5
 
 
-def speak(murmur, pulse, clip: Path) -> None:
+def screenshot_if_asked(server) -> None:
+    """``MURMUR_SCREENSHOT=docs/screenshot.png``: save the window as it records (for the README)."""
+    out = os.environ.get("MURMUR_SCREENSHOT")
+    if not out:
+        return
+    found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "^Murmur"],
+                           env=server.env, capture_output=True, text=True, timeout=10).stdout.split()
+    subprocess.run([sys.executable, str(Path(__file__).with_name("screen_grab.py")), found[-1], out],
+                   env={**server.env, "QT_QPA_PLATFORM": "xcb"}, check=True, timeout=30)
+
+
+def speak(murmur, pulse, clip: Path, while_speaking=None) -> None:
+    """Play ``clip`` into the microphone; ``while_speaking`` runs 8 s into it (a screenshot)."""
     player = pulse.play(clip)
+    if while_speaking:
+        murmur.record_past(8.0)
+        while_speaking()
     assert player.wait(60) == 0, player.stderr.read()
     murmur.record_past(TAIL_S)
 
@@ -45,7 +61,8 @@ def test_hold_the_hotkey_speak_release_and_the_words_land_in_the_focused_window(
     assert murmur.cli("status").stdout.strip() == "idle"
     xdotool(x_server, "keydown", "ctrl+alt+space")
     murmur.wait_state("recording")
-    speak(murmur, pulse, test_data / "speech" / "jfk.wav")
+    speak(murmur, pulse, test_data / "speech" / "jfk.wav",
+          while_speaking=lambda: screenshot_if_asked(x_server))
     xdotool(x_server, "keyup", "space", "keyup", "alt", "keyup", "ctrl")
     wait_until(lambda: target.text().strip(), TRANSCRIBE_TIMEOUT_S, "text in the target window")
     murmur.wait_state("idle")
