@@ -3,12 +3,16 @@
 Pure: no X, no pynput, no clock. Times arrive inside each ``KeyEvent``, so the gesture is
 tested with tables of (key, pressed, time) rows.
 
-One chord, two gestures:
+One chord, two gestures; ``Gesture`` says which of them the user wants:
 
 * **Hold** (push-to-talk): press → ``START``; release after ``TAP_MAX_S`` or more → ``STOP``.
 * **Tap** (toggle): press → ``START``; release within ``TAP_MAX_S`` keeps recording; the next
   press of the chord → ``STOP`` (on the press, so finishing feels instant).
 * ``Esc`` while recording → ``CANCEL``.
+
+``Gesture.BOTH`` (the default) tells the two apart by the press's length. ``Gesture.HOLD``: every
+release finishes, however short the press. ``Gesture.TAP``: every press toggles, releases are
+ignored.
 
 Key names are pynput's ``Key`` names (``space``, ``esc``, ``ctrl_l``, ``f9``) or a single
 lowercase character; left and right modifiers count as the same modifier.
@@ -54,6 +58,14 @@ _KEY_ALIASES = {
     "pgdn": "page_down", "prior": "page_up", "next": "page_down", "print": "print_screen",
     **{shown.lower(): name for name, shown in _NAMED_KEYS.items()},
 }
+
+
+class Gesture(enum.Enum):
+    """Which gestures of the chord start and stop a dictation; ``value`` is what settings store."""
+
+    HOLD = "hold"  # push-to-talk only: a release always finishes
+    TAP = "tap"  # tap to start, tap again to stop: releases are ignored
+    BOTH = "both"  # a short press toggles, a long one is push-to-talk
 
 
 class ChordError(ValueError):
@@ -146,10 +158,17 @@ class GestureTracker:
     Auto-repeat presses (a press of a key already down) are ignored. The chord counts as pressed
     when its key goes down while exactly its modifiers are held, and as released as soon as any
     of its keys goes up; other keys pressed meanwhile do not matter.
+
+    Args:
+        chord: The chord to watch; ``set_chord`` changes it.
+        gesture: Which gestures count; ``set_gesture`` changes it.
+        tap_max_s: A press shorter than this is a tap (only with ``Gesture.BOTH``).
     """
 
-    def __init__(self, chord: Chord, tap_max_s: float = TAP_MAX_S) -> None:
+    def __init__(self, chord: Chord, gesture: Gesture = Gesture.BOTH,
+                 tap_max_s: float = TAP_MAX_S) -> None:
         self.chord = chord
+        self.gesture = gesture
         self._tap_max_s = tap_max_s
         self._held: set[str] = set()  # raw names, so Ctrl_L + Ctrl_R held and one let go works
         self._chord_down = False
@@ -172,6 +191,22 @@ class GestureTracker:
             self._pressed_at = float("-inf")  # a release now ends it like a hold would
         elif not recording and self.recording:
             self._phase = _Phase.SPENT if self._chord_down else _Phase.IDLE
+
+    def set_gesture(self, gesture: Gesture) -> None:
+        """Use ``gesture`` from the next key event on; a running recording keeps going."""
+        self.gesture = gesture
+
+    def set_chord(self, chord: Chord) -> None:
+        """Watch ``chord`` from now on. A recording keeps going, and the new chord's next press
+        finishes it (the release of the old chord can no longer be told apart)."""
+        if chord == self.chord:
+            return
+        self.chord = chord
+        self._chord_down = False
+        if self.recording:
+            self._phase = _Phase.TAPPED
+        elif self._phase is _Phase.SPENT:
+            self._phase = _Phase.IDLE
 
     def feed(self, event: KeyEvent) -> Action | None:
         """Take one key event; return the action it triggers, if any."""
@@ -220,7 +255,8 @@ class GestureTracker:
         if self._phase is _Phase.SPENT:
             self._phase = _Phase.IDLE
         elif self._phase is _Phase.HOLD:
-            if event.time - self._pressed_at < self._tap_max_s:
+            short = event.time - self._pressed_at < self._tap_max_s
+            if self.gesture is Gesture.TAP or (self.gesture is Gesture.BOTH and short):
                 self._phase = _Phase.TAPPED
             else:
                 self._phase = _Phase.IDLE

@@ -7,6 +7,11 @@ thread). The gesture logic (``desktop.chord.GestureTracker``) runs on the GUI th
 Only the keys the gesture needs leave the listener thread: the chord's key, modifiers, and Esc.
 Everything else the user types is dropped right there.
 
+A new chord applies at once (``set_chord``) without restarting pynput: the listener already sees
+every key and only filters, so swapping the chord it filters for is enough. Stopping and starting
+the listener instead would leave a gap of up to a second without a hotkey, and a RECORD context
+to tear down.
+
 Where there is no X display (a bare console, CI without Xvfb) or no RECORD extension, ``start``
 returns a ``HotkeyStatus`` saying so instead of raising: the window, tray and ``main.py toggle``
 still work. pynput is imported only inside ``start`` because importing its X backend without a
@@ -83,6 +88,18 @@ class HotkeyListener:
         self._listener = None
 
     @property
+    def chord(self) -> Chord:
+        return self._chord
+
+    def set_chord(self, chord: Chord) -> None:
+        """Report ``chord``'s keys from the next key event on (GUI thread; no restart).
+
+        Thread-safe: the listener thread reads ``_chord`` once per event, and replacing a
+        reference to a frozen ``Chord`` is atomic, so it sees the old chord or the new one.
+        """
+        self._chord = chord
+
+    @property
     def running(self) -> bool:
         return self._listener is not None and self._listener.is_alive()
 
@@ -124,7 +141,8 @@ class HotkeyListener:
 
     def _relevant(self, name: str) -> bool:
         key = canonical_key(name)
-        return isinstance(key, Modifier) or key == self._chord.key or key == CANCEL_KEY
+        chord = self._chord  # one read: set_chord may swap it meanwhile
+        return isinstance(key, Modifier) or key == chord.key or key == CANCEL_KEY
 
     # Listener thread from here on: no state is touched, the event is only handed over.
     def _pressed(self, key: object) -> None:

@@ -9,6 +9,7 @@ from desktop.chord import (
     Action,
     Chord,
     ChordError,
+    Gesture,
     GestureTracker,
     KeyEvent,
     Modifier,
@@ -174,3 +175,67 @@ def test_sync_after_external_stop_swallows_the_held_chord():
     assert tracker.feed(KeyEvent("space", True, 9)) is None  # modifiers up: no chord
     actions = [tracker.feed(KeyEvent(k, kind == "down", 10)) for k, kind in PRESS_CHORD]
     assert [a for a in actions if a] == [Action.START]
+
+
+# Each gesture setting against the same key sequences: (rows, {gesture: expected actions}).
+B, H, T = Gesture.BOTH, Gesture.HOLD, Gesture.TAP
+PER_GESTURE = {
+    "short press and release": (
+        _at(PRESS_CHORD, 0) + _at(RELEASE_CHORD, SHORT),
+        {B: [Action.START], H: [Action.START, Action.STOP], T: [Action.START]},
+    ),
+    "long press and release": (
+        _at(PRESS_CHORD, 0) + _at(RELEASE_CHORD, LONG),
+        {B: [Action.START, Action.STOP], H: [Action.START, Action.STOP], T: [Action.START]},
+    ),
+    "long press, release, press again": (
+        _at(PRESS_CHORD, 0) + _at(RELEASE_CHORD, LONG) + _at(PRESS_CHORD, 5),
+        {B: [Action.START, Action.STOP, Action.START], H: [Action.START, Action.STOP, Action.START],
+         T: [Action.START, Action.STOP]},
+    ),
+    "two taps": (
+        _at(PRESS_CHORD, 0) + _at(RELEASE_CHORD, SHORT) + _at(PRESS_CHORD, 5)
+        + _at(RELEASE_CHORD, 5 + SHORT),
+        {B: [Action.START, Action.STOP], H: [Action.START, Action.STOP, Action.START, Action.STOP],
+         T: [Action.START, Action.STOP]},
+    ),
+    "esc while holding": (
+        _at(PRESS_CHORD, 0) + [("esc", "down", 1)] + _at(RELEASE_CHORD, 2),
+        {g: [Action.START, Action.CANCEL] for g in Gesture},
+    ),
+}
+
+
+@pytest.mark.parametrize("gesture", list(Gesture), ids=lambda g: g.value)
+@pytest.mark.parametrize(("rows", "expected"), PER_GESTURE.values(), ids=PER_GESTURE.keys())
+def test_gesture_setting(rows, expected, gesture):
+    tracker = GestureTracker(parse_chord(DEFAULT_CHORD), gesture)
+    actions = [tracker.feed(KeyEvent(key, kind == "down", t)) for key, kind, t in rows]
+    assert [a for a in actions if a is not None] == expected[gesture]
+
+
+def test_gesture_changes_live_while_recording():
+    tracker = GestureTracker(parse_chord(DEFAULT_CHORD), Gesture.TAP)
+    feed = [tracker.feed(KeyEvent(k, kind == "down", t)) for k, kind, t in _at(PRESS_CHORD, 0)]
+    tracker.set_gesture(Gesture.HOLD)
+    feed += [tracker.feed(KeyEvent(k, kind == "down", t)) for k, kind, t in _at(RELEASE_CHORD, SHORT)]
+    assert [a for a in feed if a] == [Action.START, Action.STOP]
+
+
+def test_new_chord_applies_at_once_and_the_old_one_is_dead():
+    tracker = GestureTracker(parse_chord(DEFAULT_CHORD))
+    tracker.set_chord(parse_chord("F9"))
+    old = [tracker.feed(KeyEvent(k, kind == "down", t)) for k, kind, t in _at(PRESS_CHORD, 0)]
+    old += [tracker.feed(KeyEvent(k, kind == "down", t)) for k, kind, t in _at(RELEASE_CHORD, 1)]
+    assert [a for a in old if a] == []
+    assert tracker.feed(KeyEvent("f9", True, 2)) is Action.START
+    assert tracker.feed(KeyEvent("f9", False, 3)) is Action.STOP
+
+
+def test_chord_changed_while_held_lets_the_new_chord_finish():
+    tracker = GestureTracker(parse_chord(DEFAULT_CHORD))
+    [tracker.feed(KeyEvent(k, kind == "down", 0)) for k, kind in PRESS_CHORD]
+    tracker.set_chord(parse_chord("F9"))
+    assert [tracker.feed(KeyEvent(k, False, 1)) for k, _ in RELEASE_CHORD] == [None] * 3
+    assert tracker.recording
+    assert tracker.feed(KeyEvent("f9", True, 2)) is Action.STOP

@@ -122,3 +122,15 @@ def test_fifty_real_taps_in_about_a_second_alternate_start_stop(listener, xdotoo
     actions = [a for a in map(tracker.feed, seen) if a is not None]
     assert actions == [Action.START, Action.STOP] * 25
     assert not tracker.recording
+
+
+def test_set_chord_applies_without_restarting_the_listener(listener, xdotool):
+    hotkey, events = listener
+    hotkey.set_chord(parse_chord("ctrl+F9"))
+    xdotool("key", "ctrl+space", "ctrl+F9")
+    seen = _drain_until(events, lambda s: any(e.key == "f9" and not e.pressed for e in s),
+                        "the F9 release")
+    assert "space" not in {e.key for e in seen}  # the old chord's key is filtered out now
+    assert hotkey.running and hotkey.chord == parse_chord("ctrl+F9")
+    tracker = GestureTracker(parse_chord("ctrl+F9"))
+    assert [a for a in map(tracker.feed, seen) if a] == [Action.START]
