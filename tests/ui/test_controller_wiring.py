@@ -1,14 +1,18 @@
 """The window and tray on a real controller and history (fake audio, engine and insertion).
 
-This wires the widgets the way ``main.py`` does, so a signal whose signature drifts on either
+The widgets are wired by ``main.wire_views`` itself, so a signal whose signature drifts on either
 side (controller, history keeper, widgets) fails here rather than in the running app.
 """
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import QObject, Signal
 
+import main
+from app.bridge import CallBridge
 from app.controller import NOTHING_HEARD, DictationController
 from app.history import History, HistoryKeeper
+from app.settings import Settings
 from app.state import State
 from audio.ring_buffer import RingBuffer
 from desktop.chord import DEFAULT_CHORD, parse_chord
@@ -17,7 +21,9 @@ from ui.main_window import MainWindow
 from ui.tray import Tray
 
 
-class Recorder:
+class Recorder(QObject):
+    notice = Signal(str)
+
     def begin(self):
         pass
 
@@ -28,8 +34,11 @@ class Recorder:
         pass
 
 
-class Transcriber:
+class Transcriber(QObject):
+    model_failed = Signal(str)
+
     def __init__(self):
+        super().__init__()
         self.jobs = []
 
     def submit(self, job, audio):
@@ -44,36 +53,23 @@ class Inserter:
         return InjectResult(True, False)
 
 
+class InstanceServer(QObject):
+    raise_requested = Signal()
+
+
 @pytest.fixture
-def app_parts(qtbot, tmp_path):
-    transcriber = Transcriber()
-    controller = DictationController(Recorder(), transcriber, Inserter(),
+def app_parts(qapp, qtbot, tmp_path):
+    transcriber, recorder = Transcriber(), Recorder()
+    controller = DictationController(recorder, transcriber, Inserter(),
                                      parse_chord(DEFAULT_CHORD))
     history = History(tmp_path / "history.sqlite3")
     keeper = HistoryKeeper(history)
     window = MainWindow(RingBuffer(16000))
     qtbot.addWidget(window)
     tray = Tray(available=False)
-    window.set_hide_on_close(tray.available)
-    # -- the wiring main.py does --
-    controller.state_changed.connect(window.set_state)
-    controller.state_changed.connect(tray.set_state)
-    controller.notice.connect(window.show_notice)
-    controller.dictation_finished.connect(lambda text, _result: window.set_transcript(text))
-    controller.dictation_finished.connect(keeper.on_dictation_finished)
-    keeper.entry_added.connect(window.add_entry)
-    keeper.notice.connect(window.show_notice)
-    window.toggle_requested.connect(controller.toggle)
-    window.cancel_requested.connect(controller.cancel)
-    tray.toggle_requested.connect(controller.toggle)
-    tray.cancel_requested.connect(controller.cancel)
-
-    def delete_entry(entry_id: int) -> None:
-        history.delete(entry_id)
-        window.remove_entry(entry_id)
-
-    window.delete_requested.connect(delete_entry)
-    window.set_entries(history.entries())
+    controller.dictation_finished.connect(keeper.on_dictation_finished)  # run_desktop_app's part
+    main.wire_views(qapp, window, tray, controller, recorder, keeper, transcriber, history,
+                    InstanceServer(), CallBridge(), Settings())
     yield controller, transcriber, window, tray, history
     controller.close()
     history.close()
