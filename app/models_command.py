@@ -6,6 +6,7 @@ on stderr, so scripts can use ``$(python main.py models path)``.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -41,6 +42,19 @@ def _state(model, name: str) -> str:
     return "installed, default" if name == DEFAULT_MODEL else "installed"
 
 
+def _print_path(line: ProgressLine, out: TextIO, produce: Callable[[], Path]) -> int:
+    """Run ``produce`` under a progress line; print the path it returns, or its one-line error."""
+    try:
+        path = produce()
+    except MurmurError as error:
+        line.done()
+        error_line(str(error))
+        return EXIT_FAILED
+    line.done()
+    print(path, file=out)
+    return EXIT_OK
+
+
 def download(store: ModelStore, name: str, out: TextIO) -> int:
     from engine.download import download_model, format_progress
 
@@ -49,48 +63,25 @@ def download(store: ModelStore, name: str, out: TextIO) -> int:
         error_line(f"no model named '{name}' in the catalog; `python main.py models list` shows them")
         return EXIT_FAILED
     line = ProgressLine()
-    report = lambda done, total: line.update(  # noqa: E731 - a one-line adapter
-        f"downloading {name}", done / total if total else None, format_progress(done, total))
-    try:
-        path = download_model(entry, store.ensure_root(), progress=report)
-    except MurmurError as error:
-        line.done()
-        error_line(str(error))
-        return EXIT_FAILED
-    line.done()
-    print(path, file=out)
-    return EXIT_OK
+
+    def report(done: int, total: int | None) -> None:
+        line.update(f"downloading {name}", done / total if total else None, format_progress(done, total))
+
+    return _print_path(line, out, lambda: download_model(entry, store.ensure_root(), progress=report))
 
 
 def import_dir(store: ModelStore, source: Path, name: str | None, quant: str, out: TextIO) -> int:
     line = ProgressLine()
-    try:
-        path = import_model_dir(store, source, name, quant,
-                                lambda fraction: line.update("converting", fraction))
-    except MurmurError as error:
-        line.done()
-        error_line(str(error))
-        return EXIT_FAILED
-    line.done()
-    print(path, file=out)
-    return EXIT_OK
+    return _print_path(line, out, lambda: import_model_dir(
+        store, source, name, quant, lambda fraction: line.update("converting", fraction)))
 
 
 def model_path(store: ModelStore, name: str | None, out: TextIO) -> int:
     """Print a model's file; with no name, the default's, provisioning it first if needed."""
     line = ProgressLine()
-    try:
-        if name is None or name == DEFAULT_MODEL:
-            path = store.default_model(lambda what, fraction: line.update(what, fraction))
-        else:
-            path = store.resolve(name)
-    except MurmurError as error:
-        line.done()
-        error_line(str(error))
-        return EXIT_FAILED
-    line.done()
-    print(path, file=out)
-    return EXIT_OK
+    if name is None or name == DEFAULT_MODEL:
+        return _print_path(line, out, lambda: store.default_model(line.update))
+    return _print_path(line, out, lambda: store.resolve(name))
 
 
 def run_models(args, store: ModelStore | None = None, out: TextIO | None = None) -> int:
