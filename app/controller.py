@@ -9,6 +9,9 @@ come back as queued calls: the transcriber's worker emits signals connected to `
 ``transcription_failed``; insertion runs on the controller's own single worker thread and
 reports back through the private ``_inserted`` signal. Key events come from ``HotkeyBridge``.
 
+Settings apply live: ``set_chord``, ``set_gesture`` and ``set_inject_options`` take effect from
+the next key event or insertion; a dictation under way keeps the options it started with.
+
 Every transcription carries a job number. A result whose job is not the current one (it was
 cancelled, or failed over) is dropped, so a late transcript can never land in the next
 dictation's place.
@@ -16,6 +19,7 @@ dictation's place.
 from __future__ import annotations
 
 import collections
+import enum
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
@@ -24,7 +28,7 @@ from PySide6.QtCore import QObject, Signal
 
 from app.state import Event, State, transition
 from app.text_shaper import TextShaper
-from desktop.chord import Action, Chord, GestureTracker, KeyEvent
+from desktop.chord import Action, Chord, Gesture, GestureTracker, KeyEvent
 from desktop.inject import InjectOptions, InjectResult, InsertMode
 from desktop.xwindow import WindowInfo
 
@@ -32,6 +36,7 @@ log = logging.getLogger(__name__)
 
 _ACTION_EVENTS = {Action.START: Event.START, Action.STOP: Event.STOP, Action.CANCEL: Event.CANCEL}
 NOTHING_HEARD = "Nothing was heard."
+BUSY_REINSERT = "Paste again works once the current dictation is done."
 
 
 class Recorder(Protocol):
@@ -54,10 +59,17 @@ class Transcriber(Protocol):
 
 
 class Inserter(Protocol):
+    """``desktop.inject.Injector``: ``remember_target`` on the GUI thread, the rest on the
+    insertion worker."""
+
     def remember_target(self) -> WindowInfo | None: ...
 
     def insert(self, text: str, target: WindowInfo | None,
                options: InjectOptions) -> InjectResult: ...
+
+    def reinsert(self, text: str, target: WindowInfo | None,
+                 options: InjectOptions) -> InjectResult:
+        """Like ``insert``, but brings ``target`` to the front first ("Paste again")."""
 
 
 class HotkeyBridge(QObject):
@@ -89,18 +101,20 @@ class DictationController(QObject):
     event_ignored = Signal(object, object)
     notice = Signal(str)
     dictation_finished = Signal(str, object)
-    _inserted = Signal(int, str, object)  # insertion worker → GUI thread
+    _inserted = Signal(int, str, object, bool)  # insertion worker → GUI thread
 
     def __init__(self, recorder: Recorder, transcriber: Transcriber, inserter: Inserter,
                  chord: Chord, inject_options: InjectOptions = InjectOptions(),
-                 shaper: TextShaper | None = None, parent: QObject | None = None) -> None:
+                 shaper: TextShaper | None = None, gesture: enum.Enum = Gesture.BOTH,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._shaper = shaper or TextShaper()
         self._recorder = recorder
         self._transcriber = transcriber
         self._inserter = inserter
         self._inject_options = inject_options
-        self._gesture = GestureTracker(chord)
+        self._paste_options = inject_options  # those of the insertion under way
+        self._gesture = GestureTracker(chord, Gesture(gesture.value))
         self._state = State.IDLE
         self._job = 0  # the transcription whose result we still want
         self._target: WindowInfo | None = None
@@ -113,6 +127,19 @@ class DictationController(QObject):
     @property
     def state(self) -> State:
         return self._state
+
+    # ---- GUI thread: settings, live --------------------------------------------------------
+    def set_chord(self, chord: Chord) -> None:
+        """Watch ``chord`` from the next key event on (also tell ``HotkeyListener.set_chord``)."""
+        self._gesture.set_chord(chord)
+
+    def set_gesture(self, gesture: enum.Enum) -> None:
+        """Hold, tap or both: ``desktop.chord.Gesture`` or ``app.settings.Gesture`` (by value)."""
+        self._gesture.set_gesture(Gesture(gesture.value))
+
+    def set_inject_options(self, options: InjectOptions) -> None:
+        """Insert the next transcript this way; an insertion under way keeps its options."""
+        self._inject_options = options
 
     # ---- GUI thread: user intents -----------------------------------------------------------
     def on_key(self, event: KeyEvent) -> None:
@@ -132,6 +159,16 @@ class DictationController(QObject):
 
     def cancel(self) -> None:
         self.handle(Event.CANCEL)
+
+    def reinsert(self, text: str) -> None:
+        """"Paste again": insert ``text`` into the window of the last dictation, only when idle.
+
+        That window is brought to the front first; if it is gone the text goes on the
+        clipboard and ``notice`` says so. History gets no new entry.
+        """
+        if self._state is not State.IDLE:
+            self.notice.emit(BUSY_REINSERT)
+        self.handle(Event.REINSERT, text)
 
     def acknowledge_error(self) -> None:
         self.handle(Event.ERROR_ACKNOWLEDGED)
@@ -200,7 +237,12 @@ class DictationController(QObject):
         if old is State.TRANSCRIBING and new is not State.PASTING:
             self._job += 1  # whatever that transcription still sends is stale now
         if new is State.PASTING:
-            self._worker.submit(self._insert, self._job, detail, self._target, self._inject_options)
+            again = event is Event.REINSERT
+            if again:
+                self._job += 1  # nothing of an earlier job may finish this one
+            self._paste_options = self._inject_options
+            self._worker.submit(self._insert, self._job, detail, self._target,
+                                self._paste_options, again)
         if event is Event.TRANSCRIPT_EMPTY:
             self.notice.emit(NOTHING_HEARD)
         elif new is State.ERROR and detail:
@@ -208,24 +250,29 @@ class DictationController(QObject):
 
     # ---- insertion worker thread ------------------------------------------------------------
     def _insert(self, job: int, text: str, target: WindowInfo | None,
-                options: InjectOptions) -> None:
+                options: InjectOptions, again: bool) -> None:
         try:
-            result = self._inserter.insert(text, target, options)
+            insert = self._inserter.reinsert if again else self._inserter.insert
+            result = insert(text, target, options)
         except Exception as error:  # noqa: BLE001 - any failure must reach the user, not kill us
             log.exception("inserting the transcript failed")
             result = InjectResult(False, False, f"Could not insert the text: {error}")
-        self._inserted.emit(job, text, result)
+        self._inserted.emit(job, text, result, again)
 
     # ---- GUI thread again -------------------------------------------------------------------
-    def _on_inserted(self, job: int, text: str, result: InjectResult) -> None:
+    def _on_inserted(self, job: int, text: str, result: InjectResult, again: bool) -> None:
         if result.inserted:
             self._shaper.inserted(text, self._target)
         else:
             self._shaper.forget()
-        self.dictation_finished.emit(text.strip(), result)  # history keeps it whatever happened
+        if not again:  # history keeps a dictation whatever happened; a paste-again it has
+            self.dictation_finished.emit(text.strip(), result)
         if job != self._job or self._state is not State.PASTING:
             return
-        if result.inserted or self._inject_options.mode is InsertMode.COPY:
+        # Paste again from Murmur's window: text left on the clipboard is an answer, not an
+        # error (the user is looking at Murmur and reads the notice).
+        copied = self._paste_options.mode is InsertMode.COPY or (again and result.on_clipboard)
+        if result.inserted or copied:
             self.handle(Event.PASTE_DONE)
             if result.message:
                 self.notice.emit(result.message)

@@ -18,6 +18,8 @@ Choices worth knowing:
 * ``CANCEL`` while ``TRANSCRIBING`` discards the insertion; the controller keeps the audio/text
   in history, so nothing is lost.
 * A late ``TRANSCRIPT_READY`` after a cancel arrives in ``IDLE`` and is ignored.
+* ``REINSERT`` ("Paste again" from the history) only from ``IDLE``, straight to ``PASTING``:
+  while it pastes, the hotkey cannot start a dictation whose keys would mix with the paste.
 * From ``ERROR`` a new ``START``/``TOGGLE`` records again (the error is implicitly
   acknowledged): a user who just saw "paste failed" must not have to click something first.
 """
@@ -50,6 +52,7 @@ class Event(enum.Enum):
     PASTE_FAILED = "paste_failed"  # e.g. the target window went away; text kept on clipboard
     ERROR = "error"  # any other failure (audio device vanished, engine crashed, ...)
     ERROR_ACKNOWLEDGED = "error_acknowledged"
+    REINSERT = "reinsert"  # "Paste again" from the history: insert a kept text once more
 
 
 _S = State
@@ -61,6 +64,7 @@ _TABLE: dict[tuple[State, Event], State] = {
     (_S.IDLE, _E.START): _S.RECORDING,
     (_S.IDLE, _E.TOGGLE): _S.RECORDING,
     (_S.IDLE, _E.ERROR): _S.ERROR,
+    (_S.IDLE, _E.REINSERT): _S.PASTING,
     (_S.RECORDING, _E.STOP): _S.TRANSCRIBING,
     (_S.RECORDING, _E.TOGGLE): _S.TRANSCRIBING,
     (_S.RECORDING, _E.CANCEL): _S.IDLE,

@@ -14,13 +14,20 @@ clipboard and the result says so. If the target does not take the paste within
 ``PASTE_TIMEOUT_S``, the text also stays on the clipboard: restoring anyway could let a slow app
 paste the *previous* clipboard (perhaps a password) instead.
 
-Threads: ``remember_target`` is quick and may run on the GUI thread; ``insert`` blocks (up to
-``PASTE_TIMEOUT_S`` plus the clipboard read) and runs on a worker thread.
+"Paste again" from the history (``reinsert``) goes to the window remembered at the last release:
+Murmur's own window has the focus when the user clicks, so the target is brought to the front
+first (``XDesktop.activate``), then inserted into as above. If it is gone, the text goes on the
+clipboard.
+
+Threads: ``remember_target`` is quick and may run on the GUI thread; ``insert`` and ``reinsert``
+block (up to ``PASTE_TIMEOUT_S`` plus the clipboard read, plus ``ACTIVATE_TIMEOUT_S``) and run on
+a worker thread.
 """
 from __future__ import annotations
 
 import enum
 import logging
+import time
 from dataclasses import dataclass
 
 from desktop.clipboard import Clipboard
@@ -29,6 +36,11 @@ from desktop.xwindow import WindowInfo, XDesktop
 log = logging.getLogger(__name__)
 
 PASTE_TIMEOUT_S = 2.0
+# How long a window may take to get the focus after we asked (a WM may animate it up).
+ACTIVATE_TIMEOUT_S = 1.0
+ACTIVATE_POLL_S = 0.02
+WINDOW_GONE = "The window you last dictated into is gone"
+WINDOW_NOT_FOCUSED = "The window you last dictated into could not be brought to the front"
 PASTE_KEYS = ("Control_L", "v")
 TERMINAL_PASTE_KEYS = ("Control_L", "Shift_L", "v")
 
@@ -95,6 +107,29 @@ class Injector:
             self._desktop.type_text(text)
             return InjectResult(True, False)
         return self._paste(text, target, options.paste_timeout_s)
+
+    def reinsert(self, text: str, target: WindowInfo | None,
+                 options: InjectOptions = InjectOptions()) -> InjectResult:
+        """Insert ``text`` into ``target`` again, bringing it to the front first (worker thread).
+
+        Returns:
+            As ``insert``; when ``target`` is gone or will not take the focus, the text is on
+            the clipboard and the message says so.
+        """
+        if options.mode is InsertMode.COPY:
+            return self.insert(text, target, options)
+        if target is None or not self._desktop.activate(target):
+            return self._keep_on_clipboard(text, WINDOW_GONE)
+        deadline = time.monotonic() + ACTIVATE_TIMEOUT_S
+        while not self._has_focus(target):
+            if time.monotonic() > deadline:
+                return self._keep_on_clipboard(text, WINDOW_NOT_FOCUSED)
+            time.sleep(ACTIVATE_POLL_S)  # worker thread: the WM needs a moment
+        return self.insert(text, target, options)
+
+    def _has_focus(self, target: WindowInfo) -> bool:
+        now = self._desktop.focused_window()
+        return now is not None and now.id == target.id
 
     def _check_focus(self, target: WindowInfo | None) -> str:
         if target is None:

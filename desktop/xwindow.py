@@ -22,6 +22,7 @@ import time
 
 import Xlib.display
 import Xlib.error
+import Xlib.protocol.event
 from Xlib import XK, X
 from Xlib.ext import xtest
 
@@ -94,6 +95,39 @@ class XDesktop:
         if prop is None or not prop.value or not prop.value[0]:
             return None
         return d.create_resource_object("window", int(prop.value[0]))
+
+    def activate(self, window: WindowInfo) -> bool:
+        """Ask for ``window`` to get the keyboard focus; False if it no longer exists.
+
+        With a window manager that publishes ``_NET_ACTIVE_WINDOW`` this is a request to the WM
+        (which may also restore a minimised window); without one, the input focus is set
+        directly. Either way focus may arrive a moment later: poll ``focused_window``.
+        """
+        with self._connect() as d:
+            root = d.screen().root
+            target = d.create_resource_object("window", window.id)
+            try:
+                viewable = target.get_attributes().map_state == X.IsViewable
+            except Xlib.error.XError:
+                return False  # BadWindow: it closed
+            active = d.intern_atom("_NET_ACTIVE_WINDOW")
+            if root.get_full_property(active, X.AnyPropertyType) is not None:
+                # Source 2 = "a pager": WMs honour it even without a fresh user timestamp.
+                message = Xlib.protocol.event.ClientMessage(
+                    window=target, client_type=active, data=(32, [2, X.CurrentTime, 0, 0, 0]))
+                root.send_event(message, event_mask=X.SubstructureRedirectMask
+                                | X.SubstructureNotifyMask)
+            elif viewable:
+                caught = Xlib.error.CatchError()
+                target.configure(stack_mode=X.Above, onerror=caught)
+                target.set_input_focus(X.RevertToParent, X.CurrentTime, onerror=caught)
+                d.sync()
+                if caught.get_error():
+                    return False
+            else:
+                return False  # unmapped and no WM to map it again
+            d.sync()
+            return True
 
     def release_held_modifiers(self) -> tuple[str, ...]:
         """Send a release for every modifier key that is down; returns the keysym names."""

@@ -8,7 +8,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # QObjects only; no displ
 
 import pytest  # noqa: E402
 
-from app.controller import NOTHING_HEARD, DictationController, HotkeyBridge  # noqa: E402
+from app.controller import (BUSY_REINSERT, NOTHING_HEARD, DictationController,  # noqa: E402
+                            HotkeyBridge)
+from app.settings import Gesture  # noqa: E402
 from app.state import Event, State  # noqa: E402
 from desktop.chord import DEFAULT_CHORD, TAP_MAX_S, KeyEvent, parse_chord  # noqa: E402
 from desktop.inject import InjectOptions, InjectResult, InsertMode  # noqa: E402
@@ -54,6 +56,8 @@ class FakeInserter:
         self.gate = threading.Event()
         self.gate.set()
         self.error: Exception | None = None
+        self.options: list[InjectOptions] = []
+        self.reinserted: list[tuple[str, WindowInfo | None, str]] = []
 
     def remember_target(self):
         return TARGET
@@ -61,9 +65,14 @@ class FakeInserter:
     def insert(self, text, target, options):
         self.gate.wait(10)
         self.inserted.append((text, target, threading.current_thread().name))
+        self.options.append(options)
         if self.error:
             raise self.error
         return self.result
+
+    def reinsert(self, text, target, options):
+        self.reinserted.append((text, target, threading.current_thread().name))
+        return self.insert(text, target, options)
 
 
 @pytest.fixture
@@ -292,3 +301,108 @@ def test_a_second_dictation_into_the_same_window_continues_the_first(parts, qtbo
         controller.transcribed(job, raw)
         qtbot.waitUntil(lambda: controller.state is State.IDLE)
     assert [text for text, _, _ in inserter.inserted] == ["Hello there.", " How are you?"]
+
+
+# ---- settings applied live -------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("gesture", "release_at", "expected"),
+    [(Gesture.HOLD, TAP_MAX_S / 3, State.TRANSCRIBING), (Gesture.TAP, 3.0, State.RECORDING),
+     (Gesture.BOTH, TAP_MAX_S / 3, State.RECORDING), (Gesture.BOTH, 3.0, State.TRANSCRIBING)],
+    ids=["hold-short", "tap-long", "both-short", "both-long"])
+def test_gesture_setting_applies_live(parts, gesture, release_at, expected):
+    controller, *_ = parts
+    controller.set_gesture(gesture)  # the settings' enum, as main.py passes it
+    chord(controller, True, 0.0)
+    chord(controller, False, release_at)
+    assert controller.state is expected
+
+
+def test_gesture_given_at_construction(qtbot):
+    controller = DictationController(FakeRecorder(), FakeTranscriber(), FakeInserter(),
+                                     parse_chord(DEFAULT_CHORD), gesture=Gesture.HOLD)
+    chord(controller, True, 0.0)
+    chord(controller, False, 0.01)
+    assert controller.state is State.TRANSCRIBING
+    controller.close()
+
+
+def test_new_chord_applies_live(parts):
+    controller, *_ = parts
+    controller.set_chord(parse_chord("F9"))
+    chord(controller, True, 0.0)
+    assert controller.state is State.IDLE
+    chord(controller, False, 1.0)
+    controller.on_key(KeyEvent("f9", True, 2.0))
+    assert controller.state is State.RECORDING
+
+
+def test_new_insert_options_apply_to_the_next_insertion(parts, qtbot):
+    controller, _, _, inserter, _, _ = parts
+    controller.set_inject_options(InjectOptions(InsertMode.TYPE))
+    controller.start()
+    controller.stop()
+    with qtbot.waitSignal(controller.dictation_finished, timeout=5000):
+        controller.transcribed(1, "typed")
+    assert inserter.options == [InjectOptions(InsertMode.TYPE)]
+
+
+# ---- paste again ------------------------------------------------------------------------------
+def _dictate(controller, qtbot, transcriber, raw="first"):
+    controller.start()
+    controller.stop()
+    with qtbot.waitSignal(controller.dictation_finished, timeout=5000):
+        controller.transcribed(transcriber.jobs[-1][0], raw)
+    qtbot.waitUntil(lambda: controller.state is State.IDLE)
+
+
+def test_reinsert_goes_to_the_last_target_on_the_worker(parts, qtbot):
+    controller, _, transcriber, inserter, states, _ = parts
+    _dictate(controller, qtbot, transcriber)
+    finished = []
+    controller.dictation_finished.connect(lambda *args: finished.append(args))
+    states.clear()
+    controller.reinsert("from history")
+    qtbot.waitUntil(lambda: states == [State.PASTING, State.IDLE])
+    text, target, thread = inserter.reinserted[0]
+    assert (text, target) == ("from history", TARGET)
+    assert thread != threading.current_thread().name
+    assert finished == []  # no second history entry
+
+
+def test_reinsert_without_a_dictation_yet_asks_for_no_target(parts, qtbot):
+    controller, _, _, inserter, states, _ = parts
+    controller.reinsert("x")
+    qtbot.waitUntil(lambda: states == [State.PASTING, State.IDLE])
+    assert inserter.reinserted[0][1] is None  # the inserter decides: clipboard
+
+
+def test_reinsert_into_a_closed_window_copies_and_says_so(parts, qtbot):
+    controller, _, transcriber, inserter, _, notices = parts
+    _dictate(controller, qtbot, transcriber)
+    gone = InjectResult(False, True, "The window you last dictated into is gone; the text is "
+                                     "on the clipboard instead.")
+    inserter.result = gone
+    controller.reinsert("again")
+    qtbot.waitUntil(lambda: notices == [gone.message])
+    qtbot.waitUntil(lambda: controller.state is State.IDLE)  # not an error: the user sees why
+
+
+def test_reinsert_that_raises_is_an_error(parts, qtbot):
+    controller, _, _, inserter, _, notices = parts
+    inserter.error = RuntimeError("X went away")
+    controller.reinsert("again")
+    qtbot.waitUntil(lambda: controller.state is State.ERROR)
+    assert notices == ["Could not insert the text: X went away"]
+
+
+@pytest.mark.parametrize("busy", ["recording", "transcribing"])
+def test_reinsert_only_when_idle(parts, qtbot, busy):
+    controller, recorder, _, inserter, _, notices = parts
+    controller.start()
+    if busy == "transcribing":
+        controller.stop()
+    before = controller.state
+    with qtbot.waitSignal(controller.event_ignored):
+        controller.reinsert("not now")
+    assert controller.state is before
+    assert notices == [BUSY_REINSERT] and inserter.reinserted == []

@@ -21,6 +21,7 @@ GRID = {
     Event.PASTE_FAILED: (_, _, _, X, _),
     Event.ERROR: (X, X, X, X, X),
     Event.ERROR_ACKNOWLEDGED: (_, _, _, _, I),
+    Event.REINSERT: (P, _, _, _, _),
 }
 COLUMNS = (I, R, T, P, X)
 

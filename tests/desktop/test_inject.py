@@ -6,7 +6,7 @@ from x_apps import stop_helper
 from xvfb import wait_until
 
 from desktop.clipboard import Clipboard, read_clipboard
-from desktop.inject import InjectOptions, InjectResult, Injector, InsertMode
+from desktop.inject import WINDOW_GONE, InjectOptions, InjectResult, Injector, InsertMode
 from desktop.xwindow import WindowInfo, XDesktop
 
 NON_ASCII = "é ß ü 中文"
@@ -112,3 +112,30 @@ def test_type_mode_with_more_new_characters_than_spare_keys(open_target, injecto
     target = open_target()
     assert injector.insert(text, injector.remember_target(), InjectOptions(InsertMode.TYPE)).inserted
     target.wait_text(text)
+
+
+def test_reinsert_brings_the_last_target_back_and_pastes(open_target, injector):
+    first = open_target()
+    where = injector.remember_target()
+    murmur = open_target()  # Murmur's own window has the focus when "Paste again" is clicked
+    assert injector.reinsert(NON_ASCII, where) == InjectResult(True, False)
+    first.wait_text(NON_ASCII)
+    assert murmur.text() == ""
+    assert XDesktop().focused_window() == where
+
+
+def test_reinsert_into_a_closed_window_keeps_text_on_the_clipboard(open_target, injector):
+    target = open_target()
+    where = injector.remember_target()
+    stop_helper(target.process)
+    wait_until(lambda: XDesktop().focused_window() != where, 5, "the window to close")
+    result = injector.reinsert(NON_ASCII, where)
+    assert (result.inserted, result.on_clipboard) == (False, True)
+    assert result.message.startswith(WINDOW_GONE)
+    assert read_clipboard().text == NON_ASCII
+
+
+def test_reinsert_without_a_remembered_window_copies(injector):
+    result = injector.reinsert(NON_ASCII, None)
+    assert (result.inserted, result.on_clipboard) == (False, True)
+    assert read_clipboard().text == NON_ASCII
