@@ -1,4 +1,4 @@
-"""The live microphone view: a scrolling spectrogram and a level meter, drained on a GUI timer.
+"""The live microphone view: a scrolling spectrogram or waveform and a level meter, on a GUI timer.
 
 The audio path never pushes into the GUI. A ~30 Hz ``QTimer`` on the GUI thread asks a
 ``RingTap`` for the samples written since its last tick (only the newest ones if it fell
@@ -8,7 +8,8 @@ nothing, and on showing again the tap skips to the newest audio.
 
 Drawing follows pyqtgraph's ImageItem performance notes: row-major C-contiguous float32, fixed
 ``levels`` with ``autoLevels=False`` (no min/max scan each frame) and a 256-entry uint8 lookup
-table, so each frame is one lookup-table pass in pyqtgraph's fast path.
+table, so each frame is one lookup-table pass in pyqtgraph's fast path. The views and their
+analysis are listed in ``ui/spectrogram_axes.py``; the waveform is ``ui/waveform_view.py``.
 
 Threads: GUI thread only. The ring is written by the capture worker; reading it needs no lock
 (see ``audio/ring_buffer.py``).
@@ -18,22 +19,21 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QTimer, Signal
-from PySide6.QtWidgets import (QButtonGroup, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from audio.ring_buffer import RingBuffer
-from audio.spectrogram import FrequencyAxis, Spectrogram
-from ui.level_meter import SILENT, ColourLegend, LevelMeter, signal_levels
+from audio.spectrogram import FrequencyAxis
+from ui.level_meter import SILENT, LevelMeter, signal_levels
 from ui.ring_tap import RingTap
-from ui.spectrogram_axes import VIEW_BY_AXIS, VIEWS, AxisView, frequency_ticks
+from ui.spectrogram_axes import (DBFS_LEVELS, VIEW_BY_AXIS, VIEW_BY_KIND, WAVEFORM_TOOLTIP,
+                                 AxisView, ViewKind, frequency_ticks, whisper_clamp)
 from ui.theme import MUTED, NEUTRAL, PLOT_BACKGROUND
+from ui.view_bar import ViewBar
+from ui.waveform_view import AMPLITUDE_TICKS, WaveformTrace
 
 FRAME_INTERVAL_MS = 33  # ~30 frames a second: smooth to the eye, ~1 % of a core
 SPAN_SECONDS = 6.0  # history shown: long enough to see a whole sentence scroll by
-# Colour range in dBFS. Fixed (never auto-levelled) so that silence always looks like silence
-# and a loud voice like a loud voice. The bottom is the analysis floor; the top leaves normal
-# speech (bins peaking around -30 to -15 dBFS) room before it saturates.
-DISPLAY_LEVELS = (-100.0, -15.0)
+DISPLAY_LEVELS = DBFS_LEVELS  # the spectrograms' colour range (ui/spectrogram_axes.py)
 COLOUR_MAP = "magma"  # perceptually uniform, dark for quiet: reads like ink on a dark plot
 LEVEL_WINDOW_SAMPLES = 800  # the meter measures the newest 50 ms at 16 kHz
 # After this many frames (~1 s) without a single new sample, say so on the picture: a black
@@ -43,7 +43,7 @@ NO_AUDIO_TEXT = "No audio from the microphone"
 
 
 class SpectrogramView(QWidget):
-    """Scrolling spectrogram of a ring buffer with a view selector and a level meter.
+    """Scrolling spectrogram or waveform of a ring buffer, a view selector and a level meter.
 
     Args:
         ring: The 16 kHz ring to show (``Capture.ring``); None shows silence until
@@ -52,19 +52,24 @@ class SpectrogramView(QWidget):
         parent: Parent widget.
 
     Signals:
-        axis_changed(FrequencyAxis): the user picked another view (to remember it).
+        axis_changed(FrequencyAxis): the user picked a linear, log or mel spectrogram.
+        view_changed(ViewKind): the user picked any view (to remember it).
     """
 
     axis_changed = Signal(object)
+    view_changed = Signal(object)
 
     def __init__(self, ring: RingBuffer | None = None, axis: FrequencyAxis = FrequencyAxis.MEL,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._view = VIEW_BY_AXIS[axis]
-        self._spectrogram = Spectrogram(self._view.options)
+        self._kind = self._view.kind
+        self._levels = {view.kind: view.levels for view in VIEW_BY_KIND.values()}
+        self._spectrogram = self._view.analyzer()
         self._columns = int(round(SPAN_SECONDS * self._view.options.sample_rate
                                   / self._view.options.hop_samples))
         self._image = np.empty(0, np.float32)
+        self._shown = np.empty(0, np.float32)  # Whisper's clamp of the image, drawn instead
         self._tap: RingTap | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(FRAME_INTERVAL_MS)
@@ -95,35 +100,21 @@ class SpectrogramView(QWidget):
         self._image_item = pg.ImageItem(axisOrder="row-major")
         lut = pg.colormap.get(COLOUR_MAP).getLookupTable(nPts=256)
         self._image_item.setLookupTable(lut)
-        self.legend = ColourLegend(lut, DISPLAY_LEVELS)
-        self._image_item.setLevels(DISPLAY_LEVELS)
+        self._image_item.setLevels(self._view.levels)
         item.addItem(self._image_item)
+        self._trace = WaveformTrace(item, SPAN_SECONDS, self._view.options.hop_samples,
+                                    self._view.options.sample_rate)
         self._no_audio = pg.TextItem(NO_AUDIO_TEXT, color=MUTED, anchor=(0.5, 0.5))
         self._no_audio.setVisible(False)
         item.addItem(self._no_audio)
         self._empty_frames = 0
 
         self._meter = LevelMeter()
-        self._buttons = QButtonGroup(self)
-        self._view_buttons: list[QPushButton] = []  # in the order of VIEWS
-        selector = QHBoxLayout()
-        selector.setSpacing(0)
-        title = QLabel("Microphone")
-        title.setObjectName("sectionTitle")
-        selector.addWidget(title)
-        selector.addStretch(1)
-        selector.addWidget(self.legend)
-        selector.addSpacing(16)
-        for view in VIEWS:
-            button = QPushButton(view.title)
-            button.setCheckable(True)
-            button.setChecked(view is self._view)
-            button.setToolTip(view.tooltip)
-            button.setObjectName("segment")
-            button.clicked.connect(lambda _=False, a=view.axis: self.set_axis(a, by_user=True))
-            self._buttons.addButton(button)
-            self._view_buttons.append(button)
-            selector.addWidget(button)
+        self.bar = ViewBar(lut, self._view.levels, self._kind)
+        self.legend = self.bar.legend
+        self._buttons = self.bar.buttons
+        self.bar.view_picked.connect(lambda kind: self.set_view(kind, by_user=True))
+        self.bar.levels_edited.connect(self.set_display_levels)
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(6)
@@ -131,7 +122,7 @@ class SpectrogramView(QWidget):
         row.addWidget(self._meter)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(selector)
+        layout.addWidget(self.bar)
         layout.addLayout(row, 1)
 
     # ---- public -----------------------------------------------------------------------------
@@ -142,8 +133,18 @@ class SpectrogramView(QWidget):
 
     @property
     def view(self) -> AxisView:
-        """The view on show (its analysis options, ticks and tooltip)."""
+        """The spectrogram view on show, or the last one before the waveform."""
         return self._view
+
+    @property
+    def kind(self) -> ViewKind:
+        """What is on show."""
+        return self._kind
+
+    @property
+    def waveform(self) -> WaveformTrace:
+        """The waveform's columns (updated only while it is on show)."""
+        return self._trace
 
     @property
     def meter(self) -> LevelMeter:
@@ -161,13 +162,16 @@ class SpectrogramView(QWidget):
         return self._timer.isActive()
 
     def image_data(self) -> np.ndarray:
-        """The image on show: ``(rows, columns)`` dBFS, row 0 lowest frequency, newest last."""
+        """The image on show: ``(rows, columns)`` dB, row 0 lowest frequency, newest last
+        (the Whisper view: before its 80 dB clamp)."""
         return self._image
 
     def set_display_levels(self, low_db: float, high_db: float) -> None:
-        """Map ``low_db`` to the darkest colour and ``high_db`` to the brightest (fixed)."""
+        """Map ``low_db`` to the darkest colour and ``high_db`` to the brightest (fixed), for the
+        view on show (each view keeps its own range)."""
+        self._levels[self._kind] = (low_db, high_db)
         self._image_item.setLevels((low_db, high_db))
-        self.legend.set_levels((low_db, high_db))
+        self.bar.set_levels((low_db, high_db))
 
     def set_ring(self, ring: RingBuffer | None) -> None:
         """Show another ring (the capture was rebuilt), or none (silence)."""
@@ -177,19 +181,27 @@ class SpectrogramView(QWidget):
         self._reset_image()
 
     def set_axis(self, axis: FrequencyAxis, by_user: bool = False) -> None:
-        """Switch the frequency axis; the last ``SPAN_SECONDS`` are redrawn at once."""
-        for button, view in zip(self._view_buttons, VIEWS):
-            button.setChecked(view.axis is axis)
-        if axis is self._view.axis:
+        """Show the linear, log or mel spectrogram (the last ``SPAN_SECONDS`` redrawn at once)."""
+        self.set_view(VIEW_BY_AXIS[axis].kind, by_user)
+
+    def set_view(self, kind: ViewKind, by_user: bool = False) -> None:
+        """Show another view; the last ``SPAN_SECONDS`` are redrawn at once."""
+        self.bar.show_view(kind, self._levels.get(kind, DBFS_LEVELS))
+        if kind is self._kind:
             return
-        self._view = VIEW_BY_AXIS[axis]
-        self._spectrogram = Spectrogram(self._view.options)
+        self._kind = kind
+        if kind is not ViewKind.WAVEFORM:
+            self._view = VIEW_BY_KIND[kind]
+            self._spectrogram = self._view.analyzer()
+            self._image_item.setLevels(self._levels[kind])
         self._reset_image()
         if self._tap is not None:
-            self._tap.restart()  # recompute the visible history on the new axis
+            self._tap.restart()  # recompute the visible history in the new view
         self.refresh()
         if by_user:
-            self.axis_changed.emit(axis)
+            self.view_changed.emit(kind)
+            if kind in (ViewKind.LINEAR, ViewKind.LOG, ViewKind.MEL):
+                self.axis_changed.emit(self._view.axis)
 
     def refresh(self) -> None:
         """Drain the ring once: the timer's slot, public so tests can step it."""
@@ -204,13 +216,17 @@ class SpectrogramView(QWidget):
             # The new samples do not follow the old ones: start the STFT and the picture over
             # rather than draw a seam that pretends two moments were adjacent.
             self._spectrogram.reset()
-            self._image.fill(self._view.options.floor_db)
-            self._image_item.setImage(self._image, autoLevels=False)
+            self._trace.reset()
+            self._image.fill(self._view.floor_db)
+            self._draw_image()
         if len(got.samples) == 0:
             self._meter.set_levels(SILENT)
             return
         self._meter.set_levels(signal_levels(got.samples[-LEVEL_WINDOW_SAMPLES:]))
-        self._append(self._spectrogram.push(got.samples))
+        if self._kind is ViewKind.WAVEFORM:
+            self._trace.push(got.samples)
+        else:
+            self._append(self._spectrogram.push(got.samples))
 
     # ---- drawing ----------------------------------------------------------------------------
     def _append(self, columns: np.ndarray) -> None:
@@ -224,19 +240,36 @@ class SpectrogramView(QWidget):
             # In place, so the array stays C-contiguous and no frame allocates an image.
             image[:, :-n] = image[:, n:]
             image[:, -n:] = columns.T
-        self._image_item.setImage(image, autoLevels=False)
+        self._draw_image()
+
+    def _draw_image(self) -> None:
+        if self._kind is ViewKind.WHISPER:
+            # Whisper keeps 80 dB below its loudest value; the stored columns stay unclamped so
+            # that quiet audio reappears once a loud moment scrolls away.
+            self._image_item.setImage(whisper_clamp(self._image, self._shown), autoLevels=False)
+        else:
+            self._image_item.setImage(self._image, autoLevels=False)
 
     def _reset_image(self) -> None:
+        waveform = self._kind is ViewKind.WAVEFORM
         rows = self._spectrogram.n_rows
-        self._image = np.full((rows, self._columns), self._view.options.floor_db, np.float32)
-        self._image_item.setImage(self._image, autoLevels=False)
+        self._image = np.full((rows, self._columns), self._view.floor_db, np.float32)
+        self._shown = np.empty_like(self._image)
+        self._draw_image()
         self._image_item.setRect(QRectF(-SPAN_SECONDS, 0.0, SPAN_SECONDS, float(rows)))
+        self._image_item.setVisible(not waveform)
+        self._trace.set_visible(waveform)
+        self._trace.reset()
+        self._spectrogram.reset()
         item = self._plot.getPlotItem()
         item.setXRange(-SPAN_SECONDS, 0.0, padding=0)
-        item.setYRange(0.0, float(rows), padding=0)
-        item.getAxis("left").setTicks([frequency_ticks(self._view), []])
-        self._plot.setToolTip(self._view.tooltip)
-        self._no_audio.setPos(-SPAN_SECONDS / 2, rows / 2)
+        low, high = (-1.0, 1.0) if waveform else (0.0, float(rows))
+        item.setYRange(low, high, padding=0)
+        left = item.getAxis("left")
+        left.setTicks([AMPLITUDE_TICKS if waveform else frequency_ticks(self._view), []])
+        left.setLabel("amplitude" if waveform else "frequency (Hz)", color=MUTED)
+        self._plot.setToolTip(WAVEFORM_TOOLTIP if waveform else self._view.tooltip)
+        self._no_audio.setPos(-SPAN_SECONDS / 2, (low + high) / 2)
 
     def _align_meter(self) -> None:
         # Line the meter's bar up with the picture, so 0 dB sits level with the top row.
