@@ -1,0 +1,131 @@
+"""The file dialog with a fake engine: progress, result with times, cancel, export, errors."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+import soundfile
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from engine.errors import ModelFileError
+from engine.options import Segment, Transcript
+from ui.file_transcription import FileTranscriptionDialog
+from ui.file_worker import FileTranscriber
+
+RATE = 16000
+
+
+class FakeEngine:
+    """One segment per chunk; ``gate`` (when given) holds each call until set."""
+
+    def __init__(self, gate: threading.Event | None = None):
+        self.gate = gate
+        self.calls = 0
+        self.entered = threading.Event()
+
+    def transcribe(self, audio, options=None):
+        self.calls += 1
+        self.entered.set()
+        if self.gate is not None:
+            self.gate.wait(10)
+        seconds = len(audio) / RATE
+        return Transcript("hello", (Segment(0.5, seconds - 0.5, f"part {self.calls}"),), "en",
+                          seconds, 0.0)
+
+
+def tone_file(folder, name="speech.wav", seconds=3.0):
+    t = np.arange(int(seconds * RATE)) / RATE
+    path = folder / name
+    soundfile.write(path, (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), RATE)
+    return path
+
+
+@pytest.fixture
+def make_dialog(qtbot):
+    made = []
+
+    def make(factory):
+        worker = FileTranscriber(factory)
+        dialog = FileTranscriptionDialog(worker)
+        qtbot.addWidget(dialog)
+        made.append(worker)
+        return dialog, worker
+
+    yield make
+    for worker in made:
+        worker.stop()
+
+
+def test_a_file_is_transcribed_with_progress_and_times(qtbot, tmp_path, make_dialog):
+    engine = FakeEngine()
+    dialog, worker = make_dialog(lambda: engine)
+    path = tone_file(tmp_path)
+    with qtbot.waitSignal(worker.finished, timeout=10000):
+        with qtbot.waitSignal(worker.progressed, timeout=10000) as progress:
+            dialog.add_files([path])
+    assert progress.args[1] == 1.0
+    assert dialog.result.toPlainText() == "00:00:00.500 → 00:00:02.500   part 1"
+    assert "done" in dialog.files.item(0).text()
+    assert all(b.isEnabled() for b in dialog.export_buttons.values())
+    assert not dialog.cancel_button.isEnabled()
+
+
+def test_exports_are_written_in_each_format(qtbot, tmp_path, make_dialog):
+    dialog, worker = make_dialog(FakeEngine)
+    with qtbot.waitSignal(worker.finished, timeout=10000):
+        dialog.add_files([tone_file(tmp_path)])
+    srt = dialog.export_to(tmp_path / "out.srt").read_text()
+    assert srt == "1\n00:00:00,500 --> 00:00:02,500\npart 1\n"
+    vtt = dialog.export_to(tmp_path / "out.vtt").read_text()
+    assert vtt == "WEBVTT\n\n00:00:00.500 --> 00:00:02.500\npart 1\n"
+    assert dialog.export_to(tmp_path / "out.txt").read_text() == "part 1\n"
+    assert dialog.export_to(tmp_path / "missing" / "out.txt") is None
+    assert "Could not write" in dialog.status.text()
+
+
+def test_cancel_stops_the_file_and_the_queue(qtbot, tmp_path, make_dialog):
+    gate = threading.Event()
+    engine = FakeEngine(gate)
+    dialog, worker = make_dialog(lambda: engine)
+    first = tone_file(tmp_path, "long.wav", seconds=70.0)  # three chunks
+    dialog.add_files([first, tone_file(tmp_path, "next.wav")])
+    qtbot.waitUntil(engine.entered.is_set, timeout=10000)
+    assert dialog.cancel_button.isEnabled() and dialog.progress.isVisibleTo(dialog)
+    with qtbot.waitSignals([worker.cancelled, worker.cancelled], timeout=10000):
+        dialog.cancel_button.click()
+        gate.set()
+    assert engine.calls == 1
+    assert "cancelled" in dialog.files.item(0).text() and "cancelled" in dialog.files.item(1).text()
+    assert not dialog.cancel_button.isEnabled()
+    with qtbot.waitSignal(worker.finished, timeout=10000):  # a new file runs again
+        dialog.add_files([tone_file(tmp_path, "after.wav")])
+
+
+def test_a_missing_model_or_a_bad_file_is_said(qtbot, tmp_path, make_dialog):
+    def no_model():
+        raise ModelFileError("Model 'base' is not installed")
+
+    dialog, worker = make_dialog(no_model)
+    with qtbot.waitSignal(worker.failed, timeout=10000):
+        dialog.add_files([tone_file(tmp_path)])
+    assert dialog.status.text() == "Model 'base' is not installed"
+    dialog, worker = make_dialog(FakeEngine)
+    bad = tmp_path / "bad.ogg"
+    bad.write_bytes(b"OggS but not really")
+    with qtbot.waitSignal(worker.failed, timeout=10000):
+        dialog.add_files([bad])
+    assert "bad.ogg" in dialog.status.text() and "failed" in dialog.files.item(0).text()
+
+
+def test_dropped_audio_files_are_queued(qtbot, tmp_path, make_dialog):
+    dialog, worker = make_dialog(FakeEngine)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(tone_file(tmp_path))),
+                  QUrl.fromLocalFile(str(tmp_path / "notes.txt"))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                       Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(worker.finished, timeout=10000):
+        dialog.dropEvent(event)
+    assert dialog.files.count() == 1
