@@ -23,9 +23,12 @@ SPOKEN = "Grüße aus Köln, 中文 ok"
 
 
 class Recorder:
-    def begin(self): pass
-    def finish(self): return b"audio"
-    def abort(self): pass
+    def __init__(self):
+        self.calls = []
+
+    def begin(self): self.calls.append("begin")
+    def finish(self): self.calls.append("finish"); return b"audio"  # noqa: E702
+    def abort(self): self.calls.append("abort")
 
 
 class InstantTranscriber:
@@ -36,10 +39,15 @@ class InstantTranscriber:
 
 
 @pytest.fixture
-def dictation(qtbot, selection_owner):
+def recorder():
+    return Recorder()
+
+
+@pytest.fixture
+def dictation(qtbot, selection_owner, recorder):
     transcriber = InstantTranscriber()
     chord = parse_chord(DEFAULT_CHORD)
-    controller = DictationController(Recorder(), transcriber,
+    controller = DictationController(recorder, transcriber,
                                      Injector(Clipboard(selection_owner), XDesktop()), chord)
     transcriber.controller = controller
     bridge = HotkeyBridge()
@@ -65,3 +73,29 @@ def test_hold_hotkey_release_text_lands_clipboard_restored(dictation, rich_clipb
     target.wait_text(SPOKEN)
     qtbot.waitUntil(lambda: dictation.state is State.IDLE, timeout=5000)
     assert read_clipboard().formats == before.formats
+
+
+@pytest.mark.parametrize("gesture", ["hold", "tap"])
+def test_esc_cancels_recording_nothing_is_inserted(dictation, recorder, open_target, xdotool,
+                                                  qtbot, gesture):
+    target = open_target()
+    finished = []
+    dictation.dictation_finished.connect(lambda *args: finished.append(args))
+    if gesture == "hold":
+        xdotool("keydown", "ctrl+alt+space")
+    else:
+        xdotool("key", "ctrl+alt+space")  # a tap: toggle mode, the chord is up again
+    qtbot.waitUntil(lambda: dictation.state is State.RECORDING, timeout=5000)
+    xdotool("key", "Escape")
+    qtbot.waitUntil(lambda: dictation.state is State.IDLE, timeout=5000)
+    if gesture == "hold":
+        xdotool("keyup", "ctrl+alt+space")  # letting go afterwards finishes nothing
+    assert recorder.calls == ["begin", "abort"]
+    # The chord again starts a fresh dictation: the gesture is not stuck after the cancel.
+    xdotool("keydown", "ctrl+alt+space")
+    qtbot.waitUntil(lambda: dictation.state is State.RECORDING, timeout=5000)
+    xdotool("key", "Escape")
+    xdotool("keyup", "ctrl+alt+space")
+    qtbot.waitUntil(lambda: recorder.calls.count("abort") == 2, timeout=5000)
+    assert dictation.state is State.IDLE and finished == []
+    assert target.text() == ""
