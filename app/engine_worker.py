@@ -14,20 +14,28 @@ the worker only reads.
 
 A job submitted while an older one is still waiting makes the older one stale (the controller
 runs one dictation at a time and has already dropped it), so the loop skips stale jobs.
+
+Streaming (``app/streaming.py``): ``submit_segment`` queues a piece of the dictation being
+recorded; the loop transcribes it (the text so far as prompt) and previews the joined text. The
+job submitted at release carries a ``StreamedAudio``: only its tail is left to transcribe.
+``drop_dictation`` (a cancel) makes that dictation's queued pieces stale. Every transcription's
+``audio_ctx`` is sized to its audio (``engine.audio_ctx``) unless the options fix one.
 """
 from __future__ import annotations
 
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from app.streaming import DictationTexts, StreamedAudio
+from engine.audio_ctx import audio_ctx_for
 from engine.errors import MurmurError
-from engine.options import TranscribeOptions
+from engine.options import SAMPLE_RATE, TranscribeOptions, Transcript
 from engine.whisper_engine import WhisperEngine, load_engine
 
 log = logging.getLogger(__name__)
@@ -68,6 +76,8 @@ class TranscriptionResult:
         submitted_at: ``time.monotonic()`` when it was submitted (the hotkey's release), so the
             receiver can compute release → text inserted.
         model: File name of the model that transcribed it.
+        segments: Pieces transcribed while recording (0 when not streamed); the tail is not
+            counted. ``engine_seconds`` covers all of them.
     """
 
     job: int
@@ -77,6 +87,7 @@ class TranscriptionResult:
     engine_seconds: float
     submitted_at: float
     model: str
+    segments: int = 0
 
 
 def audio_samples(audio: object) -> np.ndarray:
@@ -92,6 +103,7 @@ class _Loop(QObject):
     load_failed = Signal(str)
     finished = Signal(object)  # TranscriptionResult
     failed = Signal(int, str)
+    partial = Signal(int, str)  # dictation, text so far
 
     def __init__(self, engine_factory: Callable[[Path], WhisperEngine]) -> None:
         super().__init__()
@@ -99,6 +111,8 @@ class _Loop(QObject):
         self.engine: WhisperEngine | None = None
         self._load_error = NO_MODEL + "."
         self.newest_job = 0  # written by the GUI thread (int store: atomic), read here
+        self.dead_below = 0  # dictations below this were cancelled; same sharing as newest_job
+        self._pieces = DictationTexts()  # of the dictation being streamed
 
     @Slot(object)
     def load(self, model_path: Path) -> None:
@@ -125,8 +139,11 @@ class _Loop(QObject):
         if self.engine is None:
             self.failed.emit(job, self._load_error)
             return
+        if isinstance(audio, StreamedAudio):
+            self._finish_streamed(job, audio, options)
+            return
         try:
-            transcript = self.engine.transcribe(audio_samples(audio), options)
+            transcript = self._run(audio_samples(audio), options)
         except Exception as error:  # noqa: BLE001 - the user must hear of any failure
             log.exception("transcription %d failed", job)
             self.failed.emit(job, f"Transcription failed: {error}")
@@ -134,6 +151,48 @@ class _Loop(QObject):
         self.finished.emit(TranscriptionResult(
             job, transcript.text.strip(), transcript.language, transcript.audio_seconds,
             transcript.engine_seconds, submitted_at, self.engine.model_path.name))
+
+    @Slot(int, object, object)
+    def segment(self, dictation: int, samples: np.ndarray, options: TranscribeOptions) -> None:
+        """One finished piece of a dictation still being recorded."""
+        if dictation < self.dead_below or self.engine is None:
+            return
+        self._pieces.switch_to(dictation)
+        if self._piece(samples, options):
+            self.partial.emit(dictation, self._pieces.text)
+
+    def _finish_streamed(self, job: int, audio: StreamedAudio, options: TranscribeOptions) -> None:
+        pieces = self._pieces
+        pieces.switch_to(audio.dictation)
+        transcript = self._piece(audio.tail, options) if len(audio.tail) else None
+        if pieces.error:
+            self.failed.emit(job, pieces.error)
+        else:
+            self.finished.emit(TranscriptionResult(
+                job, pieces.text, transcript.language if transcript else options.language,
+                len(audio.samples) / SAMPLE_RATE, pieces.engine_seconds, audio.released_at,
+                self.engine.model_path.name, audio.segments))
+        pieces.switch_to(0)  # nothing of this dictation may reach the next
+
+    def _piece(self, samples: np.ndarray, options: TranscribeOptions) -> Transcript | None:
+        """Transcribe one piece after the text so far; None (and ``error`` set) on failure."""
+        pieces = self._pieces
+        if pieces.error:
+            return None  # the dictation failed already; its result will say so
+        try:
+            transcript = self._run(samples, pieces.prompted(options))
+        except Exception as error:  # noqa: BLE001 - the user must hear of any failure
+            log.exception("transcribing a piece of dictation %d failed", pieces.dictation)
+            pieces.error = f"Transcription failed: {error}"
+            return None
+        pieces.add(transcript.text, transcript.engine_seconds)
+        return transcript
+
+    def _run(self, samples: np.ndarray, options: TranscribeOptions) -> Transcript:
+        """Transcribe with the encoder sized to the audio unless the options fix ``audio_ctx``."""
+        if options.audio_ctx == 0:
+            options = replace(options, audio_ctx=audio_ctx_for(len(samples) / SAMPLE_RATE))
+        return self.engine.transcribe(samples, options)
 
     def close_engine(self) -> None:
         if self.engine is not None:
@@ -159,6 +218,8 @@ class EngineWorker(QObject):
         transcription_failed(int, str): job, message: connect to
             ``DictationController.transcription_failed``.
         result_ready(TranscriptionResult): the same result with timings, for history.
+        preview_changed(str): the current dictation's text so far while it is recorded
+            (streaming); "" when a dictation starts. For ``MainWindow.set_transcript``.
     """
 
     model_loaded = Signal(str)
@@ -166,8 +227,10 @@ class EngineWorker(QObject):
     transcribed = Signal(int, str)
     transcription_failed = Signal(int, str)
     result_ready = Signal(object)
+    preview_changed = Signal(str)
     _load_requested = Signal(object)
     _job_submitted = Signal(int, object, object, float)
+    _segment_submitted = Signal(int, object, object)
 
     def __init__(self, model_path: Path, options: TranscribeOptions = TranscribeOptions(),
                  engine_factory: Callable[[Path], WhisperEngine] = load_engine,
@@ -175,6 +238,7 @@ class EngineWorker(QObject):
         super().__init__(parent)
         self._model_path = Path(model_path)
         self._options = options
+        self._dictation = 0  # the dictation whose previews are shown (GUI thread only)
         prime_native_binding()
         self._thread = QThread()
         self._thread.setObjectName("murmur-engine")
@@ -183,11 +247,13 @@ class EngineWorker(QObject):
         # Emitted here on the GUI thread, delivered on the worker thread (queued).
         self._load_requested.connect(self._loop.load)
         self._job_submitted.connect(self._loop.transcribe)
+        self._segment_submitted.connect(self._loop.segment)
         # Emitted on the worker thread, delivered here on the GUI thread (queued).
         self._loop.loaded.connect(self.model_loaded)
         self._loop.load_failed.connect(self.model_failed)
         self._loop.finished.connect(self._on_finished)
         self._loop.failed.connect(self.transcription_failed)
+        self._loop.partial.connect(self._on_partial)
 
     def start(self) -> None:
         """Start the worker thread and load the model there."""
@@ -208,14 +274,36 @@ class EngineWorker(QObject):
         self._loop.newest_job = job
         self._job_submitted.emit(job, audio, self._options, time.monotonic())
 
+    # ---- SegmentSink (app/streaming.py): GUI thread, returns at once ---------------------------
+    def begin_dictation(self, dictation: int) -> None:
+        """A streamed dictation starts: previews show its text from now on."""
+        self._dictation = dictation
+        self.preview_changed.emit("")
+
+    def submit_segment(self, dictation: int, samples: np.ndarray) -> None:
+        """Transcribe a finished piece of ``dictation`` in the background."""
+        self._segment_submitted.emit(dictation, samples, self._options)
+
+    def drop_dictation(self, dictation: int) -> None:
+        """``dictation`` was cancelled: skip its queued pieces, show no more of it."""
+        self._loop.dead_below = max(self._loop.dead_below, dictation + 1)
+        if dictation == self._dictation:
+            self._dictation = 0
+            self.preview_changed.emit("")
+
     def stop(self, timeout_ms: int = 30_000) -> None:
         """End the thread after the job under way, then free the model (on quit)."""
         self._loop.newest_job = 1 << 62  # queued jobs are stale now: skip them
+        self._loop.dead_below = 1 << 62
         self._thread.quit()
         if not self._thread.wait(timeout_ms):
             log.warning("the engine worker did not stop within %d ms", timeout_ms)
             return
         self._loop.close_engine()  # the worker thread has ended: nothing else touches it
+
+    def _on_partial(self, dictation: int, text: str) -> None:
+        if dictation == self._dictation:  # not a cancelled or earlier dictation's
+            self.preview_changed.emit(text)
 
     def _on_finished(self, result: TranscriptionResult) -> None:
         self.result_ready.emit(result)

@@ -12,6 +12,11 @@ reads it back for transcription. The file is deleted by ``settle`` once the dict
 safe (inserted and in history), or by ``abort``. If the spool cannot be written (disk full,
 read-only data dir) the recorder says so once (``notice``) and keeps the rest in memory.
 
+Streaming: given a ``SegmentStreamer`` (``app/streaming.py``), the recorder also feeds it every
+drained block, so finished segments reach the engine while the person still speaks; ``finish``
+then returns the streamer's ``StreamedAudio`` (the tail to transcribe, plus this
+``RecordedAudio``) instead.
+
 Threads: every method runs on the GUI thread, the timer too. The ring is written by the capture
 worker and read here; ``RingBuffer`` is built for one writer and lock-free readers.
 """
@@ -95,7 +100,9 @@ class RingRecorder(QObject):
         source: The capture (or anything with ``hold``/``release``/``ring``/``wait_drained``).
         spool_dir: Where recordings are kept until settled (0700 dir, 0600 files); None keeps
             them in memory only.
-        drain_ms: How often the ring is copied out while recording.
+        drain_ms: How often the ring is copied out while recording (``STREAM_DRAIN_MS`` when
+            streaming, so a pause is noticed soon).
+        streamer: Optional ``SegmentStreamer`` fed with every drained block.
 
     Signals:
         notice(str): one sentence for the user (spool not writable, audio lost).
@@ -104,9 +111,11 @@ class RingRecorder(QObject):
     notice = Signal(str)
 
     def __init__(self, source: AudioSource, spool_dir: Path | None = None,
-                 drain_ms: int = DRAIN_MS, parent: QObject | None = None) -> None:
+                 drain_ms: int = DRAIN_MS, streamer: object | None = None,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._source = source
+        self._streamer = streamer
         self._spool_dir = spool_dir
         self._timer = QTimer(self)
         self._timer.setInterval(drain_ms)
@@ -138,10 +147,16 @@ class RingRecorder(QObject):
         self._cursor = self._source.hold()
         self._recording, self._lost, self._chunks, self._spooled = True, 0, [], 0
         self._open_spool()
+        if self._streamer is not None:
+            self._streamer.begin()
         self._timer.start()
 
     def finish(self) -> RecordedAudio:
-        """The dictation ends: return all of its audio (the spool stays until ``settle``)."""
+        """The dictation ends: return all of its audio (the spool stays until ``settle``).
+
+        With a streamer, the ``StreamedAudio`` wrapping it (``samples``/``spool`` still work).
+        """
+        released_at = time.monotonic()
         if not self._recording:
             log.warning("finish() without begin(): no audio")
             return RecordedAudio(np.zeros(0, np.float32))
@@ -160,12 +175,17 @@ class RingRecorder(QObject):
             self.notice.emit(f"{self._lost / 16000:.1f} s of the recording were lost "
                              "(the app was too busy to keep up).")
         self._finished_spool = self._spool
-        return RecordedAudio(samples, self._lost, self._spool)
+        recorded = RecordedAudio(samples, self._lost, self._spool)
+        if self._streamer is not None:
+            return self._streamer.finish(recorded, released_at)
+        return recorded
 
     def abort(self) -> None:
         """The dictation was cancelled or failed: drop its audio."""
         if self._recording:
             self._stop()
+        if self._streamer is not None:
+            self._streamer.abort()
         self._chunks = []
         self._delete_spool(self._spool)
 
@@ -187,6 +207,8 @@ class RingRecorder(QObject):
             self._lost += got.lost
         if len(got.samples):
             self._append(got.samples)
+            if self._streamer is not None:
+                self._streamer.feed(got.samples)
 
     def _append(self, samples: np.ndarray) -> None:
         if self._file is not None:

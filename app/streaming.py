@@ -1,0 +1,194 @@
+"""Streaming a dictation to the engine while it is being spoken.
+
+``SegmentStreamer`` sits behind ``RingRecorder``: the recorder hands it every block of samples
+it drains from the ring; the streamer runs the VAD (``audio.vad.SileroVad``) and the segmenter
+(``engine.segmenter.Segmenter``) over them and, whenever a piece is certain (a pause, or the
+length bound), hands the piece's samples to a ``SegmentSink`` (``app.engine_worker.EngineWorker``)
+at once. At release only the tail since the last cut is left; ``finish`` returns it inside a
+``StreamedAudio``, which the controller passes to ``Transcriber.submit`` unchanged, like any
+recorder result.
+
+Each dictation gets a number (``dictation``). ``abort`` tells the sink to drop that number's
+segments, so a cancelled dictation's text can never reach the next one.
+
+Threads: every method runs on the GUI thread (the recorder's drain timer and the controller's
+calls). The VAD keeps recurrent state, so it belongs to this one thread. The sink's methods
+return at once (they only emit queued signals).
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+import numpy as np
+
+from engine.join import join_segments
+from engine.options import TranscribeOptions
+from engine.postprocess import clean_segment
+from engine.segmenter import FRAME_SAMPLES, Piece, Segmenter, SegmenterOptions
+
+log = logging.getLogger(__name__)
+
+#: How often the recorder drains the ring while streaming: a pause is noticed this late at most.
+STREAM_DRAIN_MS = 100
+#: Characters of the text so far given to the next piece as prompt (Whisper keeps ~224 tokens).
+PROMPT_CHARS = 600
+
+
+class Detector(Protocol):
+    """``audio.vad.SileroVad`` (or a fake): probabilities of 512-sample frames, in order."""
+
+    def reset(self) -> None: ...
+
+    def process(self, samples: np.ndarray): ...  # -> VadResult (``probabilities``)
+
+
+class SegmentSink(Protocol):
+    """Where finished segments go (``EngineWorker``); every call returns at once."""
+
+    def begin_dictation(self, dictation: int) -> None: ...
+
+    def submit_segment(self, dictation: int, samples: np.ndarray) -> None: ...
+
+    def drop_dictation(self, dictation: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class StreamedAudio:
+    """What a streaming recorder's ``finish`` returns: the tail, and the whole for safekeeping.
+
+    Attributes:
+        dictation: The dictation's number (its segments went to the sink under it).
+        tail: Samples since the last cut, trimmed; empty when the tail holds no speech.
+        segments: How many segments were already handed to the sink.
+        released_at: ``time.monotonic()`` when ``finish`` started (the hotkey's release).
+        recorded: The recorder's ``RecordedAudio`` of the whole dictation (spool, lost samples).
+    """
+
+    dictation: int
+    tail: np.ndarray
+    segments: int
+    released_at: float
+    recorded: object
+
+    @property
+    def samples(self) -> np.ndarray:
+        """The whole dictation (what a non-streaming transcriber would take)."""
+        return getattr(self.recorded, "samples", np.zeros(0, np.float32))
+
+    @property
+    def spool(self):
+        """The recorder's spool file, so ``RingRecorder.settle`` works on this too."""
+        return getattr(self.recorded, "spool", None)
+
+
+class SegmentStreamer:
+    """Runs VAD + segmenter over a dictation's samples and streams finished pieces to a sink.
+
+    Args:
+        detector: A fresh VAD (``SileroVad()``), owned by this streamer.
+        sink: Receives segments (``EngineWorker``).
+        options: The segmenter's thresholds.
+    """
+
+    def __init__(self, detector: Detector, sink: SegmentSink,
+                 options: SegmenterOptions = SegmenterOptions()) -> None:
+        self._detector = detector
+        self._sink = sink
+        self._segmenter = Segmenter(options)
+        self._dictation = 0
+        self._buffer = np.zeros(0, np.float32)  # samples from sample index _offset on
+        self._offset = 0
+        self._segments = 0
+        self._active = False
+
+    @property
+    def dictation(self) -> int:
+        """The current (or last) dictation's number."""
+        return self._dictation
+
+    def begin(self) -> None:
+        """A dictation starts (sample 0 is its first sample)."""
+        if self._active:
+            self.abort()
+        self._dictation += 1
+        self._detector.reset()
+        self._segmenter.reset()
+        self._buffer, self._offset, self._segments = np.zeros(0, np.float32), 0, 0
+        self._active = True
+        self._sink.begin_dictation(self._dictation)
+
+    def feed(self, samples: np.ndarray) -> None:
+        """The next samples of the dictation, in order (GUI thread, from the drain)."""
+        if not self._active or not len(samples):
+            return
+        self._buffer = np.concatenate([self._buffer, np.asarray(samples, np.float32)])
+        probabilities = self._detector.process(samples).probabilities
+        for piece in self._segmenter.push(probabilities):
+            self._segments += 1
+            self._sink.submit_segment(self._dictation, self._samples_of(piece))
+        keep = self._segmenter.open_start * FRAME_SAMPLES - self._offset
+        if keep > 0:  # drop what lies before the last cut: it is transcribed or silence
+            self._buffer, self._offset = self._buffer[keep:], self._offset + keep
+
+    def finish(self, recorded: object, released_at: float | None = None) -> StreamedAudio:
+        """The dictation ended (every sample was fed): the tail to transcribe at release."""
+        released_at = time.monotonic() if released_at is None else released_at
+        piece = self._segmenter.finish()
+        tail = self._samples_of(piece) if piece else np.zeros(0, np.float32)
+        self._active = False
+        self._buffer = np.zeros(0, np.float32)
+        log.info("dictation %d: %d segments streamed, tail %.2f s", self._dictation,
+                 self._segments, len(tail) / 16000)
+        return StreamedAudio(self._dictation, tail, self._segments, released_at, recorded)
+
+    def abort(self) -> None:
+        """The dictation was cancelled: the sink drops whatever it has of it."""
+        if self._active:
+            self._active = False
+            self._buffer = np.zeros(0, np.float32)
+            self._sink.drop_dictation(self._dictation)
+
+    def _samples_of(self, piece: Piece) -> np.ndarray:
+        start = piece.start * FRAME_SAMPLES - self._offset
+        # The tail runs to the very last sample, including the part of a frame the VAD has not
+        # seen yet; other pieces end on a frame boundary.
+        end = len(self._buffer) if piece.final and piece.end >= self._segmenter.frames_seen \
+            else piece.end * FRAME_SAMPLES - self._offset
+        return self._buffer[max(0, start):end].copy()
+
+
+class DictationTexts:
+    """The texts of one streamed dictation's pieces, as the engine worker collects them.
+
+    Owned by the engine worker's thread. ``switch_to`` starts from nothing whenever another
+    dictation's piece arrives, so no text carries over from one dictation to the next.
+    """
+
+    def __init__(self) -> None:
+        self.switch_to(0)
+
+    def switch_to(self, dictation: int) -> None:
+        """Collect for ``dictation`` (a different one starts empty)."""
+        if getattr(self, "dictation", None) != dictation:
+            self.dictation, self.texts, self.engine_seconds, self.error = dictation, [], 0.0, ""
+
+    def add(self, raw_text: str, engine_seconds: float) -> None:
+        """One piece's raw Whisper text, cleaned (annotations, hallucinations dropped)."""
+        self.texts.append(clean_segment(raw_text))
+        self.engine_seconds += engine_seconds
+
+    @property
+    def text(self) -> str:
+        """Everything so far, joined as if transcribed at once (``engine.join``)."""
+        return join_segments(self.texts)
+
+    def prompted(self, options: TranscribeOptions) -> TranscribeOptions:
+        """``options`` with the text so far appended to the prompt."""
+        so_far = self.text[-PROMPT_CHARS:]
+        if not so_far:
+            return options
+        return replace(options, initial_prompt=" ".join(
+            p for p in (options.initial_prompt, so_far) if p))

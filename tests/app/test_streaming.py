@@ -1,0 +1,178 @@
+"""Streaming a dictation: recorder → streamer → engine worker, on fakes (no model, no timing).
+
+The fake detector calls a frame speech when its samples are loud; the fake engine "hears" one
+word per piece, named by the piece's sample value, so joining and leaks can be checked exactly.
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.engine_worker import EngineWorker, TranscriptionResult
+from app.recorder import RingRecorder
+from app.streaming import SegmentStreamer, StreamedAudio
+from engine.options import TranscribeOptions, Transcript
+from engine.segmenter import FRAME_SAMPLES, SegmenterOptions
+from tests.app.test_recorder import RingSource
+
+EN = TranscribeOptions(language="en", threads=1)
+FAST = SegmenterOptions(pause_frames=4, pad_frames=1, min_speech_frames=2)
+WORDS = {0.2: "alpha", 0.3: "bravo", 0.4: "charlie", 0.5: "delta", 0.6: "echo"}
+
+
+class LoudVad:
+    """Probability 0.9 for a frame whose mean |sample| > 0.1, else 0.05."""
+
+    def __init__(self):
+        self.carry = np.zeros(0, np.float32)
+
+    def reset(self):
+        self.carry = np.zeros(0, np.float32)
+
+    def process(self, samples):
+        buf = np.concatenate([self.carry, samples])
+        n = len(buf) // FRAME_SAMPLES
+        self.carry = buf[n * FRAME_SAMPLES:]
+        frames = buf[:n * FRAME_SAMPLES].reshape(n, FRAME_SAMPLES)
+        return type("R", (), {"probabilities": np.where(np.abs(frames).mean(1) > 0.1, 0.9, 0.05)})
+
+
+class WordEngine:
+    """Hears the word of each loud value in the audio; records prompts and audio_ctx."""
+
+    def __init__(self, path: Path):
+        self.model_path = path
+        self.calls: list[tuple[int, str | None, int]] = []
+        self.gate = threading.Event()
+        self.gate.set()
+
+    def transcribe(self, audio, options):
+        self.gate.wait(10)
+        self.calls.append((len(audio), options.initial_prompt, options.audio_ctx))
+        values = [round(float(v), 1) for v in np.unique(np.round(audio, 1)) if v > 0.1]
+        text = " ".join(WORDS[v] for v in values)
+        return Transcript(text, (), "en", len(audio) / 16000, 0.01)
+
+    def close(self):
+        pass
+
+
+def utterance(*words: float, pause: float = 0.5) -> np.ndarray:
+    """0.6 s of each word's value, separated by ``pause`` s of silence."""
+    gap = np.zeros(int(pause * 16000), np.float32)
+    parts = [gap]
+    for w in words:
+        parts += [np.full(9600, w, np.float32), gap]
+    return np.concatenate(parts)
+
+
+class Sink:
+    def __init__(self):
+        self.calls = []
+
+    def begin_dictation(self, d):
+        self.calls.append(("begin", d))
+
+    def submit_segment(self, d, samples):
+        self.calls.append(("segment", d, samples))
+
+    def drop_dictation(self, d):
+        self.calls.append(("drop", d))
+
+
+@pytest.mark.parametrize("block", [160, 1600, 512 * 7])
+def test_streamer_sends_each_phrase_once_and_keeps_the_tail(block):
+    sink = Sink()
+    streamer = SegmentStreamer(LoudVad(), sink, FAST)
+    streamer.begin()
+    audio = np.concatenate([utterance(0.2, 0.3), np.full(4000, 0.4, np.float32)])
+    for i in range(0, len(audio), block):
+        streamer.feed(audio[i:i + block])
+    out = streamer.finish(recorded=None)
+    segments = [c[2] for c in sink.calls if c[0] == "segment"]
+    assert [set(np.unique(s)) - {0.0} for s in segments] == [{np.float32(0.2)}, {np.float32(0.3)}]
+    assert out.segments == 2 and set(np.unique(out.tail)) - {0.0} == {np.float32(0.4)}
+    assert out.tail[-1] == np.float32(0.4)  # the tail runs to the last sample
+    kept = sum((s == s.max()).sum() for s in segments) + (out.tail == np.float32(0.4)).sum()
+    assert kept == 2 * 9600 + 4000  # no speech sample lost or doubled
+
+
+def test_silence_only_streams_nothing():
+    sink = Sink()
+    streamer = SegmentStreamer(LoudVad(), sink, FAST)
+    streamer.begin()
+    streamer.feed(np.zeros(16000 * 3, np.float32))
+    out = streamer.finish(recorded=None)
+    assert out.segments == 0 and len(out.tail) == 0
+
+
+@pytest.fixture
+def worker(qtbot):
+    engines: list[WordEngine] = []
+    made = EngineWorker(Path("fake.bin"), EN,
+                        lambda p: engines.append(WordEngine(p)) or engines[-1])
+    with qtbot.waitSignal(made.model_loaded):
+        made.start()
+    made.engine = engines[0]
+    yield made
+    made.stop()
+
+
+def record(qtbot, recorder, source, audio, block=1600):
+    recorder.begin()
+    for i in range(0, len(audio), block):
+        source.ring.write(audio[i:i + block])
+        recorder._drain()  # what the drain timer does, without waiting for it
+
+
+def test_streamed_dictation_joins_pieces_with_prompts_and_previews(qtbot, worker):
+    source = RingSource(capacity=16000 * 20)
+    recorder = RingRecorder(source, None, streamer=SegmentStreamer(LoudVad(), worker, FAST))
+    previews, results = [], []
+    worker.preview_changed.connect(previews.append)
+    worker.result_ready.connect(results.append)
+    record(qtbot, recorder, source, utterance(0.2, 0.3, 0.4))
+    qtbot.waitUntil(lambda: previews[-1:] == ["alpha bravo charlie"])
+    tail_audio = np.concatenate([np.full(8000, 0.5, np.float32)])
+    for i in range(0, len(tail_audio), 1600):
+        source.ring.write(tail_audio[i:i + 1600])
+    audio = recorder.finish()
+    assert isinstance(audio, StreamedAudio) and audio.segments == 3
+    with qtbot.waitSignal(worker.transcribed) as done:
+        worker.submit(1, audio)
+    assert done.args == [1, "alpha bravo charlie delta"]
+    result: TranscriptionResult = results[-1]
+    assert result.segments == 3 and result.submitted_at == audio.released_at
+    assert result.audio_seconds == pytest.approx(len(audio.samples) / 16000)
+    prompts = [c[1] for c in worker.engine.calls]
+    assert prompts == [None, "alpha", "alpha bravo", "alpha bravo charlie"]
+    assert all(0 < c[2] < 1500 for c in worker.engine.calls)  # encoder sized to each piece
+    assert "" in previews  # cleared when the dictation began
+
+
+def test_cancelled_dictation_leaks_nothing_into_the_next(qtbot, worker):
+    source = RingSource(capacity=16000 * 20)
+    recorder = RingRecorder(source, None, streamer=SegmentStreamer(LoudVad(), worker, FAST))
+    previews = []
+    worker.preview_changed.connect(previews.append)
+    worker.engine.gate.clear()  # pieces of the first dictation wait inside/before the engine
+    record(qtbot, recorder, source, utterance(0.2, 0.3))
+    recorder.abort()  # cancelled while its pieces are queued
+    worker.engine.gate.set()
+    record(qtbot, recorder, source, utterance(0.6))
+    tail = recorder.finish()
+    with qtbot.waitSignal(worker.transcribed) as done:
+        worker.submit(2, tail)
+    assert done.args == [2, "echo"]
+    assert not any("alpha" in p or "bravo" in p for p in previews)
+    assert previews[-1] == "echo"
+
+
+def test_plain_audio_still_works_and_gets_a_sized_encoder(qtbot, worker):
+    with qtbot.waitSignal(worker.transcribed) as done:
+        worker.submit(5, utterance(0.2, 0.3))
+    assert done.args == [5, "alpha bravo"]
+    assert 0 < worker.engine.calls[-1][2] < 1500
