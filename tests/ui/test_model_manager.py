@@ -1,0 +1,172 @@
+"""The model manager: states, a fake downloader's progress, cancel and error, a real resumable
+download from a loopback server, import, delete and the default."""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from app.model_actions import ModelActions
+from engine.catalog import CatalogEntry, find
+from engine.download_check import DownloadCancelled
+from engine.errors import DownloadError
+from engine.model_store import ModelStore
+from tests.http_server import ModelServer
+from ui.model_manager import ModelManagerDialog
+
+ENGINE_FIXTURES = Path(__file__).resolve().parent.parent / "engine" / "conftest.py"
+
+
+@pytest.fixture(scope="session")
+def tiny_ggml(tmp_path_factory) -> bytes:
+    """A small but valid whisper.cpp file, converted from the engine tests' tiny CTranslate2."""
+    spec = importlib.util.spec_from_file_location("engine_test_fixtures", ENGINE_FIXTURES)
+    fixtures = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = fixtures  # dataclasses look their module up while defining them
+    spec.loader.exec_module(fixtures)
+    from engine.ct2_import import import_ct2_model
+
+    folder = tmp_path_factory.mktemp("tiny")
+    source = fixtures.make_ct2_dir(folder / "ct2")
+    return import_ct2_model(source, folder / "ggml-tiny-test.bin", "f16", None).read_bytes()
+
+
+class FakeDownloader:
+    """Writes ``data`` in four steps, reporting each; ``gate`` holds it after the first."""
+
+    def __init__(self, data: bytes, error: str | None = None):
+        self.data, self.error = data, error
+        self.gate = threading.Event()
+        self.first_step = threading.Event()
+
+    def __call__(self, entry, dest_dir, *, progress, cancel):
+        total = len(self.data)
+        for step in range(1, 5):
+            progress(total * step // 4, total)
+            self.first_step.set()
+            if step == 1:
+                self.gate.wait(10)
+            if cancel.is_set():
+                (dest_dir / f"{entry.filename}.part").write_bytes(self.data[:total // 4])
+                raise DownloadCancelled(f"Download of '{entry.name}' cancelled.")
+            if self.error:
+                raise DownloadError(self.error)
+        (dest_dir / entry.filename).write_bytes(self.data)
+        return dest_dir / entry.filename
+
+
+@pytest.fixture
+def store(tmp_path) -> ModelStore:
+    return ModelStore(tmp_path / "models")
+
+
+@pytest.fixture
+def open_dialog(qtbot):
+    dialogs = []
+
+    def make(actions, default="base"):
+        dialog = ModelManagerDialog(actions, default)
+        qtbot.addWidget(dialog)
+        dialog._confirm = lambda question: True
+        dialogs.append(dialog)
+        return dialog
+
+    yield make
+    for dialog in dialogs:
+        dialog.runner.stop()
+
+
+def test_download_shows_progress_and_the_model_turns_installed(qtbot, store, tiny_ggml,
+                                                               open_dialog):
+    fake = FakeDownloader(tiny_ggml)
+    dialog = open_dialog(ModelActions(store, fake))
+    assert dialog.table.rowCount() == len([r for r in dialog._rows if r.in_catalog]) > 20
+    dialog.select("tiny")
+    assert dialog.state_of("tiny") == "—" and dialog.download_button.isEnabled()
+    dialog.download_button.click()
+    qtbot.waitUntil(lambda: dialog.progress.value() == 250, timeout=5000)
+    assert dialog.cancel_button.isEnabled() and not dialog.download_button.isEnabled()
+    assert "of" in dialog.status.text()
+    with qtbot.waitSignal(dialog.runner.succeeded, timeout=5000):
+        fake.gate.set()
+    assert dialog.state_of("tiny") == "installed" and "Installed" in dialog.status.text()
+    assert not dialog.download_button.isEnabled() and dialog.default_button.isEnabled()
+    with qtbot.waitSignal(dialog.default_chosen) as chosen:
+        dialog.default_button.click()
+    assert chosen.args == ["tiny"] and dialog.state_of("tiny") == "default"
+
+
+def test_cancel_keeps_the_part_and_offers_to_resume(qtbot, store, tiny_ggml, open_dialog):
+    fake = FakeDownloader(tiny_ggml)
+    dialog = open_dialog(ModelActions(store, fake))
+    dialog.select("base.en")
+    dialog.download_button.click()
+    qtbot.waitUntil(fake.first_step.is_set, timeout=5000)
+    with qtbot.waitSignal(dialog.runner.cancelled, timeout=5000):
+        dialog.cancel_button.click()
+        fake.gate.set()
+    assert "cancelled" in dialog.status.text()
+    assert dialog.state_of("base.en").endswith("downloaded")
+    assert dialog.download_button.text() == "Resume"
+
+
+def test_a_failed_download_says_why(qtbot, store, tiny_ggml, open_dialog):
+    fake = FakeDownloader(tiny_ggml, error="The server at example.org stopped answering.")
+    fake.gate.set()
+    dialog = open_dialog(ModelActions(store, fake))
+    dialog.select("small")
+    with qtbot.waitSignal(dialog.runner.failed, timeout=5000):
+        dialog.download_button.click()
+    assert dialog.status.text() == "The server at example.org stopped answering."
+    assert dialog.status.property("error") is True
+    assert dialog.state_of("small") == "—" and dialog.download_button.isEnabled()
+
+
+def test_a_real_download_from_a_loopback_server_cancels_and_resumes(
+        qtbot, store, tiny_ggml, open_dialog, monkeypatch):
+    entry = CatalogEntry("tiny", len(tiny_ggml), None, hashlib.sha256(tiny_ggml).hexdigest(),
+                         True, "99 languages")
+    monkeypatch.setattr("app.model_actions.find", lambda name: entry if name == "tiny" else find(name))
+    with ModelServer({entry.filename: tiny_ggml}) as server:
+        monkeypatch.setenv("MURMUR_MODEL_BASE_URL", server.url)
+        server.stall_after = 100_000
+        dialog = open_dialog(ModelActions(store))
+        dialog.select("tiny")
+        dialog.download_button.click()
+        qtbot.waitUntil(server.stalled.is_set, timeout=5000)
+        with qtbot.waitSignal(dialog.runner.cancelled, timeout=5000):
+            dialog.cancel_button.click()
+        assert dialog.download_button.text() == "Resume"
+        server.stall_after = None
+        with qtbot.waitSignal(dialog.runner.succeeded, timeout=10000):
+            dialog.download_button.click()
+        assert server.requests[-1].range == "bytes=100000-"
+    assert dialog.state_of("tiny") == "installed"
+
+
+def test_import_and_delete(qtbot, store, tiny_ggml, tmp_path, open_dialog):
+    source = tmp_path / "ggml-my-voice.bin"
+    source.write_bytes(tiny_ggml)
+    dialog = open_dialog(ModelActions(store, FakeDownloader(tiny_ggml)))
+    with qtbot.waitSignal(dialog.models_changed, timeout=10000):
+        dialog.import_from(source)
+    assert dialog.state_of("my-voice") == "installed"
+    assert [r.languages for r in dialog._rows if r.name == "my-voice"] == ["imported"]
+    dialog.select("my-voice")
+    with qtbot.waitSignal(dialog.models_changed):
+        dialog.delete_button.click()
+    assert all(r.name != "my-voice" for r in dialog._rows)
+    assert not store.path_for("my-voice").exists()
+
+
+def test_an_unusable_import_is_named(qtbot, store, tmp_path, open_dialog):
+    empty = tmp_path / "not-a-model"
+    empty.mkdir()
+    dialog = open_dialog(ModelActions(store))
+    with qtbot.waitSignal(dialog.runner.failed, timeout=5000):
+        dialog.import_from(empty)
+    assert "holds no Whisper model" in dialog.status.text()
