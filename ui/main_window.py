@@ -16,13 +16,14 @@ import time
 from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QSize, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QPushButton, QVBoxLayout, QWidget
 
 from app.history import HistoryEntry
 from app.state import State
 from audio.ring_buffer import RingBuffer
 from audio.spectrogram import FrequencyAxis
+from ui.file_transcription import audio_paths
 from ui.history_panel import HistoryPanel
 from ui.spectrogram_view import SpectrogramView
 from ui.state_style import Intent, app_icon, icon_for, style_for
@@ -47,6 +48,9 @@ class MainWindow(QMainWindow):
         copy_requested(str), paste_requested(str), delete_requested(int): history actions
             (forwarded from ``HistoryPanel``).
         hidden_to_tray(): closing hid the window instead of quitting (tell the user once).
+        models_requested(): the "Models…" button was clicked.
+        files_requested(list): "Transcribe files…" was clicked (an empty list) or audio files
+            were dropped on the window (their paths).
     """
 
     toggle_requested = Signal()
@@ -56,6 +60,8 @@ class MainWindow(QMainWindow):
     paste_requested = Signal(str)
     delete_requested = Signal(int)
     hidden_to_tray = Signal()
+    models_requested = Signal()
+    files_requested = Signal(list)
 
     def __init__(self, ring: RingBuffer | None = None, axis: FrequencyAxis = FrequencyAxis.MEL,
                  clock: Callable[[], float] = time.monotonic,
@@ -79,6 +85,13 @@ class MainWindow(QMainWindow):
         self.settings_button = QPushButton("Settings…")
         self.settings_button.setToolTip("Model, language, hotkey, microphone, insertion")
         self.settings_button.clicked.connect(self.settings_requested)
+        self.models_button = QPushButton("Models…")
+        self.models_button.setToolTip("Download, import, delete models; choose the default")
+        self.models_button.clicked.connect(self.models_requested)
+        self.files_button = QPushButton("Transcribe files…")
+        self.files_button.setToolTip("Transcribe recordings (WAV, FLAC, OGG, MP3); or drop them here")
+        self.files_button.clicked.connect(lambda: self.files_requested.emit([]))
+        self.setAcceptDrops(True)
         self.history.copy_requested.connect(self.copy_requested)
         self.history.paste_requested.connect(self.paste_requested)
         self.history.delete_requested.connect(self.delete_requested)
@@ -86,6 +99,8 @@ class MainWindow(QMainWindow):
         top = QHBoxLayout()
         top.setSpacing(10)
         top.addWidget(self.status, 1)
+        top.addWidget(self.files_button)
+        top.addWidget(self.models_button)
         top.addWidget(self.settings_button)
         top.addWidget(self.record_button)
         central = QWidget()
@@ -166,6 +181,16 @@ class MainWindow(QMainWindow):
             self.cancel_requested.emit()
         elif intent is Intent.TOGGLE:
             self.toggle_requested.emit()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+        if audio_paths(event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+        paths = audio_paths(event.mimeData().urls())
+        if paths:
+            event.acceptProposedAction()
+            self.files_requested.emit(paths)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         if self._hide_on_close:

@@ -161,3 +161,26 @@ def test_history_labels_say_the_time_today_and_the_day_before():
     earlier = entry(2, "old", day.timestamp())
     assert entry_label(today, now) == "09:05   two lines"
     assert entry_label(earlier, now) == f"{day:%a} 2 {day:%b} 14:03   old"  # locale's names
+
+
+def test_models_and_files_buttons_and_dropped_audio(qtbot, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    from ui.main_window import MainWindow
+
+    window = MainWindow(None)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.models_requested):
+        window.models_button.click()
+    with qtbot.waitSignal(window.files_requested) as opened:
+        window.files_button.click()
+    assert opened.args == [[]]
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "talk.flac")),
+                  QUrl.fromLocalFile(str(tmp_path / "notes.txt"))])
+    event = QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                       Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(window.files_requested) as dropped:
+        window.dropEvent(event)
+    assert dropped.args == [[tmp_path / "talk.flac"]]
