@@ -14,7 +14,10 @@ The microphone hears the speakers, so the start cue lands in the dictation's fir
 is why it is short, quiet and tonal: Whisper writes no words for a pure chime (at most a
 non-speech tag, which ``engine.postprocess`` drops). ``tests/app/test_cues_model.py`` measures it
 with the real model: the chime mixed at full level into the start of real speech changes no word.
-In tests the players are faked (``spawn``), so no cue reaches a test's virtual microphone.
+Unit tests fake the player (``spawn``); ``tests/app/test_cues_pulse.py`` plays a cue for real
+into a private PulseAudio null sink and hears it on the monitor. The end-to-end tests keep the
+cues on, as a user would: their virtual microphone *is* that monitor, so each dictation there
+carries its start cue at full level, the worst case, and must still come out word for word.
 
 Threads: GUI thread (``on_state_changed`` is connected to ``DictationController.state_changed``).
 """
