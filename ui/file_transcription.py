@@ -8,18 +8,19 @@ Threads: GUI thread.
 """
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (QDialog, QFileDialog, QHBoxLayout, QLabel, QListWidget,
-                               QListWidgetItem, QPlainTextEdit, QProgressBar, QPushButton,
-                               QSplitter, QVBoxLayout, QWidget)
+                               QListWidgetItem, QProgressBar, QPushButton, QSplitter,
+                               QTextBrowser, QVBoxLayout, QWidget)
 
-from app.file_export import FORMATS, timestamp, write_export
+from app.file_export import FORMATS, write_export
 from app.file_job import AUDIO_SUFFIXES, FileTranscript
 from ui.file_worker import FileTranscriber
-from ui.theme import STYLE_SHEET
+from ui.theme import MUTED, STYLE_SHEET
 
 OPEN_FILTER = "Audio files (" + " ".join(f"*{s}" for s in AUDIO_SUFFIXES) + ")"
 HINT = "Open or drop WAV, FLAC, OGG or MP3 files: they are transcribed on this computer."
@@ -31,10 +32,25 @@ def audio_paths(urls) -> list[Path]:
     return [path for path in paths if path.suffix.lower() in AUDIO_SUFFIXES]
 
 
-def transcript_lines(transcript: FileTranscript) -> str:
-    """``00:00:01.200 → 00:00:03.000  text`` per segment."""
-    return "\n".join(f"{timestamp(s.start, '.')} → {timestamp(s.end, '.')}   {s.text}"
-                     for s in transcript.segments) or "(no speech found)"
+def short_time(seconds: float) -> str:
+    """``0:05.6``, ``12:03.0``, ``1:02:03.4``: a time that reads at a glance."""
+    tenths = int(round(seconds * 10))
+    hours, rest = divmod(tenths, 36000)
+    minutes, rest = divmod(rest, 600)
+    clock = f"{minutes:02d}:{rest / 10:04.1f}" if hours else f"{minutes}:{rest / 10:04.1f}"
+    return f"{hours}:{clock}" if hours else clock
+
+
+def transcript_html(transcript: FileTranscript) -> str:
+    """A two-column table: the segment's start – end, and its text (wrapped)."""
+    if not transcript.segments:
+        return f"<p style='color:{MUTED}'>No speech found.</p>"
+    rows = "".join(
+        f"<tr><td style='color:{MUTED}; white-space:nowrap; padding:2px 14px 6px 0'>"
+        f"{short_time(s.start)} – {short_time(s.end)}</td>"
+        f"<td style='padding:2px 0 6px 0'>{html.escape(s.text)}</td></tr>"
+        for s in transcript.segments)
+    return f"<table cellspacing='0'>{rows}</table>"
 
 
 class FileTranscriptionDialog(QDialog):
@@ -74,8 +90,8 @@ class FileTranscriptionDialog(QDialog):
         hint.setObjectName("notice")
         self.files = QListWidget()
         self.files.currentItemChanged.connect(lambda *_: self._show_selected())
-        self.result = QPlainTextEdit()
-        self.result.setReadOnly(True)
+        self.files.setWordWrap(True)
+        self.result = QTextBrowser()
         self.result.setPlaceholderText("The transcript appears here, with the time of each part.")
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
@@ -171,7 +187,7 @@ class FileTranscriptionDialog(QDialog):
     def _set_state(self, path: Path, state: str) -> None:
         item = self._items.get(Path(path))
         if item is not None:
-            item.setText(f"{Path(path).name}  —  {state}")
+            item.setText(f"{Path(path).name}\n{state}")
         if state == "cancelled":
             self.status.setText("Cancelled")
             self._refresh_controls()
@@ -186,7 +202,7 @@ class FileTranscriptionDialog(QDialog):
 
     def _show_selected(self) -> None:
         transcript = self._selected_result()
-        self.result.setPlainText(transcript_lines(transcript) if transcript else "")
+        self.result.setHtml(transcript_html(transcript) if transcript else "")
         self._refresh_controls()
 
     def _refresh_controls(self) -> None:

@@ -43,6 +43,7 @@ class ViewBar(QWidget):
         title = QLabel("Microphone")
         title.setObjectName("sectionTitle")
         layout.addWidget(title)
+        layout.addSpacing(12)
         layout.addStretch(1)
         layout.addWidget(self.legend)
         self.range_button = self._range_editor(levels)
