@@ -142,6 +142,13 @@ class FileTranscriptionDialog(QDialog):
             self.files.setCurrentRow(0)
         self._refresh_controls()
 
+    def show_with(self, paths) -> None:
+        """Bring the dialog up and queue ``paths`` (the main window's button or a drop)."""
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        self.add_files(paths)
+
     def result_for(self, path: Path) -> FileTranscript | None:
         return self._results.get(Path(path))
 

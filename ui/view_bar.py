@@ -46,6 +46,7 @@ class ViewBar(QWidget):
         layout.addSpacing(12)
         layout.addStretch(1)
         layout.addWidget(self.legend)
+        layout.addSpacing(6)
         self.range_button = self._range_editor(levels)
         layout.addWidget(self.range_button)
         layout.addSpacing(12)
