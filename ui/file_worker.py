@@ -1,8 +1,9 @@
 """Background file transcription: a worker thread with its own engine, one file at a time.
 
 The dictation's ``EngineWorker`` is never borrowed: a file may take minutes and dictation must
-answer at once. The worker loads its own engine through the injected factory on its first file
-(memory: a second copy of the model while files are transcribed) and frees it on ``stop``.
+answer at once. The worker loads its own engine through the injected factory when a batch of
+files starts (memory: a second copy of the model while files are transcribed) and frees it when
+the last queued file is done, so an idle dialog costs no model memory.
 ``pause`` holds it between chunks while a dictation runs, so the two never compete for the CPU.
 
 Threads: ``FileTranscriber``'s methods run on the GUI thread and only emit or set events; ``_Loop``
@@ -154,3 +155,5 @@ class FileTranscriber(QObject):
         self.pending = max(0, self.pending - 1)
         if not self.pending:
             self._cancel.clear()
+            # Queued behind nothing: a file submitted after this reloads the engine.
+            self._close.emit()

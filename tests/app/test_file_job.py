@@ -122,3 +122,25 @@ def test_txt_is_one_line_per_segment(tmp_path):
     assert timestamp(59.9996, ",") == "00:01:00,000"
     with pytest.raises(ValueError):
         render(SEGMENTS, "doc")
+
+
+def test_mp3_and_ogg_are_read(tmp_path):
+    for name, fmt in (("talk.mp3", "MP3"), ("talk.ogg", "OGG")):
+        path = tmp_path / name
+        soundfile.write(path, bursts(3, 22050), 22050, format=fmt)
+        total = sum(len(chunk) for _, chunk, _ in stream_chunks(path))
+        assert abs(total - 3 * RATE) < RATE // 10, name
+
+
+@pytest.mark.model
+def test_a_long_recording_on_the_real_model(default_model_path, test_data):
+    from engine.whisper_engine import load_engine
+
+    path = test_data / "speech" / "lj_LJ001-0001to0010_long.wav"
+    with load_engine(default_model_path) as engine:
+        result = transcribe_file(path, engine, TranscribeOptions(language="en"))
+    assert "printing" in result.text.lower() and "letterpress" in result.text.lower()
+    previous = 0.0
+    for segment in result.segments:
+        assert previous <= segment.start <= segment.end <= result.audio_seconds
+        previous = segment.end

@@ -72,6 +72,24 @@ def test_a_file_is_transcribed_with_progress_and_times(qtbot, tmp_path, make_dia
     assert not dialog.cancel_button.isEnabled()
 
 
+def test_the_engine_is_freed_when_the_queue_is_empty(qtbot, tmp_path, make_dialog):
+    engines = []
+
+    def factory():
+        engines.append(FakeEngine())
+        engines[-1].close = lambda: setattr(engines[-1], "closed", True)
+        return engines[-1]
+
+    dialog, worker = make_dialog(factory)
+    with qtbot.waitSignals([worker.finished, worker.finished], timeout=10000):
+        dialog.add_files([tone_file(tmp_path, "a.wav"), tone_file(tmp_path, "b.wav")])
+    qtbot.waitUntil(lambda: getattr(engines[0], "closed", False), timeout=5000)
+    assert len(engines) == 1  # one engine for the batch
+    with qtbot.waitSignal(worker.finished, timeout=10000):
+        dialog.add_files([tone_file(tmp_path, "c.wav")])
+    assert len(engines) == 2
+
+
 def test_exports_are_written_in_each_format(qtbot, tmp_path, make_dialog):
     dialog, worker = make_dialog(FakeEngine)
     with qtbot.waitSignal(worker.finished, timeout=10000):
