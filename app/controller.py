@@ -12,6 +12,9 @@ reports back through the private ``_inserted`` signal. Key events come from ``Ho
 Settings apply live: ``set_chord``, ``set_gesture`` and ``set_inject_options`` take effect from
 the next key event or insertion; a dictation under way keeps the options it started with.
 
+"Paste again" from the history (``reinsert``) is a move of its own, ``IDLE → PASTING``, through
+the same insertion worker, into the window remembered at the last release.
+
 Every transcription carries a job number. A result whose job is not the current one (it was
 cancelled, or failed over) is dropped, so a late transcript can never land in the next
 dictation's place.
@@ -36,7 +39,7 @@ log = logging.getLogger(__name__)
 
 _ACTION_EVENTS = {Action.START: Event.START, Action.STOP: Event.STOP, Action.CANCEL: Event.CANCEL}
 NOTHING_HEARD = "Nothing was heard."
-BUSY_REINSERT = "Paste again works once the current dictation is done."
+BUSY_REINSERT = "Paste again works when Murmur is ready: finish or cancel the dictation first."
 
 
 class Recorder(Protocol):
@@ -161,7 +164,7 @@ class DictationController(QObject):
         self.handle(Event.CANCEL)
 
     def reinsert(self, text: str) -> None:
-        """"Paste again": insert ``text`` into the window of the last dictation, only when idle.
+        """Paste again: insert ``text`` into the window of the last dictation, only when idle.
 
         That window is brought to the front first; if it is gone the text goes on the
         clipboard and ``notice`` says so. History gets no new entry.
