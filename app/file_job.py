@@ -9,13 +9,16 @@ timestamps are monotonic and inside the audio. Chunks quieter than ``SILENCE_DBF
 Whisper invents "Thank you." on silence.
 
 Progress is the fraction of the file's frames consumed; cancel and pause are checked between
-chunks (the native call itself is not interrupted: a cancel waits for at most one chunk).
+chunks. An engine whose ``transcribe`` takes ``abort`` (a callable returning True to stop; the
+native binding's ``set_abort_callback``) is also stopped inside a chunk; otherwise a cancel waits
+for at most one chunk.
 
 Threads: ``transcribe_file`` runs on the caller's thread (a worker); ``cancel`` and ``pause``
 are ``threading.Event``s, safe to set from any thread.
 """
 from __future__ import annotations
 
+import inspect
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -141,6 +144,7 @@ def transcribe_file(path: Path, engine: Engine, options: TranscribeOptions, *,
     segments: list[Segment] = []
     language = ""
     end = 0
+    extra = {"abort": cancel.is_set} if cancel is not None and _takes_abort(engine) else {}
     for start, chunk, fraction in stream_chunks(path):
         if resume is not None:
             while not resume.wait(0.1):
@@ -148,7 +152,11 @@ def transcribe_file(path: Path, engine: Engine, options: TranscribeOptions, *,
         _check(cancel)
         end = start + len(chunk)
         if _rms_dbfs(chunk) > SILENCE_DBFS:
-            transcript = engine.transcribe(chunk, options)
+            try:
+                transcript = engine.transcribe(chunk, options, **extra)
+            except Exception:
+                _check(cancel)  # an aborted native call fails: that is the cancel, not an error
+                raise
             language = language or transcript.language
             segments.extend(_placed(transcript.segments, start / SAMPLE_RATE, end / SAMPLE_RATE,
                                     segments[-1].end if segments else 0.0))
@@ -166,6 +174,13 @@ def _placed(found, offset: float, chunk_end: float, previous_end: float) -> Iter
         end = min(max(offset + segment.end, start), chunk_end)
         previous_end = end
         yield Segment(round(start, 3), round(end, 3), text)
+
+
+def _takes_abort(engine: Engine) -> bool:
+    try:
+        return "abort" in inspect.signature(engine.transcribe).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _rms_dbfs(samples: np.ndarray) -> float:

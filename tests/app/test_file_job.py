@@ -88,6 +88,21 @@ def test_cancel_stops_before_the_next_chunk(long_file):
     assert len(engine.chunks) == 1
 
 
+def test_an_engine_that_can_abort_is_stopped_inside_a_chunk(long_file):
+    cancel = threading.Event()
+
+    class AbortingEngine(FakeEngine):
+        def transcribe(self, audio, options=None, abort=None):
+            cancel.set()  # the user cancels while the native call runs ...
+            if abort():  # ... and whisper.cpp's abort callback asks
+                raise RuntimeError("whisper.cpp failed to transcribe (code -9)")
+            return super().transcribe(audio, options)
+
+    with pytest.raises(Cancelled):
+        transcribe_file(long_file, AbortingEngine(), TranscribeOptions(language="en"),
+                        cancel=cancel)
+
+
 def test_not_audio_is_one_sentence(tmp_path):
     path = tmp_path / "notes.mp3"
     path.write_text("not audio")
