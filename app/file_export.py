@@ -1,8 +1,9 @@
 """Write a file's transcript as plain text, SubRip (.srt) or WebVTT (.vtt).
 
-This is the one place the file panel exports through. The engine-side ``engine/subtitles.py``
-(issue 7, in progress) will render the same three formats for ``main.py transcribe --format``;
-when it lands, ``render`` delegates to it and the local renderers below go.
+This is the one place the file panel exports through. ``engine/subtitles.py`` (issue 7, written
+for ``main.py transcribe --format``) renders the same three formats; ``render`` delegates to it
+when it is there, and the local renderers below are the fallback until it is committed (then
+they go, and this module keeps only ``write_export``).
 
 Threads: pure functions, any thread.
 """
@@ -14,6 +15,11 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from engine.options import Segment
+
+try:  # the switch: the engine's renderer once it exists
+    from engine.subtitles import render as _engine_render
+except ImportError:  # pragma: no cover - depends on the engine work landing
+    _engine_render = None
 
 FORMATS = ("txt", "srt", "vtt")
 FILE_FILTER = "Text (*.txt);;SubRip subtitles (*.srt);;WebVTT subtitles (*.vtt)"
@@ -35,9 +41,11 @@ def _cues(segments: Iterable[Segment], separator: str) -> Iterable[tuple[str, st
             segment.text
 
 
-def render(segments: Iterable[Segment], fmt: str) -> str:
-    """The transcript in ``fmt`` ("txt", "srt" or "vtt")."""
+def render(segments: Iterable[Segment], fmt: str, audio_seconds: float | None = None) -> str:
+    """The transcript in ``fmt`` ("txt", "srt" or "vtt"). Raises ``ValueError`` for others."""
     segments = list(segments)
+    if _engine_render is not None:
+        return _engine_render(segments, fmt, audio_seconds)
     if fmt == "txt":
         return "".join(f"{segment.text}\n" for segment in segments)
     if fmt == "srt":
@@ -55,14 +63,15 @@ def format_for(path: Path, fallback: str = "txt") -> str:
     return suffix if suffix in FORMATS else fallback
 
 
-def write_export(segments: Iterable[Segment], path: Path, fmt: str | None = None) -> Path:
+def write_export(segments: Iterable[Segment], path: Path, fmt: str | None = None,
+                 audio_seconds: float | None = None) -> Path:
     """Write the transcript to ``path`` (UTF-8, atomically); the format follows the suffix.
 
     Raises:
         OSError: the file could not be written.
     """
     path = Path(path)
-    text = render(segments, fmt or format_for(path))
+    text = render(segments, fmt or format_for(path), audio_seconds)
     handle, staged = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import inspect
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -30,7 +30,8 @@ import soundfile
 import soxr
 
 from audio.decode import AudioFileError
-from engine.options import SAMPLE_RATE, Segment, TranscribeOptions, Transcript
+from engine.options import (AUTO_LANGUAGE, SAMPLE_RATE, WHISPER_LANGUAGES, Segment,
+                            TranscribeOptions, Transcript)
 from engine.postprocess import clean_segment
 
 MAX_CHUNK_SECONDS = 28.0  # inside Whisper's 30 s window
@@ -158,6 +159,10 @@ def transcribe_file(path: Path, engine: Engine, options: TranscribeOptions, *,
                 _check(cancel)  # an aborted native call fails: that is the cancel, not an error
                 raise
             language = language or transcript.language
+            if (options.language == AUTO_LANGUAGE and transcript.segments
+                    and transcript.language in WHISPER_LANGUAGES):
+                # Detected on the first chunk with speech; one file is not split across languages.
+                options = replace(options, language=transcript.language)
             segments.extend(_placed(transcript.segments, start / SAMPLE_RATE, end / SAMPLE_RATE,
                                     segments[-1].end if segments else 0.0))
         if progress is not None:

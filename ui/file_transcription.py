@@ -158,7 +158,7 @@ class FileTranscriptionDialog(QDialog):
         if transcript is None:
             return None
         try:
-            return write_export(transcript.segments, Path(target), fmt)
+            return write_export(transcript.segments, Path(target), fmt, transcript.audio_seconds)
         except OSError as error:
             message = f"Could not write {Path(target).name}: {error.strerror or error}"
             self.status.setText(message)

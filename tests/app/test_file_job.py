@@ -71,6 +71,19 @@ def test_timestamps_are_monotonic_and_inside_the_audio(long_file):
     assert len(result.segments) >= 70
 
 
+def test_auto_language_is_kept_after_the_first_chunk_with_speech(long_file):
+    asked = []
+
+    class Detecting(FakeEngine):
+        def transcribe(self, audio, options=None):
+            asked.append(options.language)
+            result = super().transcribe(audio, options)
+            return Transcript(result.text, result.segments, "de", result.audio_seconds, 0.0)
+
+    result = transcribe_file(long_file, Detecting(), TranscribeOptions(language="auto"))
+    assert asked == ["auto", "de", "de"] and result.language == "de"
+
+
 def test_silence_is_not_sent_to_whisper(tmp_path):
     path = tmp_path / "quiet.wav"
     soundfile.write(path, np.zeros(RATE * 3, np.float32), RATE)
