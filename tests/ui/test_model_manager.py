@@ -169,4 +169,6 @@ def test_an_unusable_import_is_named(qtbot, store, tmp_path, open_dialog):
     dialog = open_dialog(ModelActions(store))
     with qtbot.waitSignal(dialog.runner.failed, timeout=5000):
         dialog.import_from(empty)
-    assert "holds no Whisper model" in dialog.status.text()
+    text = dialog.status.text()
+    assert "not-a-model" in text and "model.bin" in text  # names the folder and what is missing
+    assert dialog.status.property("error") is True
