@@ -126,7 +126,7 @@ def _quietest_cut(window: np.ndarray) -> int:
 
 
 def transcribe_file(path: Path, engine: Engine, options: TranscribeOptions, *,
-                    progress: Callable[[float], None] | None = None,
+                    progress: Callable[[float, "FileTranscript"], None] | None = None,
                     cancel: threading.Event | None = None,
                     resume: threading.Event | None = None) -> FileTranscript:
     """Transcribe ``path`` chunk by chunk.
@@ -135,7 +135,7 @@ def transcribe_file(path: Path, engine: Engine, options: TranscribeOptions, *,
         path: The audio file (WAV, FLAC, OGG, Opus, MP3).
         engine: Anything with ``transcribe(samples, options) -> Transcript``.
         options: Passed to every chunk.
-        progress: Called with the fraction done after each chunk.
+        progress: Called after each chunk with the fraction done and the transcript so far.
         cancel: Set to stop before the next chunk (raises ``Cancelled``).
         resume: When given, waited for before each chunk (clear it to pause).
 
@@ -166,7 +166,8 @@ def transcribe_file(path: Path, engine: Engine, options: TranscribeOptions, *,
             segments.extend(_placed(transcript.segments, start / SAMPLE_RATE, end / SAMPLE_RATE,
                                     segments[-1].end if segments else 0.0))
         if progress is not None:
-            progress(fraction)
+            progress(fraction, FileTranscript(Path(path), tuple(segments), end / SAMPLE_RATE,
+                                              language))
     return FileTranscript(Path(path), tuple(segments), end / SAMPLE_RATE, language)
 
 

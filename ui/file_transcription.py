@@ -20,9 +20,21 @@ from PySide6.QtWidgets import (QDialog, QFileDialog, QHBoxLayout, QLabel, QListW
 from app.file_export import FORMATS, write_export
 from app.file_job import AUDIO_SUFFIXES, FileTranscript
 from ui.file_worker import FileTranscriber
-from ui.theme import MUTED, STYLE_SHEET
+from ui.theme import ACCENT, BORDER, MUTED, STYLE_SHEET, SURFACE
 
 OPEN_FILTER = "Audio files (" + " ".join(f"*{s}" for s in AUDIO_SUFFIXES) + ")"
+# Murmur's look for the tool dialogs' progress bars and tables (the shared sheet has neither).
+TOOL_SHEET = STYLE_SHEET + f"""
+QProgressBar {{ background: {SURFACE}; border: 1px solid {BORDER}; border-radius: 4px;
+                max-height: 8px; }}
+QProgressBar::chunk {{ background: {ACCENT}; border-radius: 3px; }}
+QTextBrowser, QTableWidget {{ background: {SURFACE}; border: 1px solid {BORDER};
+                              border-radius: 8px; }}
+QTableWidget::item {{ padding: 2px 6px; }}
+QTableWidget::item:selected {{ background: #2d3350; color: #ffffff; }}
+QHeaderView::section {{ background: {SURFACE}; color: {MUTED}; border: none;
+                        border-bottom: 1px solid {BORDER}; padding: 4px 6px; }}
+"""
 HINT = "Open or drop WAV, FLAC, OGG or MP3 files: they are transcribed on this computer."
 
 
@@ -41,10 +53,10 @@ def short_time(seconds: float) -> str:
     return f"{hours}:{clock}" if hours else clock
 
 
-def transcript_html(transcript: FileTranscript) -> str:
+def transcript_html(transcript: FileTranscript, final: bool = True) -> str:
     """A two-column table: the segment's start – end, and its text (wrapped)."""
     if not transcript.segments:
-        return f"<p style='color:{MUTED}'>No speech found.</p>"
+        return f"<p style='color:{MUTED}'>{'No speech found.' if final else 'Listening…'}</p>"
     rows = "".join(
         f"<tr><td style='color:{MUTED}; white-space:nowrap; padding:2px 14px 6px 0'>"
         f"{short_time(s.start)} – {short_time(s.end)}</td>"
@@ -69,7 +81,7 @@ class FileTranscriptionDialog(QDialog):
     def __init__(self, transcriber: FileTranscriber, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Transcribe files — Murmur")
-        self.setStyleSheet(STYLE_SHEET)
+        self.setStyleSheet(TOOL_SHEET)
         self.setAcceptDrops(True)
         self.resize(820, 520)
         self._worker = transcriber
@@ -78,6 +90,7 @@ class FileTranscriptionDialog(QDialog):
         self._build()
         transcriber.started.connect(self._on_started)
         transcriber.progressed.connect(self._on_progress)
+        transcriber.partial.connect(self._on_partial)
         transcriber.finished.connect(self._on_finished)
         transcriber.failed.connect(self._on_failed)
         transcriber.cancelled.connect(lambda path: self._set_state(path, "cancelled"))
@@ -175,6 +188,10 @@ class FileTranscriptionDialog(QDialog):
     def _on_progress(self, path: Path, fraction: float) -> None:
         self.progress.setValue(int(fraction * 1000))
         self._set_state(path, f"{fraction:.0%}")
+
+    def _on_partial(self, transcript: FileTranscript) -> None:
+        if transcript.path not in self._results and self._selected_path() == transcript.path:
+            self.result.setHtml(transcript_html(transcript, final=False))
 
     def _on_finished(self, transcript: FileTranscript) -> None:
         self._results[transcript.path] = transcript

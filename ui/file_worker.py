@@ -11,8 +11,9 @@ runs on the ``murmur-files`` QThread and only emits back (queued). The ``threadi
 the only shared state.
 
 Signals of ``FileTranscriber``:
-    started(object path), progressed(object path, float fraction), finished(object FileTranscript),
-    failed(object path, str message), cancelled(object path).
+    started(object path), progressed(object path, float fraction), partial(object FileTranscript:
+    the segments so far), finished(object FileTranscript), failed(object path, str message),
+    cancelled(object path).
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 class _Loop(QObject):
     started = Signal(object)
     progressed = Signal(object, float)
+    partial = Signal(object)
     finished = Signal(object)
     failed = Signal(object, str)
     cancelled = Signal(object)
@@ -58,7 +60,7 @@ class _Loop(QObject):
                 self.engine = self._factory()
             result = transcribe_file(path, self.engine, options, cancel=self._cancel,
                                      resume=self._resume,
-                                     progress=lambda f: self.progressed.emit(path, f))
+                                     progress=self._report)
         except Cancelled:
             self.cancelled.emit(path)
         except (MurmurError, AudioFileError) as error:
@@ -68,6 +70,10 @@ class _Loop(QObject):
             self.failed.emit(path, f"Transcription of {Path(path).name} failed: {error}")
         else:
             self.finished.emit(result)
+
+    def _report(self, fraction: float, so_far) -> None:
+        self.progressed.emit(so_far.path, fraction)
+        self.partial.emit(so_far)
 
     @Slot()
     def close(self) -> None:
@@ -88,6 +94,7 @@ class FileTranscriber(QObject):
 
     started = Signal(object)
     progressed = Signal(object, float)
+    partial = Signal(object)
     finished = Signal(object)
     failed = Signal(object, str)
     cancelled = Signal(object)
@@ -112,6 +119,7 @@ class FileTranscriber(QObject):
         self._close.connect(self._loop.close)
         self._loop.started.connect(self.started)
         self._loop.progressed.connect(self.progressed)
+        self._loop.partial.connect(self.partial)
         for done, relay in ((self._loop.finished, self.finished),
                             (self._loop.cancelled, self.cancelled)):
             done.connect(self._count_down)

@@ -20,7 +20,7 @@ from app.model_actions import ModelActions, ModelRow
 from engine.catalog import format_size
 from engine.download import format_progress
 from ui.task_worker import TaskRunner
-from ui.theme import STYLE_SHEET
+from ui.file_transcription import TOOL_SHEET
 
 COLUMNS = ("Model", "Size", "Languages", "State")
 
@@ -56,12 +56,13 @@ class ModelManagerDialog(QDialog):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Models — Murmur")
-        self.setStyleSheet(STYLE_SHEET)
+        self.setStyleSheet(TOOL_SHEET)
         self.resize(720, 560)
         self._actions = actions
         self._default = default
         self._rows: list[ModelRow] = []
         self._counting_bytes = False
+        self._active: str | None = None  # the model being downloaded
         self.runner = TaskRunner(self)
         self.runner.progressed.connect(self._on_progress)
         self.runner.succeeded.connect(self._on_succeeded)
@@ -153,8 +154,9 @@ class ModelManagerDialog(QDialog):
         row = self.selected_row()
         if row is None or not row.in_catalog:
             return
-        self._begin(f"Downloading {row.name}…",
-                    lambda progress, cancel: self._actions.download(row.name, progress, cancel))
+        if self._begin(f"Downloading {row.name}…",
+                       lambda progress, cancel: self._actions.download(row.name, progress, cancel)):
+            self._active = row.name
 
     def import_from(self, source: Path) -> None:
         """Import a model folder or ggml file (converted on the worker thread)."""
@@ -166,7 +168,10 @@ class ModelManagerDialog(QDialog):
         row = self.selected_row()
         if row is None or not (row.installed or row.partial_bytes) or self.runner.busy:
             return
-        if not self._confirm(f"Delete the model '{row.name}'? Its file is removed from disk."):
+        question = f"Delete the model '{row.name}'? Its file is removed from disk."
+        if row.name == self._default:
+            question += " It is the default: dictation needs another model chosen afterwards."
+        if not self._confirm(question):
             return
         try:
             self._actions.delete(row.name)
@@ -187,26 +192,31 @@ class ModelManagerDialog(QDialog):
         self.refresh()
 
     # ---- internals --------------------------------------------------------------------------
-    def _begin(self, what: str, task) -> None:
+    def _begin(self, what: str, task) -> bool:
         if not self.runner.start(task):
-            return
+            return False
         self.status.setProperty("error", False)
         self.status.setText(what)
         self._counting_bytes = what.startswith("Downloading")
         self.progress.setValue(0)
         self._refresh_buttons()
+        return True
 
     def _on_progress(self, done: float, total: float) -> None:
         if total:
             self.progress.setValue(int(1000 * done / total))
         if self._counting_bytes:  # imports report thousandths
             self.status.setText(f"Downloading: {format_progress(int(done), int(total) or None)}")
+            for r, row in enumerate(self._rows):
+                if row.name == self._active and total:
+                    self.table.item(r, 3).setText(f"downloading {done / total:.0%}")
 
     def _on_succeeded(self, path: Path) -> None:
         self.models_changed.emit()
         self._finish(f"Installed {Path(path).name}.")
 
     def _finish(self, message: str, error: bool = False) -> None:
+        self._active = None
         self.status.setProperty("error", error)
         self.status.style().polish(self.status)
         self.status.setText(message)

@@ -60,7 +60,7 @@ def test_chunks_fit_whispers_window_and_are_cut_in_quiet(long_file):
 def test_timestamps_are_monotonic_and_inside_the_audio(long_file):
     engine, seen = FakeEngine(), []
     result = transcribe_file(long_file, engine, TranscribeOptions(language="en"),
-                             progress=seen.append)
+                             progress=lambda fraction, so_far: seen.append(fraction))
     assert len(engine.chunks) == 3 and result.language == "en"
     assert seen == sorted(seen) and seen[-1] == 1.0
     ends = [0.0]
@@ -97,7 +97,7 @@ def test_cancel_stops_before_the_next_chunk(long_file):
     engine = FakeEngine()
     with pytest.raises(Cancelled):
         transcribe_file(long_file, engine, TranscribeOptions(language="en"), cancel=cancel,
-                        progress=lambda f: cancel.set())
+                        progress=lambda fraction, so_far: cancel.set())
     assert len(engine.chunks) == 1
 
 

@@ -115,6 +115,7 @@ def test_cancel_stops_the_file_and_the_queue(qtbot, tmp_path, make_dialog):
         dialog.cancel_button.click()
         gate.set()
     assert engine.calls == 1
+    assert "part 1" in dialog.result.toPlainText()  # what was done before the cancel stays
     assert "cancelled" in dialog.files.item(0).text() and "cancelled" in dialog.files.item(1).text()
     assert not dialog.cancel_button.isEnabled()
     with qtbot.waitSignal(worker.finished, timeout=10000):  # a new file runs again

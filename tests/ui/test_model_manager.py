@@ -90,7 +90,8 @@ def test_download_shows_progress_and_the_model_turns_installed(qtbot, store, tin
     dialog.download_button.click()
     qtbot.waitUntil(lambda: dialog.progress.value() == 250, timeout=5000)
     assert dialog.cancel_button.isEnabled() and not dialog.download_button.isEnabled()
-    assert "of" in dialog.status.text()
+    assert "of" in dialog.status.text() and dialog.state_of("tiny") == "—"
+    assert dialog.table.item(0, 3).text() == "downloading 25%"
     with qtbot.waitSignal(dialog.runner.succeeded, timeout=5000):
         fake.gate.set()
     assert dialog.state_of("tiny") == "installed" and "Installed" in dialog.status.text()
