@@ -13,7 +13,6 @@ converted by CTranslate2 4.x (binary version 6, WhisperSpec revision 3):
 """
 from __future__ import annotations
 
-import os
 import re
 import struct
 from pathlib import Path
@@ -23,15 +22,11 @@ import numpy as np
 
 from engine.ct2_reader import Ct2Model, as_float32, read_config, read_ct2_model, read_vocabulary
 from engine.errors import ModelImportError
-from engine.ggml_format import inspect_ggml, write_header, write_tensor
-from engine.ggml_layout import (F16, F32, FTYPE_IDS, QNT_VERSION, QNT_VERSION_FACTOR, GgmlHparams,
-                                TensorSpec, whisper_tensor_layout)
-from engine.mel_filters import whisper_mel_filters
-from engine.quantize import quantize_q5_1, quantize_q8_0
+from engine.ggml_layout import GgmlHparams
+from engine.ggml_writer import (QUANT_TYPES, byte_decoder, check_quant, check_shapes, file_ftype,
+                                write_whisper_ggml)
 
-QUANT_TYPES = ("f16", "q8_0", "q5_1")
 REQUIRED_FILES = ("model.bin", "config.json", "vocabulary.txt")
-_QUANTIZERS = {"q8_0": quantize_q8_0, "q5_1": quantize_q5_1}
 _LAYER = re.compile(r"^(encoder|decoder)/layer_(\d+)/")
 _END_OF_TEXT = "<|endoftext|>"
 _WHISPER_SPEC = "WhisperSpec"
@@ -72,46 +67,18 @@ def import_ct2_model(src_dir: Path, dest: Path, quant: str = "f16",
         ModelImportError: ``src_dir`` is not a CTranslate2 Whisper model we can convert (the
             message names what is missing or wrong), or ``dest`` cannot be written.
     """
-    if quant not in QUANT_TYPES:
-        raise ModelImportError(f"Unknown type {quant!r}: choose one of {', '.join(QUANT_TYPES)}.")
+    check_quant(quant)
     src_dir, dest = Path(src_dir), Path(dest)
     _check_dir(src_dir)
     read_config(src_dir / "config.json")
     model = read_ct2_model(src_dir / "model.bin")
     if model.spec_name != _WHISPER_SPEC:
         raise ModelImportError(f"{src_dir} holds a CTranslate2 {model.spec_name} model, not Whisper.")
-    ftype = FTYPE_IDS[quant] + (QNT_VERSION * QNT_VERSION_FACTOR if quant in _QUANTIZERS else 0)
-    hparams = _hparams(model, ftype, src_dir)
+    hparams = _hparams(model, file_ftype(quant), src_dir)
     tokens = _regular_tokens(read_vocabulary(src_dir / "vocabulary.txt"), hparams.n_vocab, src_dir)
-    layout = whisper_tensor_layout(hparams)
     arrays = _whisper_tensors(model, hparams)
-    for spec in layout:
-        if arrays[spec.name].shape != spec.shape:
-            raise ModelImportError(f"{src_dir}/model.bin: {spec.name} has shape "
-                                   f"{arrays[spec.name].shape}, expected {spec.shape}.")
-    part = dest.with_suffix(dest.suffix + ".part")
-    total, done = sum(spec.nbytes for spec in layout), 0
-    try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        with part.open("wb") as out:
-            write_header(out, hparams, whisper_mel_filters(hparams.n_mels), tokens)
-            for spec in layout:
-                write_tensor(out, spec, _encode(spec, arrays[spec.name], quant))
-                done += spec.nbytes
-                if progress:
-                    progress(done / total)
-            out.flush()
-            os.fsync(out.fileno())
-        inspect_ggml(part)
-        os.replace(part, dest)
-        _fsync_dir(dest.parent)
-    except OSError as error:
-        part.unlink(missing_ok=True)
-        raise ModelImportError(f"Cannot write {dest}: {error.strerror or error}.") from None
-    except BaseException:
-        part.unlink(missing_ok=True)
-        raise
-    return dest
+    check_shapes(hparams, arrays, f"{src_dir}/model.bin")
+    return write_whisper_ggml(dest, hparams, tokens, arrays, quant, progress)
 
 
 def _check_dir(src_dir: Path) -> None:
@@ -211,32 +178,13 @@ def _whisper_tensors(model: Ct2Model, hp: GgmlHparams) -> dict[str, np.ndarray]:
     return out
 
 
-def _encode(spec: TensorSpec, array: np.ndarray, quant: str) -> bytes | np.ndarray:
-    if spec.ggml_type == F32:
-        return array.astype("<f4", copy=False)
-    if spec.ggml_type == F16:
-        return array.astype("<f2", copy=False)
-    return _QUANTIZERS[quant](array)
-
-
-def _byte_decoder() -> dict[str, int]:
-    """Invert GPT-2's bytes_to_unicode: printable bytes stand for themselves, the other 68
-    bytes (controls, space, ...) were moved to code points 256 and up, in byte order."""
-    printable = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1),
-                 *range(ord("®"), ord("ÿ") + 1)]
-    moved = [b for b in range(256) if b not in printable]
-    table = {chr(b): b for b in printable}
-    table.update({chr(256 + i): b for i, b in enumerate(moved)})
-    return table
-
-
 def _regular_tokens(vocabulary: list[str], n_vocab: int, src_dir: Path) -> list[bytes]:
     if len(vocabulary) != n_vocab:
         raise ModelImportError(f"{src_dir}/vocabulary.txt has {len(vocabulary)} tokens, "
                                f"the model has {n_vocab}.")
     if _END_OF_TEXT not in vocabulary:
         raise ModelImportError(f"{src_dir}/vocabulary.txt has no {_END_OF_TEXT} token.")
-    decoder = _byte_decoder()
+    decoder = byte_decoder()
     tokens = []
     for index, token in enumerate(vocabulary[:vocabulary.index(_END_OF_TEXT)]):
         try:
@@ -246,16 +194,3 @@ def _regular_tokens(vocabulary: list[str], n_vocab: int, src_dir: Path) -> list[
                                    f"a byte-level BPE token.") from None
     return tokens
 
-
-def _fsync_dir(directory: Path) -> None:
-    # The rename is only durable once the directory entry is; not possible on every platform.
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -156,21 +157,24 @@ def bundled_ct2_parts() -> tuple[Path, Path] | None:
 
 def import_model_dir(store: ModelStore, source: Path, name: str | None, quant: str,
                      progress: Callable[[float], None] | None = None) -> Path:
-    """Convert a CTranslate2 Whisper directory into the store as ``ggml-<name>.bin``.
+    """Import a Whisper model into the store as ``ggml-<name>.bin``.
 
-    The name defaults to the model's size (``base``, ``small`` …) plus the quantization.
+    ``source`` is a CTranslate2 or Transformers directory, or a ggml file (see
+    :mod:`engine.model_import`). The name defaults to the model's size and weight type for a
+    CTranslate2 directory (``base``, ``small-q8_0`` …), and to the source's own name for a
+    fine-tune or a ggml file (``whisper-small-de``, ``ggml-medium.bin`` → ``medium``), since
+    those are usually not the official weights a size name would suggest.
 
     Raises:
-        ModelImportError: the directory is not a model we can convert, or the name is taken.
+        ModelImportError: the source is not a model we can import, or the name is taken.
     """
-    from engine.ct2_import import import_ct2_model
+    from engine.model_import import import_model
 
     store.ensure_root()
     with tempfile.TemporaryDirectory(dir=store.root, prefix=".import-") as tmp:
-        staged = import_ct2_model(Path(source), Path(tmp) / "model.bin", quant, progress)
+        staged, layout = import_model(Path(source), Path(tmp) / "model.bin", quant, progress)
         if name is None:
-            size = inspect_ggml(staged).size_name
-            name = size if quant == "f16" else f"{size}-{quant}"
+            name = _default_name(Path(source), layout, inspect_ggml(staged))
         dest = store.path_for(name)
         if dest.exists():
             raise ModelImportError(
@@ -178,3 +182,16 @@ def import_model_dir(store: ModelStore, source: Path, name: str | None, quant: s
         os.replace(staged, dest)
         os.chmod(dest, 0o600)
     return dest
+
+
+def _default_name(source: Path, layout, info: GgmlModelInfo) -> str:
+    from engine.model_import import ModelLayout
+
+    if layout is ModelLayout.CT2:
+        base = info.size_name
+    else:
+        stem = source.stem if layout is ModelLayout.GGML else source.resolve().name
+        stem = stem[len("ggml-"):] if stem.startswith("ggml-") else stem
+        base = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.") or info.size_name
+    suffix = f"-{info.ftype}"
+    return base if info.ftype == "f16" or base.endswith(suffix) else base + suffix

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.resources
 import json
+import re
 import shutil
 import struct
 import time
@@ -187,3 +188,116 @@ def base_ggml(ct2_base_dir, tmp_path_factory) -> dict[str, ImportedModel]:
         path = import_ct2_model(ct2_base_dir, out_dir / f"ggml-base-{quant}.bin", quant)
         models[quant] = ImportedModel(path, time.perf_counter() - start)
     return models
+
+
+# --- Hugging Face Transformers layout, built from CTranslate2 variables ----------------------
+
+def ct2_to_hf_tensors(v: dict, tied_proj: bool = False, prefix: str = "model.") -> dict:
+    """Rename CTranslate2 Whisper variables to WhisperForConditionalGeneration's state dict.
+
+    The inverse of both importers' mappings, written out independently: fused q/k/v split, the
+    key bias dropped (Transformers' k_proj has none), cross-attention k/v split.
+    """
+    hf = {}
+
+    def put(name, value):
+        hf[prefix + name] = np.asarray(value)
+
+    for side in ("encoder", "decoder"):
+        put(f"{side}.embed_positions.weight", v[f"{side}/position_encodings/encodings"])
+        put(f"{side}.layer_norm.weight", v[f"{side}/layer_norm/gamma"])
+        put(f"{side}.layer_norm.bias", v[f"{side}/layer_norm/beta"])
+    for conv in ("conv1", "conv2"):
+        put(f"encoder.{conv}.weight", v[f"encoder/{conv}/weight"])
+        put(f"encoder.{conv}.bias", v[f"encoder/{conv}/bias"])
+    put("decoder.embed_tokens.weight", v["decoder/embeddings/weight"])
+    for side in ("encoder", "decoder"):
+        i = 0
+        while f"{side}/layer_{i}/ffn/linear_0/weight" in v:
+            src, dst = f"{side}/layer_{i}", f"{side}.layers.{i}"
+            q, k, val = np.split(np.asarray(v[f"{src}/self_attention/linear_0/weight"]), 3)
+            qb, _, vb = np.split(np.asarray(v[f"{src}/self_attention/linear_0/bias"]), 3)
+            attn = {"self_attn": (q, qb, k, val, vb, f"{src}/self_attention/linear_1",
+                                  f"{src}/self_attention/layer_norm")}
+            if side == "decoder":
+                ck, cv = np.split(np.asarray(v[f"{src}/attention/linear_1/weight"]), 2)
+                _, cvb = np.split(np.asarray(v[f"{src}/attention/linear_1/bias"]), 2)
+                attn["encoder_attn"] = (v[f"{src}/attention/linear_0/weight"], v[f"{src}/attention/linear_0/bias"],
+                                        ck, cv, cvb, f"{src}/attention/linear_2", f"{src}/attention/layer_norm")
+            for scope, (qw, qbias, kw, vw, vbias, out, norm) in attn.items():
+                put(f"{dst}.{scope}.q_proj.weight", qw)
+                put(f"{dst}.{scope}.q_proj.bias", qbias)
+                put(f"{dst}.{scope}.k_proj.weight", kw)
+                put(f"{dst}.{scope}.v_proj.weight", vw)
+                put(f"{dst}.{scope}.v_proj.bias", vbias)
+                put(f"{dst}.{scope}.out_proj.weight", v[f"{out}/weight"])
+                put(f"{dst}.{scope}.out_proj.bias", v[f"{out}/bias"])
+                put(f"{dst}.{scope}_layer_norm.weight", v[f"{norm}/gamma"])
+                put(f"{dst}.{scope}_layer_norm.bias", v[f"{norm}/beta"])
+            put(f"{dst}.fc1.weight", v[f"{src}/ffn/linear_0/weight"])
+            put(f"{dst}.fc1.bias", v[f"{src}/ffn/linear_0/bias"])
+            put(f"{dst}.fc2.weight", v[f"{src}/ffn/linear_1/weight"])
+            put(f"{dst}.fc2.bias", v[f"{src}/ffn/linear_1/bias"])
+            put(f"{dst}.final_layer_norm.weight", v[f"{src}/ffn/layer_norm/gamma"])
+            put(f"{dst}.final_layer_norm.bias", v[f"{src}/ffn/layer_norm/beta"])
+            i += 1
+    if tied_proj:
+        hf["proj_out.weight"] = np.asarray(v["decoder/embeddings/weight"])
+    return hf
+
+
+def hf_config(v: dict) -> dict:
+    """The Transformers config.json for CTranslate2 Whisper variables ``v``."""
+    def layers(side):
+        return len({n.split("/")[1] for n in v if re.match(rf"{side}/layer_\d+/", n)})
+
+    state = v["encoder/conv1/weight"].shape[0]
+    return {"model_type": "whisper", "architectures": ["WhisperForConditionalGeneration"],
+            "d_model": state, "encoder_layers": layers("encoder"), "decoder_layers": layers("decoder"),
+            "encoder_attention_heads": int(v["encoder/num_heads"]),
+            "decoder_attention_heads": int(v["decoder/num_heads"]),
+            "num_mel_bins": v["encoder/conv1/weight"].shape[1], "vocab_size": v["decoder/embeddings/weight"].shape[0],
+            "max_source_positions": v["encoder/position_encodings/encodings"].shape[0],
+            "max_target_positions": v["decoder/position_encodings/encodings"].shape[0],
+            "encoder_ffn_dim": 4 * state, "decoder_ffn_dim": 4 * state}
+
+
+def make_hf_dir(path: Path, variables: dict, vocabulary: list[str], *, tied_proj: bool = False,
+                prefix: str = "model.") -> Path:
+    """Write a Transformers Whisper directory: config.json, model.safetensors, vocab.json and
+    added_tokens.json (the special tokens after <|endoftext|>, as Transformers saves them)."""
+    from engine.safetensors_reader import write_safetensors
+
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "config.json").write_text(json.dumps(hf_config(variables), indent=2))
+    write_safetensors(path / "model.safetensors", ct2_to_hf_tensors(variables, tied_proj, prefix),
+                      {"format": "pt"})
+    end = vocabulary.index("<|endoftext|>")
+    (path / "vocab.json").write_text(json.dumps({t: i for i, t in enumerate(vocabulary[:end + 1])},
+                                                ensure_ascii=False), encoding="utf-8")
+    (path / "added_tokens.json").write_text(json.dumps(
+        {t: i for i, t in enumerate(vocabulary) if i > end}, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(name="make_hf_dir")
+def make_hf_dir_fixture():
+    """``make_hf_dir(path, variables, vocabulary, *, tied_proj=False, prefix="model.") -> path``."""
+    return make_hf_dir
+
+
+@pytest.fixture
+def tiny_hf_dir(tmp_path, tiny_whisper) -> Path:
+    """The model of ``tiny_ct2_dir`` in Transformers layout."""
+    return make_hf_dir(tmp_path / "tiny-hf", tiny_whisper_variables(tiny_whisper),
+                       list(tiny_whisper.regular + tiny_whisper.specials))
+
+
+@pytest.fixture(scope="session")
+def hf_base_dir(ct2_base_dir, tmp_path_factory) -> Path:
+    """The real Whisper base in Transformers layout, rebuilt from the CTranslate2 weights."""
+    from engine.ct2_reader import read_ct2_model, read_vocabulary
+
+    variables = dict(read_ct2_model(ct2_base_dir / "model.bin").variables)
+    vocabulary = read_vocabulary(ct2_base_dir / "vocabulary.txt")
+    return make_hf_dir(tmp_path_factory.mktemp("hf") / "whisper-base", variables, vocabulary)
