@@ -12,6 +12,7 @@ from pathlib import Path
 def build_parser() -> argparse.ArgumentParser:
     from engine.ct2_import import QUANT_TYPES
     from engine.options import AUTO_LANGUAGE
+    from engine.subtitles import SUBTITLE_FORMATS
 
     parser = argparse.ArgumentParser(
         prog="main.py",
@@ -32,8 +33,15 @@ def build_parser() -> argparse.ArgumentParser:
     transcribe.add_argument("--threads", type=int, help="CPU threads for whisper.cpp")
     transcribe.add_argument("--beam", type=int, metavar="N", help="beam search with N beams (default: greedy)")
     transcribe.add_argument("--prompt", help="initial prompt: names or context the speech refers to")
-    transcribe.add_argument("--json", action="store_true",
-                            help="one JSON object per file: text, segments with times, timings")
+    transcribe.add_argument("--format", choices=(*SUBTITLE_FORMATS, "json"), dest="format",
+                            help="txt (a line per segment), srt or vtt subtitles, or json (one "
+                                 "object per file: text, segments with times, timings); default: "
+                                 "the text, one line per file")
+    transcribe.add_argument("--json", action="store_const", const="json", dest="format",
+                            help="the same as --format json")
+    transcribe.add_argument("--output", "-o", type=Path, metavar="PATH",
+                            help="write to this file instead of stdout; with several FILEs, a "
+                                 "folder that gets one <name>.<format> per file")
 
     models = commands.add_parser("models", help="list, download or import models; print a model's path")
     models_commands = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
@@ -41,11 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
     download = models_commands.add_parser("download", help="download a model from the catalog")
     download.add_argument("name", metavar="NAME")
     importer = models_commands.add_parser(
-        "import", help="convert a CTranslate2 / faster-whisper Whisper directory to a ggml model")
-    importer.add_argument("directory", metavar="DIR")
+        "import", help="install a Whisper model: a CTranslate2 / faster-whisper or Hugging Face "
+                       "Transformers directory (converted), or a whisper.cpp ggml file (copied)")
+    importer.add_argument("directory", metavar="DIR|FILE")
     importer.add_argument("--quant", choices=QUANT_TYPES, default="f16",
-                          help="weights: f16 (default), q8_0 or q5_1 (smaller, faster to load)")
-    importer.add_argument("--name", help="name to install it under (default: its size and quant)")
+                          help="weights when converting: f16 (default), q8_0 or q5_1 (smaller, "
+                               "faster to load); a ggml file keeps its own")
+    importer.add_argument("--name", help="name to install it under (default: the size and type "
+                                         "for CTranslate2, the folder or file name otherwise)")
     path = models_commands.add_parser(
         "path", help="print a model's file (no NAME: the default model, provisioned if needed)")
     path.add_argument("name", nargs="?", metavar="NAME")

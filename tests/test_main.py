@@ -158,9 +158,31 @@ def test_models_import_then_transcribe_with_it(tmp_path):
     assert again.returncode == 1 and "already installed" in again.stderr
 
 
+@pytest.mark.model
+def test_models_import_of_a_ggml_file_copies_it(default_model_path, tmp_path):
+    source = tmp_path / "ggml-my-base.bin"
+    os.link(default_model_path, source) if default_model_path.stat().st_dev == tmp_path.stat().st_dev \
+        else source.write_bytes(default_model_path.read_bytes())
+    result = murmur("models", "import", str(source))
+    assert result.returncode == 0, result.stderr
+    imported = Path(result.stdout.strip())
+    assert imported.name == "ggml-my-base.bin" and imported.read_bytes() == default_model_path.read_bytes()
+    spoken = murmur("transcribe", str(SPEECH / "jfk.wav"), "--model", "my-base", "--language", "en")
+    assert normalize_words(spoken.stdout) == JFK_WORDS
+
+
+def _config_dir(root: Path, config: dict) -> Path:
+    (root / "fine-tune").mkdir()
+    (root / "fine-tune" / "config.json").write_text(json.dumps(config))
+    return root / "fine-tune"
+
+
 @pytest.mark.parametrize("make, message", [
     (lambda d: d / "missing", "not"),
     (lambda d: (d / "empty").mkdir() or d / "empty", "model.bin"),
+    (lambda d: _config_dir(d, {"model_type": "llama"}), "llama model, not Whisper"),
+    (lambda d: _config_dir(d, {"model_type": "whisper", "d_model": 384}), "lacks Whisper sizes"),
+    (lambda d: (d / "x.bin").write_bytes(b"GGUF" + bytes(60)) and d / "x.bin", "not a whisper.cpp ggml model"),
 ])
 def test_models_import_of_a_non_model_is_one_clear_line(tmp_path, make, message):
     result = murmur("models", "import", str(make(tmp_path)))
@@ -207,3 +229,70 @@ def test_remote_commands_without_a_running_app_say_so(args):
     result = murmur(*args)
     assert result.returncode == 1 and "not running" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+# --- transcribe --format / --output ------------------------------------------------------------
+
+def _cue_times(text: str, fmt: str) -> list[tuple[float, float]]:
+    import re
+
+    sep = "," if fmt == "srt" else r"\."
+    stamp = rf"(\d\d):(\d\d):(\d\d){sep}(\d\d\d)"
+    times = []
+    for match in re.finditer(rf"^{stamp} --> {stamp}$", text, re.MULTILINE):
+        h, m, s, ms, h2, m2, s2, ms2 = map(int, match.groups())
+        times.append((h * 3600 + m * 60 + s + ms / 1000, h2 * 3600 + m2 * 60 + s2 + ms2 / 1000))
+    return times
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("fmt", ["srt", "vtt"])
+def test_transcribe_subtitles_to_stdout(default_model_path, fmt):
+    result = murmur("transcribe", str(SPEECH / "jfk.wav"), "--model", str(default_model_path),
+                    "--language", "en", "--format", fmt)
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    times = _cue_times(text, fmt)
+    assert times and [s for s, _ in times] == sorted(s for s, _ in times)
+    assert all(0 <= start < end <= 11.0 for start, end in times)
+    if fmt == "srt":
+        assert text.startswith("1\n00:00:0")
+        cue_text = [block.split("\n", 2)[2] for block in text.strip().split("\n\n")]
+    else:
+        assert text.startswith("WEBVTT\n\n")
+        cue_text = [block.split("\n", 1)[1] for block in text.strip().split("\n\n")[1:]]
+    assert len(cue_text) == len(times)
+    assert normalize_words(" ".join(cue_text)) == JFK_WORDS
+
+
+@pytest.mark.model
+def test_transcribe_output_file_and_folder(default_model_path, tmp_path):
+    single = tmp_path / "jfk.vtt"
+    result = murmur("transcribe", str(SPEECH / "jfk.wav"), "--model", str(default_model_path),
+                    "--language", "en", "--format", "vtt", "--output", str(single))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(single) and single.read_text().startswith("WEBVTT\n")
+    other = tmp_path / "copy" / "jfk.wav"  # the same name from another folder
+    other.parent.mkdir()
+    other.write_bytes((SPEECH / "jfk.wav").read_bytes())
+    folder = tmp_path / "subtitles"
+    result = murmur("transcribe", str(SPEECH / "jfk.wav"), str(other), "--model", str(default_model_path),
+                    "--language", "en", "--format", "srt", "-o", str(folder))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["jfk-2.srt", "jfk.srt"]
+    assert result.stdout.split() == [str(folder / "jfk.srt"), str(folder / "jfk-2.srt")]
+    assert normalize_words(" ".join(line for line in (folder / "jfk.srt").read_text().splitlines()
+                                     if line and "-->" not in line and not line.isdigit())) == JFK_WORDS
+    as_json = murmur("transcribe", str(SPEECH / "jfk.wav"), "--model", str(default_model_path),
+                     "--language", "en", "--format", "json", "-o", str(folder))
+    assert as_json.returncode == 0 and json.loads((folder / "jfk.json").read_text())["text"]
+
+
+def test_several_files_cannot_share_one_subtitle_stream():
+    result = murmur("transcribe", str(SPEECH / "jfk.wav"), str(SPEECH / "jfk.wav"), "--format", "srt")
+    assert result.returncode == 2 and "--output" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_transcribe_help_lists_formats():
+    text = murmur("transcribe", "--help").stdout
+    assert all(word in text for word in ("--format", "srt", "vtt", "--output", "--json"))

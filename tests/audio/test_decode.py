@@ -66,3 +66,74 @@ def test_a_file_with_a_header_and_no_samples_is_refused(tmp_path):
     soundfile.write(path, np.zeros((0, 1), np.float32), 16_000)
     with pytest.raises(AudioFileError, match="no audio"):
         decode_file(path)
+
+
+# --- Long files: block-wise decoding, windows cut at pauses, bounded memory ----------------
+
+def write_long_file(path, seconds: float, rate: int, channels: int, pause_every: float = 7.0) -> None:
+    """A tone that pauses for 0.6 s every ``pause_every`` seconds, written block by block."""
+    with soundfile.SoundFile(path, "w", rate, channels, subtype="PCM_16") as out:
+        block = rate * 10
+        for first in range(0, int(seconds * rate), block):
+            t = (first + np.arange(min(block, int(seconds * rate) - first))) / rate
+            mono = 0.3 * np.sin(2 * np.pi * 300 * t) * ((t % pause_every) < pause_every - 0.6)
+            out.write(np.repeat(mono[:, None], channels, axis=1).astype(np.float32))
+
+
+def test_windows_cover_the_file_once_and_cut_in_pauses(tmp_path):
+    from audio.decode import iter_windows
+
+    path = tmp_path / "long.wav"
+    write_long_file(path, 95.0, 44_100, 2)
+    whole = decode_file(path).samples
+    windows = list(iter_windows(path, window_seconds=20.0, search_seconds=8.0))
+    assert np.array_equal(np.concatenate([w.samples for w in windows]), whole)
+    starts = [w.start for w in windows]
+    assert starts[0] == 0 and starts == sorted(starts)
+    for window, following in zip(windows, windows[1:]):
+        assert window.start + window.samples.size / SAMPLE_RATE == pytest.approx(following.start)
+        assert 12.0 <= window.samples.size / SAMPLE_RATE <= 20.0
+        edge = window.samples[-SAMPLE_RATE // 10:]  # the cut is in a pause: silence around it
+        assert np.abs(edge).max() < 0.01 and np.abs(following.samples[:SAMPLE_RATE // 10]).max() < 0.01
+    assert windows[0].total_seconds == pytest.approx(95.0)
+
+
+def test_block_wise_resampling_matches_a_one_shot_resample(tmp_path):
+    import soxr
+
+    path = tmp_path / "tone.flac"
+    samples = tone(48_000, 9.0, 1, freq=1000.0)
+    soundfile.write(path, samples, 48_000)
+    ours = decode_file(path).samples
+    reference = soxr.resample(soundfile.read(path, dtype="float32")[0], 48_000, SAMPLE_RATE, quality="HQ")
+    assert abs(ours.size - reference.size) <= 1
+    n = min(ours.size, reference.size)
+    np.testing.assert_allclose(ours[:n], reference[:n], atol=1e-4)
+
+
+def test_memory_stays_bounded_for_a_long_file(tmp_path):
+    """Ten minutes of 48 kHz stereo (110 MB as float32): decoding needs the 16 kHz result plus a
+    few MB; windows need one window plus a few MB, whatever the length."""
+    import tracemalloc
+
+    from audio.decode import iter_windows
+
+    path = tmp_path / "ten-minutes.wav"
+    write_long_file(path, 600.0, 48_000, 2)
+    result_bytes = 600 * SAMPLE_RATE * 4
+    tracemalloc.start()
+    try:
+        decoded = decode_file(path)
+        _, peak = tracemalloc.get_traced_memory()
+        assert decoded.seconds == pytest.approx(600.0, abs=0.01)
+        del decoded
+        tracemalloc.reset_peak()
+        baseline = tracemalloc.get_traced_memory()[0]
+        count = sum(1 for _ in iter_windows(path, window_seconds=60.0))
+        _, window_peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak - result_bytes < 8 << 20, f"decode peak {peak / 1e6:.1f} MB"
+    window_bytes = 60 * SAMPLE_RATE * 4
+    assert count >= 10 and window_peak - baseline < 3 * window_bytes + (8 << 20), \
+        f"window peak {(window_peak - baseline) / 1e6:.1f} MB"
