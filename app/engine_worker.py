@@ -189,9 +189,13 @@ class _Loop(QObject):
         return transcript
 
     def _run(self, samples: np.ndarray, options: TranscribeOptions) -> Transcript:
-        """Transcribe with the encoder sized to the audio unless the options fix ``audio_ctx``."""
+        """Transcribe with the encoder sized to the audio unless the options fix ``audio_ctx``.
+
+        A shrunken window is decoded in one pass (``single_segment``): see engine/audio_ctx.py.
+        """
         if options.audio_ctx == 0:
-            options = replace(options, audio_ctx=audio_ctx_for(len(samples) / SAMPLE_RATE))
+            ctx = audio_ctx_for(len(samples) / SAMPLE_RATE)
+            options = replace(options, audio_ctx=ctx, single_segment=ctx > 0)
         return self.engine.transcribe(samples, options)
 
     def close_engine(self) -> None:

@@ -32,6 +32,8 @@ def main() -> None:
     parser.add_argument("--margins", default="full,0,32,64,128,256")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--no-round", action="store_true", help="step 1, minimum 0")
+    parser.add_argument("--single-segment", action="store_true",
+                        help="decode shrunken windows in one pass, as the engine worker does")
     parser.add_argument("--set", default="", help="extra whisper_full params, e.g. "
                         "single_segment=1,no_timestamps=1 (probes for engine/whisper_engine.py)")
     args = parser.parse_args()
@@ -53,7 +55,8 @@ def main() -> None:
     engine.transcribe(audio[clips[0].id], base)  # warm-up
     texts: dict[str, dict[str, str]] = {}
     print(f"{len(clips)} clips, {sum(c.seconds for c in clips):.1f} s, model {args.model.name}, "
-          f"params {extra or 'default'}, {'no rounding' if args.no_round else 'rounded'}")
+          f"params {extra or 'default'}, {'no rounding' if args.no_round else 'rounded'}, "
+          f"single_segment {args.single_segment}")
     print("| setting | WER | errors/words | WER, segments past the audio dropped "
           "| clips changed vs full | engine s | ctx range |")
     print("|---|---:|---:|---:|---:|---:|---|")
@@ -70,7 +73,8 @@ def main() -> None:
                 ctx = audio_ctx_for(clip.seconds, int(margin))
             ctxs.append(ctx)
             out = engine.transcribe(audio[clip.id], TranscribeOptions(
-                language="en", threads=args.threads, audio_ctx=ctx))
+                language="en", threads=args.threads, audio_ctx=ctx,
+                single_segment=args.single_segment and ctx > 0))
             seconds += out.engine_seconds
             texts[margin][clip.id] = out.text
             total = total + word_errors(clip.reference, out.text)

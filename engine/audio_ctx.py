@@ -10,6 +10,10 @@ audio; ``bench/audio_ctx.py`` measured where that starts on the speech set
     ctx = round_up(ceil(seconds * 50) + MARGIN_FRAMES, STEP_FRAMES), at least MIN_FRAMES,
     and the full window (0, meaning 1500) once that reaches FULL_WINDOW.
 
+A shrunken window must be decoded in one pass (``TranscribeOptions.single_segment``): otherwise
+whisper.cpp often ends its first pass early and decodes the rest of the window again, and the
+sentence comes out twice.
+
 Any thread: pure functions.
 """
 from __future__ import annotations

@@ -74,6 +74,10 @@ class TranscribeOptions:
         beam_size: beams when ``decoding`` is BEAM.
         audio_ctx: encoder context in frames of 20 ms (0 = the full 30 s window, 1500). Smaller
             is faster for short audio; too small loses words.
+        single_segment: decode the audio (under 30 s) in one pass, without timestamps. With a
+            shrunken ``audio_ctx`` whisper.cpp otherwise often ends the first pass early and
+            decodes the rest of the window again, repeating the sentence (docs/PERFORMANCE.md,
+            "audio_ctx").
     """
 
     language: str = field(default_factory=locale_language)
@@ -83,6 +87,7 @@ class TranscribeOptions:
     decoding: Decoding = Decoding.GREEDY
     beam_size: int = 5
     audio_ctx: int = 0
+    single_segment: bool = False
 
     def __post_init__(self) -> None:
         if self.language != AUTO_LANGUAGE and self.language not in WHISPER_LANGUAGES:

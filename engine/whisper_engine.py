@@ -107,6 +107,9 @@ class WhisperEngine:
         if options.initial_prompt:
             params.initial_prompt = options.initial_prompt
         params.audio_ctx = options.audio_ctx
+        if options.single_segment:
+            params.single_segment = True
+            params.no_timestamps = True
         if beam:
             params.beam_search = {"beam_size": options.beam_size, "patience": -1.0}
         params.print_progress = False
