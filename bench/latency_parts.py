@@ -1,0 +1,180 @@
+"""Pieces of bench/latency.py: the dictations, the real-time player, the streaming rig, tables.
+
+Threads: everything here runs on the bench's main thread, which is also the Qt thread; the
+engine worker runs whisper.cpp on its own QThread as in the app.
+"""
+from __future__ import annotations
+
+import itertools
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from audio.decode import decode_file
+from audio.ring_buffer import RingBuffer
+from bench.speech_set import load_clips
+
+RATE = 16000
+TICK_MS = 20  # a microphone delivers a block about this often
+PAUSES = (0.6, 0.9, 0.5, 0.8, 0.7)  # natural pauses between sentences, seconds
+LEAD_SECONDS = 0.4  # silence before the first word (the pre-roll) and after the last one
+
+
+@dataclass(frozen=True)
+class Dictation:
+    name: str
+    length: float  # the target length it was built for
+    audio: np.ndarray
+    reference: str
+
+    @property
+    def seconds(self) -> float:
+        return len(self.audio) / RATE
+
+
+def build_dictations(lengths: list[float], per_length: int) -> list[Dictation]:
+    """``per_length`` dictations of about each length: clips of up to 14 s joined by pauses.
+
+    The clips rotate through the speech set, so dictations of one length use different clips.
+    """
+    clips = [c for c in load_clips() if c.seconds <= 14.0]
+    audio = {c.id: decode_file(c.path).samples for c in clips}
+    rotation = itertools.cycle(clips)
+    pauses = itertools.cycle(PAUSES)
+    lead = np.zeros(int(LEAD_SECONDS * RATE), np.float32)
+    out = []
+    for length in lengths:
+        for n in range(per_length):
+            parts, refs, total = [lead], [], 0.0
+            while total < length * 0.85 or not refs:
+                clip = next(rotation)
+                if total + clip.seconds > length * 1.25:
+                    continue  # too long for this one; a later clip fits
+                if refs:
+                    pause = next(pauses)
+                    parts.append(np.zeros(int(pause * RATE), np.float32))
+                    total += pause
+                parts.append(audio[clip.id])
+                refs.append(clip.reference)
+                total += clip.seconds
+            parts.append(lead)
+            out.append(Dictation(f"{length:g}s-{n + 1}", length, np.concatenate(parts),
+                                 " ".join(refs)))
+    return out
+
+
+class _Source:
+    """The capture's contract for the recorder: a ring the player fills."""
+
+    def __init__(self, seconds: float) -> None:
+        self.ring = RingBuffer(int(seconds * RATE))
+
+    def hold(self) -> int:
+        return self.ring.end_index
+
+    def release(self) -> None:
+        pass
+
+    def wait_drained(self, timeout: float = 2.0) -> bool:
+        return True
+
+
+class StreamRig:
+    """Recorder + streamer + warm engine worker, as main.py would wire them."""
+
+    def __init__(self, app, model: Path, options) -> None:
+        from app.engine_worker import EngineWorker
+        from app.recorder import RingRecorder
+        from app.streaming import STREAM_DRAIN_MS, SegmentStreamer
+        from audio.vad import SileroVad
+
+        self.app = app
+        self.worker = EngineWorker(model, options)
+        self.source = _Source(120.0)
+        self._spool = tempfile.TemporaryDirectory(prefix="murmur-latency-")
+        self.recorder = RingRecorder(self.source, Path(self._spool.name), STREAM_DRAIN_MS,
+                                     SegmentStreamer(SileroVad(), self.worker))
+        self.results: dict[int, tuple[str, float]] = {}
+        self.worker.transcribed.connect(
+            lambda job, text: self.results.__setitem__(job, (text, time.monotonic())))
+        loaded = []
+        self.worker.model_loaded.connect(loaded.append)
+        self.worker.start()
+        self._wait(lambda: loaded, 60)
+        self.job = 0
+
+    def play(self, dictation: Dictation, speed: float) -> tuple[str, float, int, float]:
+        """Play, release, wait: (text, release → text s, streamed pieces, tail s)."""
+        from PySide6.QtCore import QTimer
+
+        self.recorder.begin()
+        audio, written, t0 = dictation.audio, 0, time.monotonic()
+
+        def tick() -> None:
+            nonlocal written
+            due = min(len(audio), int((time.monotonic() - t0) * speed * RATE))
+            if due > written:
+                self.source.ring.write(audio[written:due])
+                written = due
+
+        timer = QTimer()
+        timer.setInterval(TICK_MS)
+        timer.timeout.connect(tick)
+        timer.start()
+        self._wait(lambda: written >= len(audio), dictation.seconds / speed + 30)
+        timer.stop()
+        result = self.recorder.finish()  # the release
+        self.job += 1
+        self.worker.submit(self.job, result)
+        self._wait(lambda: self.job in self.results, 600)
+        text, done_at = self.results.pop(self.job)
+        self.recorder.settle(result)
+        return text, done_at - result.released_at, result.segments, len(result.tail) / RATE
+
+    def close(self) -> None:
+        self.worker.stop()
+        self._spool.cleanup()
+
+    def _wait(self, condition, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise TimeoutError("the pipeline did not answer in time")
+            self.app.processEvents()
+            time.sleep(0.002)  # the bench's own idle loop; nothing waits on it
+
+
+def faster_whisper_model(ct2_dir: Path, threads: int):
+    from faster_whisper import WhisperModel
+
+    return WhisperModel(str(ct2_dir), device="cpu", compute_type="int8", cpu_threads=threads)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values), q)) if values else float("nan")
+
+
+def summarise(rows: list[dict], modes: tuple[str, ...]) -> str:
+    """Markdown: per length and mode, p50/p95 time-to-text, WER; then ratios to streaming."""
+    lengths = sorted({r["length"] for r in rows})
+    lines = ["| length | mode | n | audio s (mean) | p50 s | p95 s | WER | vs stream p50 |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|"]
+    for length in lengths + ["all"]:
+        subset = [r for r in rows if length == "all" or r["length"] == length]
+        stream = [r["time_to_text"] for r in subset if r["mode"] == modes[0]]
+        for mode in modes:
+            mine = [r for r in subset if r["mode"] == mode]
+            if not mine:
+                continue
+            times = [r["time_to_text"] for r in mine]
+            errors, words = sum(r["errors"] for r in mine), sum(r["words"] for r in mine)
+            label = f"{length:g} s" if length != "all" else "all"
+            lines.append(
+                f"| {label} | {mode} | {len(mine)} | {np.mean([r['seconds'] for r in mine]):.1f}"
+                f" | {_percentile(times, 50):.2f} | {_percentile(times, 95):.2f}"
+                f" | {100 * errors / words:.1f} % ({errors}/{words})"
+                f" | {_percentile(times, 50) / _percentile(stream, 50):.1f}× |")
+    return "\n".join(lines)
