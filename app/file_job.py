@@ -1,45 +1,39 @@
-"""Transcribe an audio file of any length in bounded memory, with progress and cancel; export it.
+"""Transcribe an audio file for the file dialog: the engine's windowed transcription, guarded.
 
-The file is decoded block by block (libsndfile) and resampled as a stream (soxr) to 16 kHz mono.
-Whenever ``MAX_CHUNK_SECONDS`` of audio have gathered, the chunk is cut at the quietest 10 ms of
-its last ``CUT_SEARCH_SECONDS`` (so a word is rarely split) and handed to the engine; at most one
-chunk plus one block are ever in memory, so an hour-long file costs what 30 s cost. Chunks fit
-Whisper's 30 s window; their segments are shifted by the chunk's start and clipped to it, so the
-timestamps are monotonic and inside the audio. Chunks quieter than ``SILENCE_DBFS`` are skipped:
-Whisper invents "Thank you." on silence.
+``engine.file_transcription.transcribe_file`` does the work the CLI does too: the file is decoded
+in bounded memory and cut into windows at pauses (``audio.decode.iter_windows``), each window is
+transcribed, and segment times are shifted into the file, in order and inside its length. The
+dialog asks for ``WINDOW_SECONDS`` windows (Whisper's 30 s piece) so that progress moves often,
+and wraps the engine so that, per window:
 
-Progress is the fraction of the file's frames consumed; cancel and pause are checked between
-chunks. An engine whose ``transcribe`` takes ``abort`` (a callable returning True to stop; the
-native binding's ``set_abort_callback``) is also stopped inside a chunk; otherwise a cancel waits
-for at most one chunk.
+* pause: it waits while a dictation runs (``resume`` cleared), so the two never share the CPU;
+* cancel: an engine whose ``transcribe`` takes ``abort`` (whisper.cpp's abort callback) is stopped
+  inside the window; otherwise the cancel takes effect before the next window;
+* silence is not sent to Whisper, which invents "Thank you." on it;
+* each segment's text is cleaned (``[BLANK_AUDIO]``, sound annotations, known hallucinations).
 
-Threads: ``transcribe_file`` runs on the caller's thread (a worker); ``cancel`` and ``pause``
-are ``threading.Event``s, safe to set from any thread.
+Threads: ``transcribe_file`` runs on the caller's thread (the dialog's worker); ``cancel`` and
+``resume`` are ``threading.Event``s, safe to set from any thread.
 """
 from __future__ import annotations
 
 import inspect
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-import soundfile
-import soxr
 
-from audio.decode import AudioFileError
-from engine.options import (AUTO_LANGUAGE, SAMPLE_RATE, WHISPER_LANGUAGES, Segment,
-                            TranscribeOptions, Transcript)
+from engine.file_transcription import TranscriptionCancelled
+from engine.file_transcription import transcribe_file as transcribe_windows
+from engine.options import SAMPLE_RATE, Segment, TranscribeOptions, Transcript
 from engine.postprocess import clean_segment
 
-MAX_CHUNK_SECONDS = 28.0  # inside Whisper's 30 s window
-CUT_SEARCH_SECONDS = 6.0
+WINDOW_SECONDS = 28.0  # one Whisper piece per window: progress and cancel every few seconds
 SILENCE_DBFS = -60.0
-BLOCK_FRAMES = 1 << 16
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3")
-_FRAME = SAMPLE_RATE // 100  # 10 ms: the cut's resolution
 
 
 class Engine(Protocol):
@@ -53,13 +47,13 @@ class Cancelled(Exception):
 
 @dataclass(frozen=True)
 class FileTranscript:
-    """A transcribed file.
+    """A transcribed file (or the part done so far).
 
     Attributes:
         path: The audio file.
         segments: Timed pieces, in order, times in seconds from the file's start.
-        audio_seconds: The file's length.
-        language: What Whisper transcribed (of the first chunk with speech; "" if none).
+        audio_seconds: The audio transcribed (the file's length once finished).
+        language: What Whisper transcribed.
     """
 
     path: Path
@@ -72,114 +66,72 @@ class FileTranscript:
         return " ".join(segment.text for segment in self.segments)
 
 
-def stream_chunks(path: Path, max_seconds: float = MAX_CHUNK_SECONDS
-                  ) -> Iterator[tuple[int, np.ndarray, float]]:
-    """``(start sample, 16 kHz chunk, fraction of the file read)`` for the whole file.
-
-    Raises:
-        AudioFileError: the file cannot be read as audio.
-    """
-    path = Path(path)
-    try:
-        source = soundfile.SoundFile(str(path))
-    except (soundfile.LibsndfileError, RuntimeError, TypeError, OSError) as error:
-        raise AudioFileError(f"{path.name}: not an audio file Murmur can read ({error})") from error
-    limit = int(max_seconds * SAMPLE_RATE)
-    search = int(CUT_SEARCH_SECONDS * SAMPLE_RATE)
-    with source:
-        total = max(source.frames, 1)
-        resampler = None if source.samplerate == SAMPLE_RATE else soxr.ResampleStream(
-            source.samplerate, SAMPLE_RATE, 1, dtype="float32", quality="HQ")
-        pending = np.zeros(0, np.float32)
-        start = 0
-        read = 0
-        while True:
-            block = source.read(BLOCK_FRAMES, dtype="float32", always_2d=True)
-            read += len(block)
-            last = len(block) < BLOCK_FRAMES
-            mono = block.mean(axis=1, dtype=np.float32) if len(block) else np.zeros(0, np.float32)
-            if resampler is not None:
-                mono = resampler.resample_chunk(mono, last=last)
-            pending = np.concatenate([pending, mono])
-            while len(pending) >= limit:
-                cut = _quietest_cut(pending[limit - search:limit]) + limit - search
-                yield start, pending[:cut], min(1.0, read / total)
-                start += cut
-                pending = pending[cut:]
-            if last:
-                break
-        if len(pending):
-            yield start, pending, 1.0
-
-
-def _quietest_cut(window: np.ndarray) -> int:
-    """The middle of the last run of the quietest 10 ms frames in ``window`` (longest chunks,
-    and a cut in the middle of a pause rather than at a word's edge)."""
-    frames = window[:len(window) // _FRAME * _FRAME].reshape(-1, _FRAME)
-    energy = np.square(frames, dtype=np.float64).sum(axis=1)
-    quiet = energy <= energy.min() * 2.0 + 1e-9
-    last = int(np.flatnonzero(quiet)[-1])
-    first = last
-    while first > 0 and quiet[first - 1]:
-        first -= 1
-    return (first + last + 1) * _FRAME // 2
-
-
 def transcribe_file(path: Path, engine: Engine, options: TranscribeOptions, *,
-                    progress: Callable[[float, "FileTranscript"], None] | None = None,
+                    progress: Callable[[float, FileTranscript], None] | None = None,
                     cancel: threading.Event | None = None,
                     resume: threading.Event | None = None) -> FileTranscript:
-    """Transcribe ``path`` chunk by chunk.
+    """Transcribe ``path`` window by window.
 
     Args:
         path: The audio file (WAV, FLAC, OGG, Opus, MP3).
         engine: Anything with ``transcribe(samples, options) -> Transcript``.
-        options: Passed to every chunk.
-        progress: Called after each chunk with the fraction done and the transcript so far.
-        cancel: Set to stop before the next chunk (raises ``Cancelled``).
-        resume: When given, waited for before each chunk (clear it to pause).
+        options: Passed to every window (an "auto" language is fixed after the first speech).
+        progress: Called after each window with the fraction done and the transcript so far.
+        cancel: Set to stop (raises ``Cancelled``).
+        resume: When given, waited for before each window (clear it to pause).
 
     Raises:
         AudioFileError: the file cannot be read. Cancelled: ``cancel`` was set.
+        EngineError: whisper.cpp failed.
     """
-    segments: list[Segment] = []
-    language = ""
-    end = 0
-    extra = {"abort": cancel.is_set} if cancel is not None and _takes_abort(engine) else {}
-    for start, chunk, fraction in stream_chunks(path):
-        if resume is not None:
-            while not resume.wait(0.1):
-                _check(cancel)
-        _check(cancel)
-        end = start + len(chunk)
-        if _rms_dbfs(chunk) > SILENCE_DBFS:
-            try:
-                transcript = engine.transcribe(chunk, options, **extra)
-            except Exception:
-                _check(cancel)  # an aborted native call fails: that is the cancel, not an error
-                raise
-            language = language or transcript.language
-            if (options.language == AUTO_LANGUAGE and transcript.segments
-                    and transcript.language in WHISPER_LANGUAGES):
-                # Detected on the first chunk with speech; one file is not split across languages.
-                options = replace(options, language=transcript.language)
-            segments.extend(_placed(transcript.segments, start / SAMPLE_RATE, end / SAMPLE_RATE,
-                                    segments[-1].end if segments else 0.0))
-        if progress is not None:
-            progress(fraction, FileTranscript(Path(path), tuple(segments), end / SAMPLE_RATE,
-                                              language))
-    return FileTranscript(Path(path), tuple(segments), end / SAMPLE_RATE, language)
+    path = Path(path)
+    guarded = _Guarded(engine, cancel, resume)
+    report = None if progress is None else (
+        lambda fraction, so_far: progress(fraction, _file_transcript(path, so_far)))
+    try:
+        result = transcribe_windows(guarded, path, options, report,
+                                    cancel.is_set if cancel is not None else None,
+                                    window_seconds=WINDOW_SECONDS)
+    except TranscriptionCancelled as error:
+        raise Cancelled() from error
+    return _file_transcript(path, result)
 
 
-def _placed(found, offset: float, chunk_end: float, previous_end: float) -> Iterator[Segment]:
-    for segment in found:
-        text = clean_segment(segment.text)
-        if not text:
-            continue
-        start = min(max(offset + segment.start, previous_end), chunk_end)
-        end = min(max(offset + segment.end, start), chunk_end)
-        previous_end = end
-        yield Segment(round(start, 3), round(end, 3), text)
+def _file_transcript(path: Path, transcript: Transcript) -> FileTranscript:
+    return FileTranscript(path, transcript.segments, transcript.audio_seconds,
+                          transcript.language)
+
+
+class _Guarded:
+    """The engine as each window meets it (the module docstring's four rules)."""
+
+    def __init__(self, engine: Engine, cancel: threading.Event | None,
+                 resume: threading.Event | None) -> None:
+        self._engine = engine
+        self._cancel = cancel
+        self._resume = resume
+        self._extra = {"abort": cancel.is_set} if cancel is not None and _takes_abort(engine) else {}
+
+    def transcribe(self, samples: np.ndarray, options: TranscribeOptions) -> Transcript:
+        if self._resume is not None:
+            while not self._resume.wait(0.1):
+                self._check()
+        self._check()
+        seconds = len(samples) / SAMPLE_RATE
+        if _rms_dbfs(samples) <= SILENCE_DBFS:
+            return Transcript("", (), options.language, seconds, 0.0)
+        try:
+            result = self._engine.transcribe(samples, options, **self._extra)
+        except Exception:
+            self._check()  # an aborted native call fails: that is the cancel, not an error
+            raise
+        segments = tuple(replace(s, text=text) for s in result.segments
+                         if (text := clean_segment(s.text)))
+        return replace(result, text=" ".join(s.text for s in segments), segments=segments)
+
+    def _check(self) -> None:
+        if self._cancel is not None and self._cancel.is_set():
+            raise Cancelled()
 
 
 def _takes_abort(engine: Engine) -> bool:
@@ -192,8 +144,3 @@ def _takes_abort(engine: Engine) -> bool:
 def _rms_dbfs(samples: np.ndarray) -> float:
     rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64)))) if len(samples) else 0.0
     return 20.0 * np.log10(rms) if rms > 0 else -200.0
-
-
-def _check(cancel: threading.Event | None) -> None:
-    if cancel is not None and cancel.is_set():
-        raise Cancelled()
