@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from app.file_export import render, timestamp, write_export
+from app.file_export import format_for, render, write_export
 from app.file_job import WINDOW_SECONDS, Cancelled, transcribe_file
 from audio.decode import AudioFileError
 from engine.options import Segment, TranscribeOptions, Transcript
@@ -147,7 +147,7 @@ def test_vtt_has_its_header_and_dot_millis(tmp_path):
 def test_txt_is_one_line_per_segment(tmp_path):
     path = write_export(SEGMENTS, tmp_path / "out.txt")
     assert path.read_text(encoding="utf-8") == "Hello there.\nA long pause, then more.\n"
-    assert timestamp(59.9996, ",") == "00:01:00,000"
+    assert format_for(tmp_path / "x.SRT") == "srt" and format_for(tmp_path / "x.doc") == "txt"
     with pytest.raises(ValueError):
         render(SEGMENTS, "doc")
 
