@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import tempfile
 import threading
 from collections.abc import Callable
@@ -20,7 +19,8 @@ from pathlib import Path
 
 from engine.catalog import CATALOG, CatalogEntry, find, format_size
 from engine.download_check import DownloadCancelled
-from engine.errors import ModelFileError, ModelImportError
+from engine.errors import ModelFileError
+from engine.model_import import import_model
 from engine.model_store import ModelStore
 
 Progress = Callable[[int, "int | None"], None]
@@ -95,8 +95,8 @@ class ModelActions:
         source = Path(source)
         self.store.ensure_root()
         with tempfile.TemporaryDirectory(dir=self.store.root, prefix=".import-") as tmp:
-            staged = _importer()(source, Path(tmp) / "model.bin",
-                                 lambda fraction: progress(int(fraction * 1000), 1000))
+            staged, _layout = import_model(source, Path(tmp) / "model.bin", "f16",
+                                           lambda fraction: progress(int(fraction * 1000), 1000))
             if cancel.is_set():
                 raise DownloadCancelled(f"Import of {source.name} cancelled.")
             dest = self.store.path_for(self._free_name(source))
@@ -118,27 +118,3 @@ class ModelActions:
             name, n = f"{base}-{n}", n + 1
         return name
 
-
-def _importer() -> Callable[[Path, Path, Callable[[float], None]], Path]:
-    """``engine.model_import.import_model`` (CTranslate2, Transformers or ggml), or, until that
-    engine work is committed, CTranslate2 folders and ggml files only."""
-    try:
-        from engine.model_import import import_model
-    except ImportError:
-        return _ct2_or_ggml
-    return lambda source, dest, progress: import_model(source, dest, "f16", progress)[0]
-
-
-def _ct2_or_ggml(source: Path, dest: Path, progress: Callable[[float], None]) -> Path:
-    from engine.ct2_import import import_ct2_model
-    from engine.ggml_format import inspect_ggml
-
-    if source.is_dir():
-        return import_ct2_model(source, dest, "f16", progress)
-    try:
-        inspect_ggml(source)
-    except ModelFileError as error:
-        raise ModelImportError(f"{source.name} is not a whisper.cpp model: {error}") from error
-    shutil.copyfile(source, dest)
-    progress(1.0)
-    return dest
