@@ -18,8 +18,8 @@ runs one dictation at a time and has already dropped it), so the loop skips stal
 Streaming (``app/streaming.py``): ``submit_segment`` queues a piece of the dictation being
 recorded; the loop transcribes it (the text so far as prompt) and previews the joined text. The
 job submitted at release carries a ``StreamedAudio``: only its tail is left to transcribe.
-``drop_dictation`` (a cancel) makes that dictation's queued pieces stale. Every transcription's
-``audio_ctx`` is sized to its audio (``engine.audio_ctx``) unless the options fix one.
+``drop_dictation`` (a cancel) makes that dictation's queued pieces stale. Each piece's
+``audio_ctx`` is sized to it (``engine.audio_ctx``) unless the options fix one.
 """
 from __future__ import annotations
 
@@ -143,7 +143,7 @@ class _Loop(QObject):
             self._finish_streamed(job, audio, options)
             return
         try:
-            transcript = self._run(audio_samples(audio), options)
+            transcript = self.engine.transcribe(audio_samples(audio), options)
         except Exception as error:  # noqa: BLE001 - the user must hear of any failure
             log.exception("transcription %d failed", job)
             self.failed.emit(job, f"Transcription failed: {error}")
@@ -189,9 +189,11 @@ class _Loop(QObject):
         return transcript
 
     def _run(self, samples: np.ndarray, options: TranscribeOptions) -> Transcript:
-        """Transcribe with the encoder sized to the audio unless the options fix ``audio_ctx``.
+        """Transcribe a streamed piece with the encoder sized to it (unless the options fix
+        ``audio_ctx``), decoded in one pass (``single_segment``): see engine/audio_ctx.py.
 
-        A shrunken window is decoded in one pass (``single_segment``): see engine/audio_ctx.py.
+        Whole recordings (not streamed) keep the full window: one pass over several sentences
+        in a shrunken window can stop after the first (docs/PERFORMANCE.md, "Streaming").
         """
         if options.audio_ctx == 0:
             ctx = audio_ctx_for(len(samples) / SAMPLE_RATE)
