@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from app.streaming import DictationTexts, StreamedAudio
+from app.streaming import DictationTexts, StreamedAudio, looks_looped
 from engine.audio_ctx import audio_ctx_for
 from engine.errors import MurmurError
 from engine.options import SAMPLE_RATE, TranscribeOptions, Transcript
@@ -195,10 +195,17 @@ class _Loop(QObject):
         Whole recordings (not streamed) keep the full window: one pass over several sentences
         in a shrunken window can stop after the first (docs/PERFORMANCE.md, "Streaming").
         """
-        if options.audio_ctx == 0:
-            ctx = audio_ctx_for(len(samples) / SAMPLE_RATE)
-            options = replace(options, audio_ctx=ctx, single_segment=ctx > 0)
-        return self.engine.transcribe(samples, options)
+        if options.audio_ctx != 0:
+            return self.engine.transcribe(samples, options)
+        seconds = len(samples) / SAMPLE_RATE
+        ctx = audio_ctx_for(seconds)
+        sized = self.engine.transcribe(samples, replace(options, audio_ctx=ctx,
+                                                        single_segment=ctx > 0))
+        if not ctx or not looks_looped(sized.text, seconds):
+            return sized
+        log.info("a %.1f s piece looped in a %d-frame window; full window instead", seconds, ctx)
+        full = self.engine.transcribe(samples, options)
+        return replace(full, engine_seconds=full.engine_seconds + sized.engine_seconds)
 
     def close_engine(self) -> None:
         if self.engine is not None:

@@ -35,6 +35,23 @@ log = logging.getLogger(__name__)
 STREAM_DRAIN_MS = 100
 #: Characters of the text so far given to the next piece as prompt (Whisper keeps ~224 tokens).
 PROMPT_CHARS = 600
+#: Faster than anyone dictates (~3 words/s is quick speech): the decoder is looping.
+MAX_WORDS_PER_SECOND = 5.0
+#: A loop repeats at least this many words; shorter repeats ("very very") can be real.
+MIN_LOOP_WORDS = 4
+
+
+def looks_looped(text: str, seconds: float) -> bool:
+    """Whether a piece's text is a decoder loop: too many words for the audio, or one sentence
+    twice in a row (4+ words). A shrunken encoder window decoded in one pass sometimes does this; the
+    engine worker then transcribes the piece again with the full window."""
+    words = [w.strip(".,!?;:\"'").lower() for w in text.split()]
+    if len(words) > MAX_WORDS_PER_SECOND * seconds + 4:
+        return True
+    for n in range(MIN_LOOP_WORDS, len(words) // 2 + 1):  # the same n words twice in a row
+        if any(words[i:i + n] == words[i + n:i + 2 * n] for i in range(len(words) - 2 * n + 1)):
+            return True
+    return False
 
 
 class Detector(Protocol):
@@ -187,7 +204,7 @@ class DictationTexts:
 
     def prompted(self, options: TranscribeOptions) -> TranscribeOptions:
         """``options`` with the text so far appended to the prompt."""
-        so_far = self.text[-PROMPT_CHARS:]
+        so_far = self.text[-PROMPT_CHARS:] if PROMPT_CHARS > 0 else ""
         if not so_far:
             return options
         return replace(options, initial_prompt=" ".join(

@@ -13,7 +13,7 @@ import pytest
 
 from app.engine_worker import EngineWorker, TranscriptionResult
 from app.recorder import RingRecorder
-from app.streaming import SegmentStreamer, StreamedAudio
+from app.streaming import SegmentStreamer, StreamedAudio, looks_looped
 from engine.options import TranscribeOptions, Transcript
 from engine.segmenter import FRAME_SAMPLES, SegmenterOptions
 from tests.app.test_recorder import RingSource
@@ -176,3 +176,14 @@ def test_plain_audio_still_works_with_the_full_window(qtbot, worker):
         worker.submit(5, utterance(0.2, 0.3))
     assert done.args == [5, "alpha bravo"]
     assert worker.engine.calls[-1][2] == 0  # a whole recording: no shrunken window
+
+
+@pytest.mark.parametrize("text, seconds, looped", [
+    ("Mr. Quilter is the apostle. Mr. Quilter is the apostle.", 6.0, True),
+    ("Mr. Quilter is the apostle of the middle classes.", 6.0, False),
+    ("word " * 40, 5.0, True),
+    ("Yes. No. Yes.", 2.0, False),
+    ("", 1.0, False),
+])
+def test_looks_looped(text, seconds, looped):
+    assert looks_looped(text, seconds) is looped
