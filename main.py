@@ -56,15 +56,18 @@ def run_desktop_app(args) -> int:
 
     from app.bridge import CallBridge
     from app.controller import DictationController, HotkeyBridge
+    from app.cues import CueOptions, Cues
     from app.engine_worker import EngineWorker
     from app.history import History, HistoryKeeper, default_history_path
     from app.instance import InstanceServer, hand_over
     from app.recorder import RingRecorder, default_spool_dir
     from app.settings import load_settings, open_settings
+    from app.streaming import STREAM_DRAIN_MS, SegmentStreamer
     from app.status_report import StatusReport
     from app.text_shaper import TextShaper
     from audio.capture import Capture
     from audio.devices import SoundDeviceBackend
+    from audio.vad import SileroVad, VadUnavailable
     from desktop.chord import parse_chord
     from desktop.clipboard import Clipboard
     from desktop.hotkey import HotkeyListener
@@ -98,8 +101,13 @@ def run_desktop_app(args) -> int:
 
     capture_events = CallBridge()  # Capture calls it on its worker thread; Qt queues the signal
     capture = Capture(SoundDeviceBackend(), settings.capture_options(), on_event=capture_events)
-    recorder = RingRecorder(capture, default_spool_dir())
     worker = EngineWorker(model_path, settings.transcribe_options())
+    try:  # transcribe finished pieces while the person still speaks (app/streaming.py)
+        streamer = SegmentStreamer(SileroVad(), worker)
+    except VadUnavailable as error:
+        streamer = None
+        notices.append(f"Transcribing after release only: {error}")
+    recorder = RingRecorder(capture, default_spool_dir(), STREAM_DRAIN_MS, streamer)
     try:
         owner = SelectionOwner()
     except SelectionError as error:  # no X clipboard to own: insertion will say so each time
@@ -109,7 +117,8 @@ def run_desktop_app(args) -> int:
     chord = parse_chord(settings.hotkey)
     shaper = TextShaper(PostProcessOptions(replacements=settings.replacements))
     controller = DictationController(recorder, worker, injector, chord, settings.inject_options(),
-                                     shaper=shaper)
+                                     shaper=shaper, gesture=settings.gesture)
+    cues = Cues(CueOptions(settings.sound_on_start, settings.sound_on_stop))
     hotkey_events = HotkeyBridge()  # pynput's thread only calls it
     listener = HotkeyListener(chord, hotkey_events)
     history = History(default_history_path())
@@ -125,6 +134,7 @@ def run_desktop_app(args) -> int:
     controller.dictation_finished.connect(keeper.on_dictation_finished)
     controller.dictation_finished.connect(recorder.settle_finished)
     hotkey_events.key_event.connect(controller.on_key)
+    controller.state_changed.connect(cues.on_state_changed)
     for requested, slot in ((server.toggle_requested, controller.toggle),
                             (server.start_requested, controller.start),
                             (server.stop_requested, controller.stop),
@@ -135,7 +145,10 @@ def run_desktop_app(args) -> int:
     tray = Tray()
     wire_views(app, window, tray, controller, recorder, keeper, worker, history, server,
                capture_events, settings)
-    wire_settings(window, tray, store, settings, models, capture, worker, shaper)
+    worker.preview_changed.connect(window.set_transcript)  # the text so far, while speaking
+    settings_now, apply_settings = wire_settings(window, tray, store, settings, models, capture,
+                                                 worker, shaper, controller, listener, cues)
+    files = wire_tools(window, controller, models, settings_now, apply_settings)
 
     for notice in (*notices, history.notice):
         if notice:
@@ -155,6 +168,7 @@ def run_desktop_app(args) -> int:
         tray.hide()
         listener.stop()
         controller.close()
+        files.stop()
         worker.stop()
         capture.stop()
         history.close()
@@ -204,9 +218,10 @@ def wire_views(app, window, tray, controller, recorder, keeper, worker, history,
     tray.quit_requested.connect(app.quit)
     window.hidden_to_tray.connect(lambda: tray.show_message(
         "Murmur is still running", f"Hold {settings.hotkey} to dictate; quit from this icon."))
-    # "Paste again" from the history copies: Murmur's own window has the focus at that moment.
-    for requested in (window.copy_requested, window.paste_requested):
-        requested.connect(lambda text: QGuiApplication.clipboard().setText(text))
+    window.copy_requested.connect(lambda text: QGuiApplication.clipboard().setText(text))
+    # "Paste again" goes to the window of the last dictation (brought to the front), or the
+    # clipboard with a notice when it is gone; only when no dictation is running.
+    window.paste_requested.connect(controller.reinsert)
 
     def delete_entry(entry_id: int) -> None:
         try:
@@ -223,9 +238,15 @@ def wire_views(app, window, tray, controller, recorder, keeper, worker, history,
         window.show_notice(str(error))
 
 
-def wire_settings(window, tray, store, settings, models, capture, worker, shaper) -> None:
-    """The settings dialog: edits are saved and applied to the running objects."""
+def wire_settings(window, tray, store, settings, models, capture, worker, shaper, controller,
+                  listener, cues):
+    """The settings dialog: edits are saved and applied to the running objects.
+
+    Returns ``(settings_now, apply)``: the current settings, and the function that saves and
+    applies new ones (the model manager's "use as default" goes through it)."""
+    from app.cues import CueOptions
     from app.settings import save_settings, set_start_at_login
+    from desktop.chord import parse_chord
     from engine.errors import ModelFileError
     from engine.postprocess import PostProcessOptions
     from ui.settings_dialog import SettingsDialog
@@ -249,8 +270,18 @@ def wire_settings(window, tray, store, settings, models, capture, worker, shaper
                 worker.load_model(models.resolve(new.model))
             except ModelFileError as error:
                 window.show_notice(str(error))
+        controller.set_inject_options(new.inject_options())
+        controller.set_gesture(new.gesture)
+        cues.set_options(CueOptions(new.sound_on_start, new.sound_on_stop))
         if new.hotkey != old.hotkey:
-            window.show_notice(f"The new hotkey {new.hotkey} takes effect when Murmur restarts.")
+            chord = parse_chord(new.hotkey)
+            controller.set_chord(chord)
+            listener.set_chord(chord)
+            window.set_hotkey(new.hotkey)
+        if (new.preroll_ms, new.keep_microphone_open) != (old.preroll_ms,
+                                                          old.keep_microphone_open):
+            window.show_notice("The new pre-roll and microphone settings take effect when "
+                               "Murmur restarts.")
 
     def open_dialog() -> None:
         dialog = SettingsDialog(current[0], [m.name for m in models.installed()],
@@ -261,6 +292,41 @@ def wire_settings(window, tray, store, settings, models, capture, worker, shaper
 
     window.settings_requested.connect(open_dialog)
     tray.settings_requested.connect(lambda: (window.show_and_raise(), open_dialog()))
+    return (lambda: current[0]), apply
+
+
+def wire_tools(window, controller, models, settings_now, apply_settings):
+    """"Models…" opens the model manager; "Transcribe files…" and dropped files the file dialog.
+
+    Files are transcribed by their own worker thread and engine (loaded on the first file), which
+    waits between chunks while a dictation runs. Returns that worker: stop it on quit.
+    """
+    from dataclasses import replace
+
+    from app.model_actions import ModelActions
+    from app.state import State
+    from engine.whisper_engine import load_engine
+    from ui.file_transcription import FileTranscriptionDialog
+    from ui.file_worker import FileTranscriber
+    from ui.model_manager import ModelManagerDialog
+
+    files = FileTranscriber(lambda: load_engine(models.resolve(settings_now().model)),
+                            lambda: settings_now().transcribe_options(), parent=window)
+    busy = (State.RECORDING, State.TRANSCRIBING, State.PASTING)
+    controller.state_changed.connect(lambda state: files.pause(state in busy))
+    file_dialog = FileTranscriptionDialog(files, window)
+    file_dialog.notice.connect(window.show_notice)
+
+    def open_models() -> None:
+        dialog = ModelManagerDialog(ModelActions(models), settings_now().model, window)
+        dialog.default_chosen.connect(
+            lambda name: apply_settings(replace(settings_now(), model=name)))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()  # window-modal: dictation keeps working
+
+    window.files_requested.connect(file_dialog.show_with)
+    window.models_requested.connect(open_models)
+    return files
 
 
 def resolve_model(models, choice: str) -> tuple[Path, str | None]:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import platformdirs
 
-from engine.catalog import DEFAULT_MODEL, find, model_filename
+from engine.catalog import DEFAULT_MODEL, DEFAULT_QUANT, find, model_filename
 from engine.errors import ModelFileError, ModelImportError
 from engine.ggml_format import GgmlModelInfo, inspect_ggml
 
@@ -126,7 +126,7 @@ class ModelStore:
         with tempfile.TemporaryDirectory(dir=cache, prefix="ct2-base-") as tmp:
             source = assemble_bundled_ct2(parts, Path(tmp))
             report = (lambda fraction: progress("converting", fraction)) if progress else None
-            return import_ct2_model(source, dest, "f16", report)
+            return import_ct2_model(source, dest, DEFAULT_QUANT, report)
 
 
 def assemble_bundled_ct2(parts: tuple[Path, Path], work: Path) -> Path:

@@ -112,12 +112,13 @@ def test_key_name(key, expected):
     assert key_name(key) == expected
 
 
-def test_fifty_real_taps_in_about_a_second_alternate_start_stop(listener, xdotool):
+def test_fifty_real_taps_in_a_row_alternate_start_stop(listener, xdotool):
     _, events = listener
     xdotool("key", "--delay", "8", *["ctrl+alt+space"] * 50)
     seen = _drain_until(events, lambda s: sum(e.key == "space" and not e.pressed for e in s) >= 50,
                         "fifty space releases")
-    assert seen[-1].time - seen[0].time < 1.5  # fifty chords within about a second
+    # How fast xdotool delivers them is the machine's business, not asserted here; each tap
+    # is far shorter than the tap limit, so the gestures must alternate.
     tracker = GestureTracker(parse_chord(DEFAULT_CHORD))
     actions = [a for a in map(tracker.feed, seen) if a is not None]
     assert actions == [Action.START, Action.STOP] * 25

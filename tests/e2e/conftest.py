@@ -26,7 +26,10 @@ for harness in (TESTS / "desktop", TESTS / "audio"):
 
 from pulse_server import PulseServer  # noqa: E402
 from x_apps import TargetWindow, start_helper, stop_helper  # noqa: E402
+from e2e_desktop import xdotool  # noqa: E402
 from xvfb import XServer, wait_until  # noqa: E402
+
+from engine.catalog import DEFAULT_MODEL, model_filename  # noqa: E402
 
 ROOT = TESTS.parent
 APP_READY_TIMEOUT_S = 60  # a cold start on a loaded CI machine: Qt, the model, the stream
@@ -103,8 +106,9 @@ def launch_murmur(x_server, pulse, default_model_path, tmp_path):
     def launch(language: str = "en") -> RunningMurmur:
         models = Path(os.environ["XDG_DATA_HOME"]) / "murmur" / "models"
         models.mkdir(parents=True, exist_ok=True)
-        if not (models / "ggml-base.bin").exists():
-            (models / "ggml-base.bin").symlink_to(default_model_path)
+        default = models / model_filename(DEFAULT_MODEL)
+        if not default.exists():
+            default.symlink_to(default_model_path)
         config = Path(os.environ["XDG_CONFIG_HOME"]) / "murmur"
         config.mkdir(parents=True, exist_ok=True)
         # A fixed language whatever the machine's locale; two threads (CI has two cores).
@@ -153,18 +157,3 @@ def open_target(x_server, tmp_path):
 @pytest.fixture
 def target(open_target):
     return open_target()
-
-
-def set_clipboard(server: XServer, text: str) -> None:
-    """Make ``xclip`` own the CLIPBOARD with ``text`` (it stays in the background serving it)."""
-    subprocess.run(["xclip", "-selection", "clipboard", "-i"], input=text.encode(),
-                   env=server.env, check=True, timeout=10)
-
-
-def clipboard_text(server: XServer) -> str:
-    return subprocess.run(["xclip", "-selection", "clipboard", "-o"], env=server.env,
-                          capture_output=True, timeout=10).stdout.decode()
-
-
-def xdotool(server: XServer, *args: str) -> None:
-    subprocess.run(["xdotool", *args], env=server.env, check=True, timeout=10)

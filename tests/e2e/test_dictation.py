@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import clipboard_text, set_clipboard, xdotool
+from e2e_desktop import clipboard_text, set_clipboard, xdotool
 from xvfb import wait_until
 
 from app.history import History

@@ -46,10 +46,17 @@ class Transcriber(QObject):
 
 
 class Inserter:
+    def __init__(self):
+        self.reinserted = []
+
     def remember_target(self):
         return None
 
     def insert(self, text, target, options):
+        return InjectResult(True, False)
+
+    def reinsert(self, text, target, options):
+        self.reinserted.append(text)
         return InjectResult(True, False)
 
 
@@ -60,8 +67,10 @@ class InstanceServer(QObject):
 @pytest.fixture
 def app_parts(qapp, qtbot, tmp_path):
     transcriber, recorder = Transcriber(), Recorder()
-    controller = DictationController(recorder, transcriber, Inserter(),
+    inserter = Inserter()
+    controller = DictationController(recorder, transcriber, inserter,
                                      parse_chord(DEFAULT_CHORD))
+    controller.inserter = inserter  # for the paste-again test
     history = History(tmp_path / "history.sqlite3")
     keeper = HistoryKeeper(history)
     window = MainWindow(RingBuffer(16000))
@@ -107,3 +116,16 @@ def test_nothing_heard_is_said_in_the_status_line(app_parts):
     window.record_button.click()
     controller.transcribed(transcriber.jobs[-1], "  ")
     assert window.status.text() == f"Ready {NOTHING_HEARD}"
+
+
+def test_paste_again_from_the_history_goes_through_the_controller(qtbot, app_parts):
+    controller, transcriber, window, tray, history = app_parts
+    window.record_button.click()
+    window.record_button.click()
+    controller.transcribed(transcriber.jobs[-1], "noch einmal")
+    qtbot.waitUntil(lambda: controller.state is State.IDLE, timeout=5000)
+    window.history.select_row(0)
+    window.history.paste_button.click()
+    qtbot.waitUntil(lambda: controller.inserter.reinserted == ["noch einmal"], timeout=5000)
+    qtbot.waitUntil(lambda: controller.state is State.IDLE, timeout=5000)
+    assert len(history.entries()) == 1  # pasting again adds no entry

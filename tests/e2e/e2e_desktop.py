@@ -1,0 +1,24 @@
+"""Helpers the end-to-end tests share: xdotool and the X clipboard of the test's Xvfb.
+
+(Kept out of conftest.py so test modules import them by a unique name.)
+"""
+from __future__ import annotations
+
+import subprocess
+
+from xvfb import XServer
+
+
+def set_clipboard(server: XServer, text: str) -> None:
+    """Make ``xclip`` own the CLIPBOARD with ``text`` (it stays in the background serving it)."""
+    subprocess.run(["xclip", "-selection", "clipboard", "-i"], input=text.encode(),
+                   env=server.env, check=True, timeout=10)
+
+
+def clipboard_text(server: XServer) -> str:
+    return subprocess.run(["xclip", "-selection", "clipboard", "-o"], env=server.env,
+                          capture_output=True, timeout=10).stdout.decode()
+
+
+def xdotool(server: XServer, *args: str) -> None:
+    subprocess.run(["xdotool", *args], env=server.env, check=True, timeout=10)
