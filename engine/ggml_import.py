@@ -8,13 +8,12 @@ would only lose precision).
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Callable
 
 from engine.errors import ModelFileError, ModelImportError
 from engine.ggml_format import GGML_MAGIC, GgmlModelInfo, inspect_ggml
-from engine.ggml_writer import fsync_dir
+from engine.ggml_writer import atomic_model_file
 
 # Copy in 8 MiB pieces: few enough system calls, and progress moves for a 75 MB tiny file too.
 _CHUNK = 8 << 20
@@ -56,26 +55,12 @@ def import_ggml_file(src: Path, dest: Path,
     """
     src, dest = Path(src), Path(dest)
     info = check_ggml_file(src)
-    part = dest.with_suffix(dest.suffix + ".part")
     done = 0
-    try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        with src.open("rb") as source, part.open("wb") as out:
-            while chunk := source.read(_CHUNK):
-                out.write(chunk)
-                done += len(chunk)
-                if progress:
-                    progress(min(1.0, done / info.file_size))
-            out.flush()
-            os.fsync(out.fileno())
-        # The source may have changed while we copied; check what was actually written.
-        check_ggml_file(part)
-        os.replace(part, dest)
-        fsync_dir(dest.parent)
-    except OSError as error:
-        part.unlink(missing_ok=True)
-        raise ModelImportError(f"Cannot write {dest}: {error.strerror or error}.") from None
-    except BaseException:
-        part.unlink(missing_ok=True)
-        raise
+    with atomic_model_file(dest, check_ggml_file) as out, src.open("rb") as source:
+        while chunk := source.read(_CHUNK):
+            out.write(chunk)
+            done += len(chunk)
+            if progress:
+                progress(min(1.0, done / info.file_size))
+    # check_ggml_file ran on the copy too: the source may have changed while it was copied.
     return dest

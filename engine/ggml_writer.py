@@ -7,8 +7,10 @@ the quantizers and the write-to-``.part``-then-rename rule live in one place.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import BinaryIO, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -63,20 +65,34 @@ def write_whisper_ggml(dest: Path, hparams: GgmlHparams, tokens: Sequence[bytes]
         ModelImportError: ``dest`` cannot be written.
     """
     layout = whisper_tensor_layout(hparams)
-    part = dest.with_suffix(dest.suffix + ".part")
     total, done = sum(spec.nbytes for spec in layout), 0
+    with atomic_model_file(dest, inspect_ggml) as out:
+        write_header(out, hparams, whisper_mel_filters(hparams.n_mels), tokens)
+        for spec in layout:
+            write_tensor(out, spec, _encode(spec, arrays[spec.name], quant))
+            done += spec.nbytes
+            if progress:
+                progress(done / total)
+    return dest
+
+
+@contextmanager
+def atomic_model_file(dest: Path, check: Callable[[Path], object]) -> Iterator[BinaryIO]:
+    """Write a model to ``dest`` + ``.part``; on success fsync it, ``check`` it, rename it over
+    ``dest``. On any error (even KeyboardInterrupt) the ``.part`` file is removed and ``dest``
+    is left as it was, so a model path never holds a partial file.
+
+    Raises:
+        ModelImportError: ``dest`` cannot be written (disk full, read-only, ...).
+    """
+    part = dest.with_suffix(dest.suffix + ".part")
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         with part.open("wb") as out:
-            write_header(out, hparams, whisper_mel_filters(hparams.n_mels), tokens)
-            for spec in layout:
-                write_tensor(out, spec, _encode(spec, arrays[spec.name], quant))
-                done += spec.nbytes
-                if progress:
-                    progress(done / total)
+            yield out
             out.flush()
             os.fsync(out.fileno())
-        inspect_ggml(part)
+        check(part)
         os.replace(part, dest)
         fsync_dir(dest.parent)
     except OSError as error:
@@ -85,7 +101,6 @@ def write_whisper_ggml(dest: Path, hparams: GgmlHparams, tokens: Sequence[bytes]
     except BaseException:
         part.unlink(missing_ok=True)
         raise
-    return dest
 
 
 def _encode(spec: TensorSpec, array: np.ndarray, quant: str) -> bytes | np.ndarray:
