@@ -57,6 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
                                "faster to load); a ggml file keeps its own")
     importer.add_argument("--name", help="name to install it under (default: the size and type "
                                          "for CTranslate2, the folder or file name otherwise)")
+    delete = models_commands.add_parser("delete", help="remove an installed model (and any partial download)")
+    delete.add_argument("name", metavar="NAME")
+    default = models_commands.add_parser(
+        "default", help="the model the app dictates with: print it, or set it to NAME")
+    default.add_argument("name", nargs="?", metavar="NAME")
     path = models_commands.add_parser(
         "path", help="print a model's file (no NAME: the default model, provisioned if needed)")
     path.add_argument("name", nargs="?", metavar="NAME")

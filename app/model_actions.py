@@ -105,9 +105,9 @@ class ModelActions:
         return dest
 
     def delete(self, name: str) -> None:
-        """Remove a model's file and any partial download of it. Raises ``OSError``."""
-        self.store.path_for(name).unlink(missing_ok=True)
-        (self.store.root / f"{self.store.path_for(name).name}.part").unlink(missing_ok=True)
+        """Remove a model's file and any partial download of it. Raises ``OSError``, or
+        ``ModelFileError`` when nothing of that name is installed."""
+        self.store.delete(name)
 
     def _free_name(self, source: Path) -> str:
         stem = source.name[:-len(".bin")] if source.name.endswith(".bin") else source.name

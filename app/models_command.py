@@ -5,6 +5,7 @@ on stderr, so scripts can use ``$(python main.py models path)``.
 """
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -84,6 +85,33 @@ def model_path(store: ModelStore, name: str | None, out: TextIO) -> int:
     return _print_path(line, out, lambda: store.resolve(name))
 
 
+def delete(store: ModelStore, name: str, out: TextIO) -> int:
+    return _print_path(ProgressLine(), out, lambda: store.delete(name))
+
+
+def app_default(store: ModelStore, name: str | None, out: TextIO) -> int:
+    """Print the app's model setting, or set it to an installed model (the settings file)."""
+    from app.settings import load_settings, open_settings, save_settings
+
+    qsettings = open_settings()
+    current = load_settings(qsettings).settings
+    if name is None:
+        print(current.model, file=out)
+        return EXIT_OK
+    try:
+        store.resolve(name)
+    except MurmurError as error:
+        error_line(str(error))
+        return EXIT_FAILED
+    try:
+        save_settings(qsettings, dataclasses.replace(current, model=name))
+    except OSError as error:
+        error_line(str(error))
+        return EXIT_FAILED
+    print(name, file=out)
+    return EXIT_OK
+
+
 def run_models(args, store: ModelStore | None = None, out: TextIO | None = None) -> int:
     """Dispatch the parsed ``models`` sub-command."""
     store = store or ModelStore()
@@ -92,6 +120,10 @@ def run_models(args, store: ModelStore | None = None, out: TextIO | None = None)
         return list_models(store, out)
     if args.models_command == "download":
         return download(store, args.name, out)
+    if args.models_command == "delete":
+        return delete(store, args.name, out)
+    if args.models_command == "default":
+        return app_default(store, args.name, out)
     if args.models_command == "import":
         return import_dir(store, Path(args.directory), args.name, args.quant, out)
     return model_path(store, args.name, out)

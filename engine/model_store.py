@@ -94,6 +94,20 @@ class ModelStore:
             found.append(InstalledModel(name, path, path.stat().st_size, info, problem))
         return found
 
+    def delete(self, name: str) -> Path:
+        """Remove an installed model's file and any partial download of it; returns the path.
+
+        Raises:
+            ModelFileError: no model of that name is installed.
+        """
+        path = self.path_for(name)
+        part = path.with_name(path.name + ".part")
+        if not path.exists() and not part.exists():
+            raise ModelFileError(f"No model named '{name}' is installed in {self.root}.")
+        path.unlink(missing_ok=True)
+        part.unlink(missing_ok=True)
+        return path
+
     def default_model(self, progress: Callable[[str, float], None] | None = None) -> Path:
         """The default model's file, converting or downloading it first when missing or damaged.
 

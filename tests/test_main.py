@@ -298,3 +298,23 @@ def test_several_files_cannot_share_one_subtitle_stream():
 def test_transcribe_help_lists_formats():
     text = murmur("transcribe", "--help").stdout
     assert all(word in text for word in ("--format", "srt", "vtt", "--output", "--json"))
+
+
+def test_models_delete_and_default(tmp_path, default_model_path):
+    """`models default NAME` sets the app's model (settings file); `models delete` removes one."""
+    models = Path(os.environ["XDG_DATA_HOME"]) / "murmur" / "models"
+    models.mkdir(parents=True)
+    (models / "ggml-mine.bin").write_bytes(default_model_path.read_bytes()[:4096])
+    (models / "ggml-mine.bin.part").write_bytes(b"partial")
+    assert murmur("models", "default").stdout.strip() == "base-q8_0"
+    refused = murmur("models", "default", "not-installed")
+    assert refused.returncode == 1 and "not installed" in refused.stderr
+    assert murmur("models", "default", "mine").stdout.strip() == "mine"
+    assert murmur("models", "default").stdout.strip() == "mine"
+    ini = Path(os.environ["XDG_CONFIG_HOME"]) / "murmur" / "murmur.ini"
+    assert "model=mine" in ini.read_text()
+    deleted = murmur("models", "delete", "mine")
+    assert deleted.returncode == 0 and deleted.stdout.strip().endswith("ggml-mine.bin")
+    assert not list(models.glob("ggml-mine*"))
+    again = murmur("models", "delete", "mine")
+    assert again.returncode == 1 and "No model named 'mine'" in again.stderr
