@@ -123,12 +123,10 @@ def run_desktop_app(args) -> int:
     listener = HotkeyListener(chord, hotkey_events)
     history = History(default_history_path())
     keeper = HistoryKeeper(history)
-    report = StatusReport(controller, capture, settings.hotkey, model_path.name)
 
     # Engine ↔ controller ↔ history; remote commands and the hotkey → controller.
     worker.transcribed.connect(controller.transcribed)
     worker.transcription_failed.connect(controller.transcription_failed)
-    worker.model_loaded.connect(lambda _name: setattr(report, "model_loaded", True))
     worker.model_failed.connect(controller.fail)
     worker.result_ready.connect(keeper.on_result)
     controller.dictation_finished.connect(keeper.on_dictation_finished)
@@ -149,6 +147,10 @@ def run_desktop_app(args) -> int:
     settings_now, apply_settings = wire_settings(window, tray, store, settings, models, capture,
                                                  worker, shaper, controller, listener, cues)
     files = wire_tools(window, controller, models, settings_now, apply_settings)
+    report = StatusReport(controller, capture, settings_now, model_path.name)
+    worker.model_loaded.connect(lambda _name: setattr(report, "model_loaded", True))
+    window.hidden_to_tray.connect(lambda: tray.show_message(
+        "Murmur is still running", f"Hold {settings_now().hotkey} to dictate; quit from this icon."))
 
     for notice in (*notices, history.notice):
         if notice:
@@ -216,8 +218,6 @@ def wire_views(app, window, tray, controller, recorder, keeper, worker, history,
     tray.show_window_requested.connect(window.show_and_raise)
     server.raise_requested.connect(window.show_and_raise)
     tray.quit_requested.connect(app.quit)
-    window.hidden_to_tray.connect(lambda: tray.show_message(
-        "Murmur is still running", f"Hold {settings.hotkey} to dictate; quit from this icon."))
     window.copy_requested.connect(lambda text: QGuiApplication.clipboard().setText(text))
     # "Paste again" goes to the window of the last dictation (brought to the front), or the
     # clipboard with a notice when it is gone; only when no dictation is running.

@@ -8,6 +8,7 @@ Threads: GUI thread (the instance server asks between events).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from audio.resample import TARGET_RATE
@@ -20,7 +21,7 @@ class StatusReport:
     Attributes:
         controller: the dictation controller (``.state``).
         capture: the microphone capture (``.stats()``, ``.ring``).
-        hotkey: the chord, as the user set it.
+        settings_now: returns the current settings (the hotkey can change while running).
         model: the model file's name.
         model_loaded: set when the engine worker reports the model warm.
         hotkey_armed: set when the global hotkey listener started.
@@ -28,7 +29,7 @@ class StatusReport:
 
     controller: object
     capture: object
-    hotkey: str
+    settings_now: Callable[[], object]
     model: str
     model_loaded: bool = False
     hotkey_armed: bool = False
@@ -44,6 +45,6 @@ class StatusReport:
             "model_loaded": self.model_loaded,
             "microphone": stats.device,
             "captured_seconds": round(self.capture.ring.end_index / TARGET_RATE, 2),
-            "hotkey": self.hotkey,
+            "hotkey": self.settings_now().hotkey,
             "hotkey_armed": self.hotkey_armed,
         })
