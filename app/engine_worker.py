@@ -105,9 +105,11 @@ class _Loop(QObject):
     failed = Signal(int, str)
     partial = Signal(int, str)  # dictation, text so far
 
-    def __init__(self, engine_factory: Callable[[Path], WhisperEngine]) -> None:
+    def __init__(self, engine_factory: Callable[[Path], WhisperEngine],
+                 size_pieces: bool = False) -> None:
         super().__init__()
         self._factory = engine_factory
+        self._size_pieces = size_pieces
         self.engine: WhisperEngine | None = None
         self._load_error = NO_MODEL + "."
         self.newest_job = 0  # written by the GUI thread (int store: atomic), read here
@@ -195,7 +197,7 @@ class _Loop(QObject):
         Whole recordings (not streamed) keep the full window: one pass over several sentences
         in a shrunken window can stop after the first (docs/PERFORMANCE.md, "Streaming").
         """
-        if options.audio_ctx != 0:
+        if options.audio_ctx != 0 or not self._size_pieces:
             return self.engine.transcribe(samples, options)
         seconds = len(samples) / SAMPLE_RATE
         ctx = audio_ctx_for(seconds)
@@ -247,7 +249,7 @@ class EngineWorker(QObject):
 
     def __init__(self, model_path: Path, options: TranscribeOptions = TranscribeOptions(),
                  engine_factory: Callable[[Path], WhisperEngine] = load_engine,
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, size_pieces: bool = False) -> None:
         super().__init__(parent)
         self._model_path = Path(model_path)
         self._options = options
@@ -255,7 +257,11 @@ class EngineWorker(QObject):
         prime_native_binding()
         self._thread = QThread()
         self._thread.setObjectName("murmur-engine")
-        self._loop = _Loop(engine_factory)
+        # Sized encoder windows for streamed pieces are off by default: on the real-model
+        # streaming test they lost words beyond the one-point bound (f16 and q8_0;
+        # tests/app/test_streaming_model.py, docs/PERFORMANCE.md "Streaming"). Full windows keep
+        # every word; pieces are still transcribed while the person speaks.
+        self._loop = _Loop(engine_factory, size_pieces)
         self._loop.moveToThread(self._thread)
         # Emitted here on the GUI thread, delivered on the worker thread (queued).
         self._load_requested.connect(self._loop.load)

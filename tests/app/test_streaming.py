@@ -112,8 +112,9 @@ def test_silence_only_streams_nothing():
 @pytest.fixture
 def worker(qtbot):
     engines: list[WordEngine] = []
+    # size_pieces: these tests check the sizing mechanics too (off in the app for now).
     made = EngineWorker(Path("fake.bin"), EN,
-                        lambda p: engines.append(WordEngine(p)) or engines[-1])
+                        lambda p: engines.append(WordEngine(p)) or engines[-1], size_pieces=True)
     with qtbot.waitSignal(made.model_loaded):
         made.start()
     made.engine = engines[0]

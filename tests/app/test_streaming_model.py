@@ -5,11 +5,11 @@ recorder, the streamer (Silero + segmenter) and the engine worker as fast as the
 points depend on the audio only, not on timing). The streamed text must be within one point of
 word error rate of the same model transcribing each whole dictation at once.
 
-With the full encoder window per piece (``audio_ctx=1500``) this checks the cuts, prompts and
-joining alone, and passes. With the sized window (the app's default, ``engine/audio_ctx.py``)
-the f16 model loses words on one 9.6 s piece of the second dictation (14 % against 7.5 % on
-2026-11-26), while the q8_0 latency bench showed no loss: a known gap, marked xfail, see
-docs/PERFORMANCE.md "Streaming".
+With the full encoder window per piece (the app's default) this checks the cuts, prompts and
+joining alone, and passes. With the sized window (``size_pieces=True``, ``engine/audio_ctx.py``)
+the f16 model lost words on one 9.6 s piece of the second dictation (14 % against 7.5 % on
+2026-11-26) and q8_0 also stayed beyond the one-point bound in a clean-clone run: a known gap,
+marked xfail, which is why the app does not size pieces yet (docs/PERFORMANCE.md "Streaming").
 """
 from __future__ import annotations
 
@@ -46,17 +46,16 @@ def build(ids: tuple[str, ...]) -> tuple[np.ndarray, str]:
 
 
 @pytest.mark.model
-@pytest.mark.parametrize("piece_ctx", [
-    FULL_WINDOW,
-    pytest.param(0, marks=pytest.mark.xfail(reason="the sized window loses words on f16 "
-                                            "(docs/PERFORMANCE.md)", strict=False)),
+@pytest.mark.parametrize("size_pieces", [
+    False,
+    pytest.param(True, marks=pytest.mark.xfail(reason="the sized window loses words "
+                                               "(docs/PERFORMANCE.md)", strict=False)),
 ], ids=["full-window", "sized-window"])
-def test_streamed_dictations_read_like_whole_ones(qtbot, default_model_path, piece_ctx):
-    from dataclasses import replace
+def test_streamed_dictations_read_like_whole_ones(qtbot, default_model_path, size_pieces):
 
     from audio.vad import SileroVad
 
-    worker = EngineWorker(Path(default_model_path), replace(EN, audio_ctx=piece_ctx))
+    worker = EngineWorker(Path(default_model_path), EN, size_pieces=size_pieces)
     source = RingSource(capacity=16000 * 90)
     recorder = RingRecorder(source, None, streamer=SegmentStreamer(SileroVad(), worker))
     whole_engine = WhisperEngine(Path(default_model_path))

@@ -60,13 +60,13 @@ def test_quantized_files_are_smaller_than_their_originals():
             assert entry.size_bytes < original.size_bytes
 
 
-def test_default_model_is_base_f16():
+def test_default_model_is_base_q8_0():
     entry = find(catalog.DEFAULT_MODEL)
     assert entry is not None
-    assert entry.name == "base"
-    assert entry.filename == "ggml-base.bin"
-    # The size the CTranslate2 importer produces for the same weights (issue 2).
-    assert entry.size_bytes == 147_951_465
+    assert entry.name == "base-q8_0" and catalog.DEFAULT_QUANT == "q8_0"
+    assert entry.filename == "ggml-base-q8_0.bin"
+    # The size the CTranslate2 importer produces for the same weights, quantized the same way.
+    assert entry.size_bytes == 81_768_585
 
 
 @pytest.mark.parametrize("query, expected", [
