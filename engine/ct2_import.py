@@ -23,7 +23,7 @@ import numpy as np
 from engine.ct2_reader import Ct2Model, as_float32, read_config, read_ct2_model, read_vocabulary
 from engine.errors import ModelImportError
 from engine.ggml_layout import GgmlHparams
-from engine.ggml_writer import (QUANT_TYPES, byte_decoder, check_quant, check_shapes, file_ftype,
+from engine.ggml_writer import (QUANT_TYPES, byte_level_tokens, check_quant, check_shapes, file_ftype,  # noqa: F401 (QUANT_TYPES: re-exported for the CLI)
                                 write_whisper_ggml)
 
 REQUIRED_FILES = ("model.bin", "config.json", "vocabulary.txt")
@@ -184,13 +184,6 @@ def _regular_tokens(vocabulary: list[str], n_vocab: int, src_dir: Path) -> list[
                                f"the model has {n_vocab}.")
     if _END_OF_TEXT not in vocabulary:
         raise ModelImportError(f"{src_dir}/vocabulary.txt has no {_END_OF_TEXT} token.")
-    decoder = byte_decoder()
-    tokens = []
-    for index, token in enumerate(vocabulary[:vocabulary.index(_END_OF_TEXT)]):
-        try:
-            tokens.append(bytes(decoder[char] for char in token))
-        except KeyError:
-            raise ModelImportError(f"{src_dir}/vocabulary.txt: token {index} ({token!r}) is not "
-                                   f"a byte-level BPE token.") from None
-    return tokens
+    return byte_level_tokens(vocabulary[:vocabulary.index(_END_OF_TEXT)],
+                             f"{src_dir}/vocabulary.txt")
 

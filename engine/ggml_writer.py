@@ -122,6 +122,23 @@ def byte_decoder() -> dict[str, int]:
     return table
 
 
+def byte_level_tokens(tokens: Sequence[str], where: str) -> list[bytes]:
+    """The raw bytes of GPT-2 byte-level BPE token strings, as whisper.cpp's vocabulary wants.
+
+    Raises:
+        ModelImportError: a token has a character no byte maps to (``where`` names the source).
+    """
+    decoder = byte_decoder()
+    out = []
+    for index, token in enumerate(tokens):
+        try:
+            out.append(bytes(decoder[char] for char in token))
+        except KeyError:
+            raise ModelImportError(f"{where}: token {index} ({token!r}) is not a byte-level "
+                                   "BPE token.") from None
+    return out
+
+
 def fsync_dir(directory: Path) -> None:
     """Make a rename durable by syncing its directory (not possible on every platform)."""
     try:

@@ -25,7 +25,7 @@ import numpy as np
 
 from engine.errors import ModelImportError
 from engine.ggml_layout import GgmlHparams
-from engine.ggml_writer import byte_decoder, check_quant, check_shapes, file_ftype, write_whisper_ggml
+from engine.ggml_writer import byte_level_tokens, check_quant, check_shapes, file_ftype, write_whisper_ggml
 from engine.safetensors_reader import SafetensorsFile
 
 CONFIG = "config.json"
@@ -222,13 +222,4 @@ def _regular_tokens(src_dir: Path, n_vocab: int) -> list[bytes]:
     if missing > _MAX_MISSING_TOKENS:
         raise ModelImportError(f"{src_dir}: the vocabulary lacks {missing} of the {end} tokens "
                                f"before {_END_OF_TEXT}.")
-    decoder = byte_decoder()
-    tokens = []
-    for index in range(end):
-        token = by_id.get(index, "")
-        try:
-            tokens.append(bytes(decoder[char] for char in token))
-        except KeyError:
-            raise ModelImportError(f"{src_dir}: token {index} ({token!r}) is not a byte-level "
-                                   f"BPE token.") from None
-    return tokens
+    return byte_level_tokens([by_id.get(index, "") for index in range(end)], str(src_dir))
