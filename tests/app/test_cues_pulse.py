@@ -44,13 +44,18 @@ def test_paplay_cue_reaches_the_microphone_and_play_does_notwait_until(pulse, tm
              "--channels=1", "--raw", "--latency-msec=20"],
             stdout=sink, stderr=subprocess.DEVNULL, env=os.environ.copy())
         try:
+            # A new recording stream delivers its first samples 1-2 s after it starts: play the
+            # cue only once parec is really recording, or the cue can pass unheard.
+            wait_until(lambda: out.stat().st_size > RATE * 2 * 0.1, HEARD_WITHIN_S,
+                       "parec to start recording")
+            before = out.stat().st_size // 2
             cues = Cues(CueOptions(), tmp_path / "sounds")
             assert cues.play(rising=True)
             player = cues._playing[0]
             assert player.poll() is None  # still playing: play() returned at once
             wait_until(lambda: player.poll() is not None, HEARD_WITHIN_S, "paplay to finish")
             assert player.returncode == 0
-            heard = lambda: out.stat().st_size // 2 > RATE * (CUE_MS / 1000 + 0.5)  # noqa: E731
+            heard = lambda: out.stat().st_size // 2 > before + RATE * (CUE_MS / 1000 + 0.5)  # noqa: E731
             wait_until(heard, HEARD_WITHIN_S, "the cue and half a second after it")
         finally:
             recorder.terminate()
