@@ -22,7 +22,6 @@ dictation's place.
 from __future__ import annotations
 
 import collections
-import enum
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
@@ -108,7 +107,7 @@ class DictationController(QObject):
 
     def __init__(self, recorder: Recorder, transcriber: Transcriber, inserter: Inserter,
                  chord: Chord, inject_options: InjectOptions = InjectOptions(),
-                 shaper: TextShaper | None = None, gesture: enum.Enum = Gesture.BOTH,
+                 shaper: TextShaper | None = None, gesture: Gesture = Gesture.BOTH,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._shaper = shaper or TextShaper()
@@ -117,7 +116,7 @@ class DictationController(QObject):
         self._inserter = inserter
         self._inject_options = inject_options
         self._paste_options = inject_options  # those of the insertion under way
-        self._gesture = GestureTracker(chord, Gesture(gesture.value))
+        self._gesture = GestureTracker(chord, gesture)
         self._state = State.IDLE
         self._job = 0  # the transcription whose result we still want
         self._target: WindowInfo | None = None
@@ -136,9 +135,9 @@ class DictationController(QObject):
         """Watch ``chord`` from the next key event on (also tell ``HotkeyListener.set_chord``)."""
         self._gesture.set_chord(chord)
 
-    def set_gesture(self, gesture: enum.Enum) -> None:
-        """Hold, tap or both: ``desktop.chord.Gesture`` or ``app.settings.Gesture`` (by value)."""
-        self._gesture.set_gesture(Gesture(gesture.value))
+    def set_gesture(self, gesture: Gesture) -> None:
+        """Hold, tap or both (``desktop.chord.Gesture``, which settings store too)."""
+        self._gesture.set_gesture(gesture)
 
     def set_inject_options(self, options: InjectOptions) -> None:
         """Insert the next transcript this way; an insertion under way keeps its options."""

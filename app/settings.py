@@ -25,7 +25,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 
 from audio.capture_types import CaptureOptions
-from desktop.chord import DEFAULT_CHORD, format_chord, parse_chord
+from desktop.chord import DEFAULT_CHORD, Gesture, format_chord, parse_chord
 from desktop.inject import InjectOptions, InsertMode
 from engine.catalog import DEFAULT_MODEL
 from engine.options import (AUTO_LANGUAGE, WHISPER_LANGUAGES, TranscribeOptions,
@@ -37,14 +37,6 @@ log = logging.getLogger(__name__)
 SETTINGS_VERSION = 1
 APP_NAME = "murmur"
 MAX_PREROLL_MS = 2000  # the capture ring keeps far more, but older audio is not "pre-roll"
-
-
-class Gesture(enum.Enum):
-    """Which hotkey gestures start a dictation; ``value`` is what the file stores."""
-
-    HOLD = "hold"  # push-to-talk only
-    TAP = "tap"  # tap to start, tap again to stop
-    BOTH = "both"  # a short press toggles, a long one is push-to-talk
 
 
 class Key(enum.Enum):
