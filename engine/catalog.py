@@ -26,6 +26,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 HF_BASE_URL = "https://huggingface.co/ggerganov/whisper.cpp/resolve/main/"
+#: The only hosts a catalog download may reach, each with its subdomains: the hub, and the
+#: storage and CDN hosts it redirects file requests to (cdn-lfs*.hf.co, cas-bridge.xethub.hf.co,
+#: the older cdn-lfs*.huggingface.co; Hugging Face's firewall guidance names these wildcards).
+CATALOG_HOSTS = ("huggingface.co", "hf.co")
 #: Whisper base with q8_0 weights: measured faster than f16 (0.83x the time) at the same or lower
 #: WER, and 82 MB instead of 148 MB (docs/PERFORMANCE.md, bench/engine.py); the quantization the
 #: default is provisioned in is DEFAULT_QUANT.

@@ -6,8 +6,11 @@ connection, silent server, cancel) keeps that file, and the next call resumes it
 fsynced and renamed onto ``ggml-NAME.bin`` (0600, in a 0700 folder); wrong bytes are deleted,
 and a model already in place is never touched before then.
 
-Network access is limited to HTTPS — plain HTTP only to this computer — and every redirect is
-held to the same rule (``engine/download_net.py``). ``MURMUR_MODEL_BASE_URL`` replaces the catalog's base URL (a mirror, or a test server).
+This is the only code in Murmur that opens a network connection. It reaches the catalog's
+HTTPS hosts only; ``MURMUR_MODEL_BASE_URL`` (or ``base_url=``) names a mirror instead — HTTPS, or
+plain HTTP on this computer, which is how the tests point it at their loopback server — and
+then only that mirror's host. Every redirect is held to the same rule
+(``engine/download_net.DownloadSource``).
 
 Threads: ``download_model`` blocks the thread that calls it (the CLI's main thread, or a worker
 in the app) and calls ``progress`` on that thread. ``cancel`` may be set from any thread; a small
@@ -30,9 +33,11 @@ from urllib.parse import SplitResult, urljoin, urlsplit
 
 from engine.catalog import CatalogEntry, format_size
 from engine.download_check import DiscardPart, DownloadCancelled, file_matches, verify
-from engine.download_net import (CancelWatch, check_download_url, connection, content_range,
-                                 content_range_total)
+from engine.download_net import (CATALOG_SOURCE, CancelWatch, DownloadSource, connection,
+                                 content_range, content_range_total, mirror_source)
+from engine.download_net import check_download_url  # noqa: F401 - part of this module's API
 from engine.errors import DownloadError
+from engine.private_files import private_dir, private_file
 
 MODEL_BASE_URL_ENV = "MURMUR_MODEL_BASE_URL"
 CHUNK_BYTES = 256 * 1024
@@ -47,12 +52,23 @@ _RETRY = object()
 _COMPLETE = object()
 
 
-def model_url(entry: CatalogEntry, base_url: str | None = None) -> str:
-    """Where ``entry`` is fetched from: ``base_url``, else ``$MURMUR_MODEL_BASE_URL``, else the
-    catalog's own URL. The result has passed ``check_download_url``."""
+def download_source(base_url: str | None = None) -> DownloadSource:
+    """Where downloads may go: the mirror ``base_url``, else ``$MURMUR_MODEL_BASE_URL``, else
+    the catalog.
+
+    Raises:
+        DownloadError: the mirror is neither HTTPS nor plain HTTP on this computer.
+    """
     base = base_url or os.environ.get(MODEL_BASE_URL_ENV) or None
-    url = urljoin(base if base.endswith("/") else base + "/", entry.filename) if base else entry.url
-    check_download_url(url)
+    return mirror_source(base) if base else CATALOG_SOURCE
+
+
+def model_url(entry: CatalogEntry, base_url: str | None = None) -> str:
+    """Where ``entry`` is fetched from (see ``download_source``); the result has passed its
+    source's check."""
+    source = download_source(base_url)
+    url = entry.url if source is CATALOG_SOURCE else urljoin(source.base_url, entry.filename)
+    source.check(url)
     return url
 
 
@@ -85,11 +101,11 @@ def download_model(entry: CatalogEntry, dest_dir: Path, *, progress: Progress | 
     if not (entry.sha1 or entry.sha256):
         raise DownloadError(f"Model '{entry.name}' has no checksum in the catalog; "
                             "refusing to install it unverified.")
+    source = download_source(base_url)
     url = model_url(entry, base_url)
     dest_dir = Path(dest_dir)
     try:
-        dest_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.chmod(dest_dir, 0o700)
+        private_dir(dest_dir)
     except OSError as error:
         raise DownloadError(f"Cannot use {dest_dir} for models: {error.strerror or error}.") from error
     final = dest_dir / entry.filename
@@ -102,7 +118,7 @@ def download_model(entry: CatalogEntry, dest_dir: Path, *, progress: Progress | 
 
     fd = _open_part(part, entry)
     try:
-        _Fetch(entry, url, fd, progress, cancel, timeout, dest_dir).run()
+        _Fetch(entry, source, url, fd, progress, cancel, timeout, dest_dir).run()
         verify(fd, entry, cancel)
         os.fsync(fd)
     except DiscardPart:
@@ -124,12 +140,11 @@ def download_model(entry: CatalogEntry, dest_dir: Path, *, progress: Progress | 
 def _open_part(part: Path, entry: CatalogEntry) -> int:
     """Open (or create, 0600) the partial file and lock it against a second downloader."""
     try:
-        fd = os.open(part, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        fd = private_file(part)
     except OSError as error:
         raise DownloadError(f"Cannot create {part}: {error.strerror or error}.") from error
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        os.fchmod(fd, 0o600)
     except BlockingIOError:
         os.close(fd)
         raise DownloadError(f"Another download of '{entry.name}' is already running.") from None
@@ -146,9 +161,10 @@ def _write_all(fd: int, data: bytes) -> None:
 class _Fetch:
     """One resumable transfer into the open partial file (the thread of download_model)."""
 
-    def __init__(self, entry: CatalogEntry, url: str, fd: int, progress: Progress | None,
-                 cancel: threading.Event | None, timeout: float, dest_dir: Path):
-        self.entry, self.url, self.fd = entry, url, fd
+    def __init__(self, entry: CatalogEntry, source: DownloadSource, url: str, fd: int,
+                 progress: Progress | None, cancel: threading.Event | None, timeout: float,
+                 dest_dir: Path):
+        self.entry, self.source, self.url, self.fd = entry, source, url, fd
         self.progress, self.cancel, self.timeout, self.dest_dir = progress, cancel, timeout, dest_dir
 
     def run(self) -> None:
@@ -267,10 +283,10 @@ class _Fetch:
                             f"{error.strerror or error}. The partial file was removed.")
 
     def _open(self, offset: int, watch: CancelWatch):
-        """Connect and send the GET, following redirects that pass check_download_url."""
+        """Connect and send the GET, following redirects that pass the source's check."""
         url = self.url
         for _ in range(MAX_REDIRECTS + 1):
-            parts = check_download_url(url)
+            parts = self.source.check(url)
             conn = connection(parts, self.timeout)
             watch.attach(conn)
             headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity",

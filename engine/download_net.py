@@ -1,8 +1,17 @@
-"""The network side of model downloads: which URLs may be fetched, connections, cancel.
+"""The network side of model downloads: where a download may go, connections, cancel.
 
-Models are fetched over HTTPS only; plain HTTP is allowed to this computer (127.0.0.0/8, ::1,
-localhost), which is what the tests' server uses. ``check_download_url`` is applied to the
-first URL and to every redirect.
+A download may only reach the place its URL came from (``DownloadSource``):
+
+* the catalog (no mirror set): HTTPS to the model hub, ``huggingface.co``, and the hub's own
+  storage hosts it redirects to (``*.huggingface.co``, ``*.hf.co``) — nothing else;
+* a mirror the user named (``MURMUR_MODEL_BASE_URL``, or ``base_url=`` in-process): HTTPS to
+  that host (and its subdomains); plain HTTP only when the mirror is on this computer
+  (127.0.0.0/8, ::1, localhost), where no byte leaves the machine. That one setting is also the
+  seam the tests use to point downloads at their loopback server (tests/http_server.py).
+
+``DownloadSource.check`` is applied to the first URL and to every redirect, so a server cannot
+send the download elsewhere, and the file is checked against the catalog's digests before it
+replaces anything (``engine/download_check.py``).
 """
 from __future__ import annotations
 
@@ -13,8 +22,10 @@ import socket
 import ssl
 import threading
 import urllib.request
+from dataclasses import dataclass
 from urllib.parse import SplitResult, unquote, urlsplit
 
+from engine.catalog import CATALOG_HOSTS, HF_BASE_URL
 from engine.errors import DownloadError
 
 _CANCEL_POLL_S = 0.05  # how often the watcher thread looks at the cancel event
@@ -30,18 +41,63 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
-def check_download_url(url: str) -> SplitResult:
-    """Accept an HTTPS URL, or plain HTTP to a loopback host; refuse everything else.
+def _host_within(host: str, allowed: str) -> bool:
+    """``cdn-lfs.hf.co`` is within ``hf.co``; ``evilhf.co`` and ``hf.co.evil.org`` are not."""
+    host, allowed = host.lower().rstrip("."), allowed.lower().rstrip(".")
+    return host == allowed or host.endswith("." + allowed)
+
+
+@dataclass(frozen=True)
+class DownloadSource:
+    """Where one download may go: its base URL and the hosts it (and redirects) may reach.
+
+    Attributes:
+        base_url: the folder URL model files are fetched from (ends with ``/``).
+        hosts: hosts allowed, each with its subdomains.
+        what: how refusals name the source (``the model catalog``, ``the mirror …``).
+    """
+
+    base_url: str
+    hosts: tuple[str, ...]
+    what: str
+
+    def check(self, url: str) -> SplitResult:
+        """Accept ``url`` if it is HTTPS (or plain HTTP on loopback) to one of ``hosts``.
+
+        Raises:
+            DownloadError: the URL is not allowed; nothing was sent anywhere.
+        """
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        secure = parts.scheme == "https" or (parts.scheme == "http" and is_loopback_host(host))
+        if not (host and secure):
+            raise DownloadError(f"Refusing to download from {url}: models are fetched over "
+                                "HTTPS only (plain HTTP only from this computer).")
+        if not any(_host_within(host, allowed) for allowed in self.hosts):
+            raise DownloadError(f"Refusing to download from {url}: {host} is not where "
+                                f"{self.what} keeps its models.")
+        return parts
+
+
+CATALOG_SOURCE = DownloadSource(HF_BASE_URL, CATALOG_HOSTS, "the model catalog")
+
+
+def mirror_source(base_url: str) -> DownloadSource:
+    """The source for a mirror the user named: HTTPS (or loopback HTTP) to that host only.
 
     Raises:
-        DownloadError: the URL is not allowed.
+        DownloadError: the mirror's URL is not HTTPS (nor plain HTTP on this computer).
     """
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if host and (parts.scheme == "https" or (parts.scheme == "http" and is_loopback_host(host))):
-        return parts
-    raise DownloadError(f"Refusing to download from {url}: models are fetched over HTTPS only "
-                        "(plain HTTP only from this computer).")
+    base = base_url if base_url.endswith("/") else base_url + "/"
+    host = urlsplit(base).hostname or ""
+    source = DownloadSource(base, (host,) if host else (), f"the mirror {base}")
+    source.check(base)
+    return source
+
+
+def check_download_url(url: str, source: DownloadSource = CATALOG_SOURCE) -> SplitResult:
+    """``source.check(url)``: by default, whether ``url`` is one of the catalog's."""
+    return source.check(url)
 
 
 def connection(parts: SplitResult, timeout: float) -> http.client.HTTPConnection:

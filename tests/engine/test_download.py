@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 
 from engine import download
-from engine.catalog import CatalogEntry, find
+from engine.catalog import CATALOG, CatalogEntry, find
 from engine.download import (MODEL_BASE_URL_ENV, DownloadCancelled, check_download_url,
-                             download_model, format_progress, model_url)
+                             download_model, download_source, format_progress, model_url)
 from engine.errors import DownloadError
 from http_server import ModelServer, unused_port  # tests/http_server.py
 
@@ -182,24 +182,70 @@ def test_http_error_status_is_reported(server, models):
 
 @pytest.mark.parametrize("url, allowed", [
     ("https://huggingface.co/ggerganov/whisper.cpp/resolve/main/ggml-base.bin", True),
-    ("https://mirror.example.org/models/ggml-base.bin", True),
-    ("http://127.0.0.1:8000/ggml-base.bin", True),
-    ("http://127.9.9.9/ggml-base.bin", True),
-    ("http://localhost:8000/ggml-base.bin", True),
-    ("http://[::1]:8000/ggml-base.bin", True),
+    # The hub's storage hosts it redirects model files to.
+    ("https://cdn-lfs.hf.co/repos/ab/cd/0123", True),
+    ("https://cdn-lfs-us-1.hf.co/repos/ab/cd/0123", True),
+    ("https://cas-bridge.xethub.hf.co/xet-bridge-us/0123", True),
+    ("https://cdn-lfs.huggingface.co/repos/ab/cd/0123", True),
+    ("https://HuggingFace.co./ggerganov/whisper.cpp/resolve/main/ggml-base.bin", True),
+    # Not HTTPS.
     ("http://huggingface.co/ggerganov/whisper.cpp/resolve/main/ggml-base.bin", False),
-    ("http://192.168.1.10/ggml-base.bin", False),
-    ("http://127.0.0.1.example.org/ggml-base.bin", False),
     ("ftp://huggingface.co/ggml-base.bin", False),
     ("file:///etc/passwd", False),
     ("https:///no-host.bin", False),
+    # HTTPS, but not the catalog's hosts: no mirror was named, so nothing else is reached.
+    ("https://mirror.example.org/models/ggml-base.bin", False),
+    ("https://evilhuggingface.co/ggml-base.bin", False),
+    ("https://huggingface.co.evil.example/ggml-base.bin", False),
+    ("https://huggingface.co@evil.example/ggml-base.bin", False),
+    ("https://hf.co.evil.example/ggml-base.bin", False),
+    # Loopback is a mirror on this computer: only when one is named.
+    ("http://127.0.0.1:8000/ggml-base.bin", False),
+    ("https://127.0.0.1:8000/ggml-base.bin", False),
 ])
-def test_only_https_or_loopback_http(url, allowed):
+def test_the_catalog_reaches_only_its_own_https_hosts(url, allowed):
     if allowed:
         check_download_url(url)
     else:
-        with pytest.raises(DownloadError, match="HTTPS only"):
+        with pytest.raises(DownloadError, match="HTTPS only|not where the model catalog"):
             check_download_url(url)
+
+
+def test_every_catalog_url_passes_the_catalog_check():
+    for entry in CATALOG:
+        assert model_url(entry) == entry.url
+        check_download_url(entry.url)
+
+
+@pytest.mark.parametrize("mirror, url, allowed", [
+    ("https://mirror.example.org/models", "https://mirror.example.org/models/ggml-base.bin", True),
+    ("https://mirror.example.org/models", "https://cdn.mirror.example.org/x.bin", True),
+    ("https://mirror.example.org/models", "https://huggingface.co/ggml-base.bin", False),
+    ("https://mirror.example.org/models", "https://example.org/ggml-base.bin", False),
+    ("https://mirror.example.org/models", "http://mirror.example.org/ggml-base.bin", False),
+    ("http://127.0.0.1:8000/", "http://127.0.0.1:9000/elsewhere.bin", True),
+    ("http://127.0.0.1:8000/", "http://localhost:8000/ggml-base.bin", False),
+    ("http://127.0.0.1:8000/", "https://example.org/ggml-base.bin", False),
+    ("http://localhost:8000/", "http://localhost:8000/ggml-base.bin", True),
+    ("http://[::1]:8000/", "http://[::1]:8000/ggml-base.bin", True),
+])
+def test_a_named_mirror_reaches_only_its_own_host(mirror, url, allowed):
+    source = download_source(mirror)
+    if allowed:
+        check_download_url(url, source)
+    else:
+        with pytest.raises(DownloadError, match="HTTPS only|not where the mirror"):
+            check_download_url(url, source)
+
+
+@pytest.mark.parametrize("mirror", [
+    "http://mirror.example.org/models/", "http://192.168.1.10/", "http://127.0.0.1.example.org/",
+    "ftp://127.0.0.1/", "file:///tmp/models/", "models/",
+])
+def test_a_mirror_must_be_https_or_on_this_computer(mirror, models):
+    with pytest.raises(DownloadError, match="HTTPS only"):
+        download_model(ENTRY, models, base_url=mirror)
+    assert not models.exists()  # refused before anything was created or sent
 
 
 def test_plain_http_elsewhere_is_refused_before_any_connection(models):
@@ -211,6 +257,22 @@ def test_plain_http_elsewhere_is_refused_before_any_connection(models):
 def test_redirect_to_plain_http_is_refused(server, models):
     server.redirects[FILENAME] = "http://example.org/ggml-test-model.bin"
     with pytest.raises(DownloadError, match="HTTPS only"):
+        download_model(ENTRY, models, base_url=server.url)
+
+
+def test_redirect_to_another_host_is_refused_before_connecting(server, models):
+    """A loopback mirror redirecting to an HTTPS host elsewhere: refused, nothing sent there
+    (the test machine has no network, so a connection attempt would fail differently)."""
+    server.redirects[FILENAME] = "https://example.org/ggml-test-model.bin"
+    with pytest.raises(DownloadError, match="example.org is not where the mirror"):
+        download_model(ENTRY, models, base_url=server.url)
+    assert [r.status for r in server.requests] == [302]
+    assert not (models / FILENAME).exists()
+
+
+def test_redirect_to_the_catalog_from_a_mirror_is_refused(server, models):
+    server.redirects[FILENAME] = ENTRY.url
+    with pytest.raises(DownloadError, match="huggingface.co is not where the mirror"):
         download_model(ENTRY, models, base_url=server.url)
 
 
