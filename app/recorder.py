@@ -9,8 +9,15 @@ The copied samples go to a spool file (raw float32, 16 kHz) in ``spool_dir`` rat
 so memory stays flat however long someone speaks, and the audio of a dictation survives the app
 being killed: ``unfinished_recordings`` lists what a previous run left behind, ``load_recording``
 reads it back for transcription. The file is deleted by ``settle`` once the dictation's text is
-safe (inserted and in history), or by ``abort``. If the spool cannot be written (disk full,
-read-only data dir) the recorder says so once (``notice``) and keeps the rest in memory.
+safe (inserted and in history). If the spool cannot be written (disk full, read-only data dir)
+the recorder says so once (``notice``) and keeps the rest in memory.
+
+A dictation that ends without text is decided by the state it ends in (``on_state_changed``,
+connected to the controller's ``state_changed``): back to ``IDLE`` means the user cancelled (or
+nothing was heard), so the audio goes; ``ERROR`` means it failed (device gone, engine crashed),
+so the file stays for a retry and ``kept`` says so (``app/kept_recordings.py`` offers it).
+With ``keep_transcribed`` set (the "keep audio for N days" retention), settled audio is renamed
+``transcribed-…`` instead of deleted, and the retention deletes it later.
 
 Streaming: given a ``SegmentStreamer`` (``app/streaming.py``), the recorder also feeds it every
 drained block, so finished segments reach the engine while the person still speaks; ``finish``
@@ -32,11 +39,15 @@ from typing import BinaryIO, Protocol
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from app.state import State
 from audio.ring_buffer import RingBuffer
 
 log = logging.getLogger(__name__)
 
 SPOOL_SUFFIX = ".f32"  # raw little-endian float32, 16 kHz mono
+SPOOL_PREFIX = "dictation-"  # not yet transcribed
+TRANSCRIBED_PREFIX = "transcribed-"  # transcribed, kept only by the "N days" retention
+SPOOL_RATE = 16_000
 DRAIN_MS = 500  # the ring holds minutes: draining twice a second is plenty and cheap
 _DTYPE = np.dtype("<f4")
 
@@ -83,7 +94,7 @@ def unfinished_recordings(spool_dir: Path) -> list[Path]:
     """
     if not spool_dir.is_dir():
         return []
-    return sorted(spool_dir.glob(f"dictation-*{SPOOL_SUFFIX}"))
+    return sorted(spool_dir.glob(f"{SPOOL_PREFIX}*{SPOOL_SUFFIX}"))
 
 
 def load_recording(path: Path) -> RecordedAudio:
@@ -104,11 +115,17 @@ class RingRecorder(QObject):
             streaming, so a pause is noticed soon).
         streamer: Optional ``SegmentStreamer`` fed with every drained block.
 
+    Attributes:
+        keep_transcribed: Rename settled audio ``transcribed-…`` instead of deleting it (the
+            "keep audio for N days" retention; GUI thread).
+
     Signals:
         notice(str): one sentence for the user (spool not writable, audio lost).
+        kept(object): a failed dictation's spool file (``Path``) stays on disk for a retry.
     """
 
     notice = Signal(str)
+    kept = Signal(object)
 
     def __init__(self, source: AudioSource, spool_dir: Path | None = None,
                  drain_ms: int = DRAIN_MS, streamer: object | None = None,
@@ -127,7 +144,9 @@ class RingRecorder(QObject):
         self._spool: Path | None = None
         self._file: BinaryIO | None = None
         self._spooled = 0  # samples in the spool file
-        self._finished_spool: Path | None = None  # the last finished dictation's, until settled
+        self._finished_spool: Path | None = None  # the last ended dictation's, until decided
+        self._state = State.IDLE  # the controller's, as last told by on_state_changed
+        self.keep_transcribed = False
 
     @property
     def recording(self) -> bool:
@@ -181,22 +200,63 @@ class RingRecorder(QObject):
         return recorded
 
     def abort(self) -> None:
-        """The dictation was cancelled or failed: drop its audio."""
+        """The dictation was cancelled or failed: stop recording.
+
+        Its spool file waits for ``on_state_changed``: a cancel deletes it, a failure keeps it.
+        """
         if self._recording:
             self._stop()
+            self._finished_spool = self._spool
         if self._streamer is not None:
             self._streamer.abort()
         self._chunks = []
-        self._delete_spool(self._spool)
 
     def settle(self, audio: object) -> None:
-        """The dictation's text is safe: delete its kept audio (``RecordedAudio`` or a path)."""
-        self._delete_spool(getattr(audio, "spool", audio) if audio is not None else None)
+        """The dictation's text is safe: its audio goes (``RecordedAudio`` or a path), or is
+        marked transcribed when ``keep_transcribed``."""
+        path = getattr(audio, "spool", audio) if audio is not None else None
+        if path is not None and path == self._finished_spool:
+            self._finished_spool = None
+        if path is not None and self.keep_transcribed and path.name.startswith(SPOOL_PREFIX):
+            self._close_if_current(path)
+            try:
+                path.rename(path.with_name(TRANSCRIBED_PREFIX + path.name))
+                return
+            except OSError as error:
+                log.warning("recorder: could not mark %s transcribed: %s", path, error)
+        self._delete_spool(path)
 
     def settle_finished(self, *_ignored: object) -> None:
         """``settle`` the last finished dictation; connect ``dictation_finished`` here."""
-        path, self._finished_spool = self._finished_spool, None
-        self._delete_spool(path)
+        self.settle(self._finished_spool)
+
+    def on_state_changed(self, state: State) -> None:
+        """Connect ``DictationController.state_changed`` (before anything that lists kept
+        recordings): decide what becomes of a dictation that ended without text in history.
+
+        RECORDING → IDLE is a cancel: the audio goes. TRANSCRIBING → IDLE is a cancel or
+        nothing heard: settled. RECORDING/TRANSCRIBING → ERROR is a failure: kept (``kept``).
+        """
+        previous, self._state = self._state, state
+        path = self._finished_spool
+        if path is None or previous not in (State.RECORDING, State.TRANSCRIBING):
+            return
+        if state is State.ERROR:
+            self._finished_spool = None
+            if path.exists():
+                log.info("recorder: the failed dictation's audio is kept: %s", path)
+                self.kept.emit(path)
+        elif state is State.IDLE:
+            if previous is State.RECORDING:
+                self._finished_spool = None
+                self._delete_spool(path)
+            else:
+                self.settle(path)
+
+    def in_use(self) -> set[Path]:
+        """Spool files of the dictation under way or not yet decided (not "kept" ones)."""
+        return {p for p in (self._spool if self._recording else None, self._finished_spool)
+                if p is not None}
 
     # ---- internals (GUI thread) ---------------------------------------------------------------
     def _drain(self) -> None:
@@ -261,10 +321,13 @@ class RingRecorder(QObject):
     def _delete_spool(self, path: Path | None) -> None:
         if path is None:
             return
-        if path == self._spool:
-            self._close_file()
-            self._spool, self._spooled = None, 0
+        self._close_if_current(path)
         try:
             path.unlink(missing_ok=True)
         except OSError as error:
             log.warning("recorder: could not delete %s: %s", path, error)
+
+    def _close_if_current(self, path: Path) -> None:
+        if path == self._spool:
+            self._close_file()
+            self._spool, self._spooled = None, 0

@@ -8,8 +8,9 @@ import stat
 import numpy as np
 import pytest
 
-from app.recorder import (RecordedAudio, RingRecorder, default_spool_dir, load_recording,
-                          unfinished_recordings)
+from app.recorder import (TRANSCRIBED_PREFIX, RecordedAudio, RingRecorder, default_spool_dir,
+                          load_recording, unfinished_recordings)
+from app.state import State
 from audio.capture import Capture
 from audio.capture_types import CaptureOptions
 from audio.ring_buffer import RingBuffer
@@ -101,24 +102,85 @@ def test_spool_is_private_kept_until_settled_and_found_after_a_crash(qtbot, spoo
     np.testing.assert_array_equal(load_recording(path).samples, ramp(0, 800))
     audio = recorder.finish()
     assert audio.spool == path and path.exists()  # kept while transcribing
+    recorder.on_state_changed(State.RECORDING)
     recorder.begin()  # the next dictation does not touch the previous file
     source.write(10)
     recorder.abort()
+    recorder.on_state_changed(State.IDLE)  # cancelled: only its own file goes
     assert unfinished_recordings(spool) == [path]
     recorder.settle(audio)
     assert unfinished_recordings(spool) == []
     recorder.settle(audio)  # twice is fine
 
 
-def test_abort_drops_the_audio_and_releases_the_microphone(qtbot, spool):
+def test_a_cancel_drops_the_audio_and_releases_the_microphone(qtbot, spool):
     source = RingSource()
     recorder = RingRecorder(source, spool)
+    recorder.on_state_changed(State.RECORDING)
     recorder.begin()
     source.write(100)
+    recorder._drain()
     recorder.abort()
     assert not recorder.recording and source.releases == 1
+    assert len(unfinished_recordings(spool)) == 1  # undecided: cancel or failure?
+    recorder.on_state_changed(State.IDLE)  # RECORDING → IDLE: the user cancelled
     assert unfinished_recordings(spool) == []
     assert len(recorder.finish().samples) == 0  # finish without begin: empty, no crash
+
+
+@pytest.mark.parametrize("ended_in", [State.RECORDING, State.TRANSCRIBING])
+def test_a_failed_dictation_keeps_its_audio_for_a_retry(qtbot, spool, ended_in):
+    """Device lost while recording (abort, then ERROR) or the engine failed while transcribing
+    (finish, then ERROR): the spool file stays, ``kept`` names it, and no later event drops it."""
+    source = RingSource()
+    recorder = RingRecorder(source, spool)
+    recorder.on_state_changed(State.RECORDING)
+    recorder.begin()
+    source.write(800)
+    recorder._drain()
+    if ended_in is State.RECORDING:
+        recorder.abort()
+    else:
+        recorder.finish()
+        recorder.on_state_changed(State.TRANSCRIBING)
+    assert recorder.in_use() == set(unfinished_recordings(spool))
+    with qtbot.waitSignal(recorder.kept) as kept:
+        recorder.on_state_changed(State.ERROR)
+    (path,) = unfinished_recordings(spool)
+    assert kept.args == [path] and recorder.in_use() == set()
+    np.testing.assert_array_equal(load_recording(path).samples, ramp(0, 800))
+    recorder.on_state_changed(State.IDLE)  # the error acknowledged
+    recorder.settle_finished()  # a later dictation_finished without a finished dictation
+    assert unfinished_recordings(spool) == [path]
+
+
+def test_nothing_heard_settles_the_audio(qtbot, spool):
+    source = RingSource()
+    recorder = RingRecorder(source, spool)
+    for state in (State.RECORDING, State.TRANSCRIBING):
+        recorder.on_state_changed(state)
+        if state is State.RECORDING:
+            recorder.begin()
+            source.write(100)
+        else:
+            recorder.finish()
+    recorder.on_state_changed(State.IDLE)
+    assert list(spool.iterdir()) == []
+
+
+def test_keep_transcribed_renames_settled_audio_instead_of_deleting(qtbot, spool):
+    """The "keep audio for N days" retention: settled audio is marked, not listed as unfinished."""
+    source = RingSource()
+    recorder = RingRecorder(source, spool)
+    recorder.keep_transcribed = True
+    recorder.begin()
+    source.write(100)
+    audio = recorder.finish()
+    recorder.settle_finished("text", object())
+    assert unfinished_recordings(spool) == []
+    (marked,) = spool.iterdir()
+    assert marked.name == TRANSCRIBED_PREFIX + audio.spool.name
+    assert stat.S_IMODE(marked.stat().st_mode) == 0o600
 
 
 def test_unwritable_spool_dir_keeps_the_dictation_in_memory(qtbot, tmp_path):

@@ -1,0 +1,305 @@
+"""Dictations whose audio is kept without text: offered for transcription, or discarded.
+
+A dictation's audio is kept on disk (``app/recorder.py``'s spool, 0600 files in a 0700 dir)
+when it ended without text in history: the app was killed mid-dictation (found at the next
+start), or it failed (device gone, engine crashed: ``RingRecorder.kept``). ``KeptRecordings``
+lists them with their time and length, transcribes one through the engine worker (the text goes
+to history and the clipboard, never pasted: the window the user spoke into may be long gone),
+and discards one. It also enforces the retention setting (``Retention``) at start and after
+each dictation.
+
+Engine jobs: the controller numbers its jobs 1, 2, 3…; ours are -1, -2, … so a result can never
+be mistaken for the controller's (its ``transcribed`` drops jobs that are not its current one).
+We only submit while the controller is idle; the worker skips a queued job once a newer one is
+submitted, so if a dictation overtook ours we submit it again when the controller is idle again
+and take whichever answer comes first.
+
+Threads: GUI thread (the worker answers with queued signals).
+"""
+from __future__ import annotations
+
+import enum
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from app.recorder import (SPOOL_RATE, SPOOL_SUFFIX, TRANSCRIBED_PREFIX, load_recording,
+                          unfinished_recordings)
+from app.state import State
+
+log = logging.getLogger(__name__)
+
+DAY_S = 86_400
+_BYTES_PER_SAMPLE = 4
+
+
+class KeepAudio(enum.Enum):
+    """How long a dictation's audio is kept; ``value`` is the word in the settings file."""
+
+    UNTIL_TRANSCRIBED = "until_transcribed"  # deleted once its text is in history
+    DAYS = "days"  # every dictation's audio, transcribed or not, for ``Retention.days``
+
+
+@dataclass(frozen=True)
+class Retention:
+    """The retention setting: ``policy``, and ``days`` for ``KeepAudio.DAYS``."""
+
+    policy: KeepAudio = KeepAudio.UNTIL_TRANSCRIBED
+    days: int = 7
+
+
+@dataclass(frozen=True)
+class KeptRecording:
+    """One kept dictation: its file, when it was started, and how long it is."""
+
+    path: Path
+    started: datetime
+    seconds: float
+
+    def label(self) -> str:
+        """``10:32 (14 s)``, or with the date when it is not today's."""
+        when = self.started.strftime("%H:%M") if self.started.date() == datetime.now().date() \
+            else self.started.strftime("%d %b %H:%M")
+        return f"{when} ({self.seconds:.0f} s)"
+
+
+def read_kept(path: Path) -> KeptRecording:
+    """Describe a spool file (its name carries the start time; the mtime otherwise)."""
+    stat = path.stat()
+    stamp = "-".join(path.stem.split("-")[-4:-2])  # dictation-YYYYmmdd-HHMMSS-pid-ns
+    try:
+        started = datetime.strptime(stamp, "%Y%m%d-%H%M%S")
+    except ValueError:
+        started = datetime.fromtimestamp(stat.st_mtime)
+    return KeptRecording(path, started, stat.st_size // _BYTES_PER_SAMPLE / SPOOL_RATE)
+
+
+def list_kept(spool_dir: Path, in_use: set[Path] = frozenset()) -> list[KeptRecording]:
+    """Untranscribed dictations in ``spool_dir``, oldest first, except those ``in_use``."""
+    found = []
+    for path in unfinished_recordings(spool_dir):
+        if path in in_use:
+            continue
+        try:
+            found.append(read_kept(path))
+        except OSError:  # deleted meanwhile
+            continue
+    return found
+
+
+def apply_retention(spool_dir: Path, retention: Retention, in_use: set[Path] = frozenset(),
+                    now: float | None = None) -> int:
+    """Delete the audio the retention no longer allows; returns how many files went.
+
+    ``UNTIL_TRANSCRIBED``: audio marked transcribed goes (kept by an earlier "N days"), while
+    untranscribed audio stays until transcribed or discarded. ``DAYS``: anything older goes.
+    """
+    if not spool_dir.is_dir():
+        return 0
+    now = time.time() if now is None else now
+    deleted = 0
+    for path in spool_dir.glob(f"*{SPOOL_SUFFIX}"):
+        if path in in_use:
+            continue
+        try:
+            if retention.policy is KeepAudio.DAYS:
+                expired = now - path.stat().st_mtime > retention.days * DAY_S
+            else:
+                expired = path.name.startswith(TRANSCRIBED_PREFIX)
+            if expired:
+                path.unlink()
+                deleted += 1
+        except OSError as error:
+            log.warning("kept recordings: could not delete %s: %s", path, error)
+    return deleted
+
+
+class KeptRecordings(QObject):
+    """The kept dictations, and what the user can do with them.
+
+    Args:
+        spool_dir: The recorder's spool dir.
+        recorder: ``RingRecorder`` (``in_use``, ``settle``, ``keep_transcribed``).
+        transcriber: ``EngineWorker`` (``submit``); connect its ``transcribed`` and
+            ``transcription_failed`` to ``on_transcribed`` / ``on_failed``.
+        clean: Whisper's raw text → the text to keep ("" when nothing was said).
+        record: Puts a text in history (``HistoryKeeper.on_dictation_finished``).
+        copy: Puts a text on the clipboard.
+        retention: The retention setting.
+
+    Signals:
+        changed(): the list, or what is being transcribed, changed.
+        notice(str): one sentence for the user.
+    """
+
+    changed = Signal()
+    notice = Signal(str)
+
+    def __init__(self, spool_dir: Path, recorder, transcriber, clean: Callable[[str], str],
+                 record: Callable[[str], None], copy: Callable[[str], None],
+                 retention: Retention = Retention(), parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._dir = spool_dir
+        self._recorder = recorder
+        self._transcriber = transcriber
+        self._clean, self._record, self._copy = clean, record, copy
+        self._retention = retention
+        self._recorder.keep_transcribed = retention.policy is KeepAudio.DAYS
+        self._items: list[KeptRecording] = []
+        self._queue: list[Path] = []  # to transcribe, in order; [0] is submitted when _jobs
+        self._jobs: set[int] = set()  # engine jobs whose answer is [0]'s
+        self._last_job = 0
+        self._idle = True  # the controller's state allows a job of ours
+        self._overtaken = False
+        self.failed_here: set[Path] = set()  # failed during this run: the banner says "Retry"
+        self.refresh()
+
+    # ---- what the views read ------------------------------------------------------------------
+    def recordings(self) -> list[KeptRecording]:
+        return list(self._items)
+
+    def transcribing(self) -> Path | None:
+        """The recording being transcribed now, if any."""
+        return self._queue[0] if self._jobs else None
+
+    def summary(self) -> list[dict]:
+        """For ``status --json``: file, start time, seconds, and whether it is being retried."""
+        return [{"file": k.path.name, "started": k.started.isoformat(timespec="seconds"),
+                 "seconds": round(k.seconds, 1), "transcribing": k.path == self.transcribing()}
+                for k in self._items]
+
+    # ---- user intents -------------------------------------------------------------------------
+    def transcribe(self, path: Path) -> None:
+        """Queue ``path`` for transcription (it starts once the controller is idle)."""
+        if path not in self._queue:
+            self._queue.append(path)
+        self._submit_next()
+        self.changed.emit()
+
+    def transcribe_all(self) -> int:
+        """Queue every kept recording, oldest first; returns how many."""
+        queued = [kept.path for kept in self._items if kept.path not in self._queue]
+        self._queue.extend(queued)
+        self._submit_next()
+        self.changed.emit()
+        return len(queued)
+
+    def discard(self, path: Path) -> None:
+        """Delete a kept recording without transcribing it."""
+        if path == self.transcribing():
+            self.notice.emit("That dictation is being transcribed; discard it when it is done.")
+            return
+        if path in self._queue:
+            self._queue.remove(path)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as error:
+            self.notice.emit(f"Could not delete the kept dictation: {error.strerror or error}.")
+        self.failed_here.discard(path)
+        self.refresh()
+
+    def set_retention(self, retention: Retention) -> None:
+        """Use ``retention`` from now on (settings changed); applies it at once."""
+        self._retention = retention
+        self._recorder.keep_transcribed = retention.policy is KeepAudio.DAYS
+        self.enforce_retention()
+
+    def enforce_retention(self) -> None:
+        """Delete what the retention no longer allows (at start and after each dictation)."""
+        keep = self._recorder.in_use() | set(self._queue)
+        if apply_retention(self._dir, self._retention, keep):
+            self.refresh()
+
+    def refresh(self) -> None:
+        self._items = list_kept(self._dir, self._recorder.in_use())
+        self.changed.emit()
+
+    # ---- signals from the recorder, the controller and the engine worker -----------------------
+    def on_kept(self, path: Path) -> None:
+        """``RingRecorder.kept``: a dictation failed and its audio stays for a retry."""
+        self.failed_here.add(Path(path))
+        self.refresh()
+
+    def on_state_changed(self, state: State) -> None:
+        """``DictationController.state_changed`` (connect after ``RingRecorder.on_state_changed``)."""
+        self._idle = state in (State.IDLE, State.ERROR)
+        if not self._idle:
+            self._overtaken = self._overtaken or bool(self._jobs)
+            return
+        self.enforce_retention()
+        self.refresh()
+        if self._overtaken and self._jobs:
+            # A dictation's job was submitted after ours: the worker may have skipped ours.
+            self._overtaken = False
+            self._submit(self._queue[0])
+        self._submit_next()
+
+    def on_transcribed(self, job: int, text: str) -> None:
+        if job not in self._jobs:
+            return
+        path = self._done()
+        kept = read_label(path)
+        cleaned = self._clean(text)
+        if cleaned.strip():
+            self._record(cleaned)
+            self._copy(cleaned)
+            self.notice.emit(f"The dictation from {kept} is transcribed: it is in the history "
+                             "and on the clipboard.")
+        else:
+            self.notice.emit(f"Nothing was heard in the dictation from {kept}.")
+        self._recorder.settle(path)
+        self.failed_here.discard(path)
+        self._after_job()
+
+    def on_failed(self, job: int, message: str) -> None:
+        if job not in self._jobs:
+            return
+        path = self._done()
+        self._queue.clear()  # the engine is in trouble: the rest would fail the same way
+        self.failed_here.add(path)
+        self.notice.emit(f"The dictation from {read_label(path)} could not be transcribed "
+                         f"({message.rstrip('.')}); its audio is kept for another try.")
+        self._after_job()
+
+    # ---- internals ----------------------------------------------------------------------------
+    def _done(self) -> Path:
+        self._jobs.clear()
+        self._overtaken = False
+        return self._queue.pop(0)
+
+    def _after_job(self) -> None:
+        self.refresh()
+        self._submit_next()
+
+    def _submit_next(self) -> None:
+        while self._queue and not self._jobs and self._idle:
+            path = self._queue[0]
+            if self._submit(path):
+                return
+            self._queue.pop(0)
+
+    def _submit(self, path: Path) -> bool:
+        try:
+            audio = load_recording(path)
+        except OSError as error:
+            self.notice.emit(f"Could not read the kept dictation {path.name}: "
+                             f"{error.strerror or error}.")
+            return False
+        self._last_job -= 1
+        self._jobs.add(self._last_job)
+        log.info("transcribing kept dictation %s as job %d", path.name, self._last_job)
+        self._transcriber.submit(self._last_job, audio.samples)
+        return True
+
+
+def read_label(path: Path) -> str:
+    """``KeptRecording.label`` of ``path``, or its name when it is gone."""
+    try:
+        return read_kept(path).label()
+    except OSError:
+        return path.name

@@ -1,0 +1,221 @@
+"""Kept dictations: listed, transcribed (to history and clipboard), discarded, retention.
+
+The spool files are real (written by ``RingRecorder`` or in its format); the recorder is the real
+one. The engine is a small in-test transcriber answering like ``EngineWorker`` (queued signals);
+the real-model test at the end runs the real ``EngineWorker`` on jfk.wav.
+"""
+from __future__ import annotations
+
+import os
+import time
+from datetime import datetime
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QObject, Signal
+
+from app.kept_recordings import (DAY_S, KeepAudio, KeptRecordings, Retention, apply_retention,
+                                  list_kept)
+from app.recorder import TRANSCRIBED_PREFIX, RingRecorder
+from app.state import State
+from audio.ring_buffer import RingBuffer
+
+
+class Source:
+    ring = RingBuffer(16_000)
+
+    def hold(self):
+        return self.ring.end_index
+
+    def release(self):
+        pass
+
+    def wait_drained(self, timeout=2.0):
+        return True
+
+
+class Transcriber(QObject):
+    """Answers each job with "heard N" (N samples), or fails when ``fail`` is set."""
+
+    transcribed = Signal(int, str)
+    transcription_failed = Signal(int, str)
+
+    def __init__(self):
+        super().__init__()
+        self.jobs = []
+        self.fail = None
+
+    def submit(self, job, audio):
+        self.jobs.append(job)
+        if self.fail:
+            self.transcription_failed.emit(job, self.fail)
+        else:
+            self.transcribed.emit(job, f"heard {len(audio)}")
+
+
+def spool_file(spool, stamp="20261126-103200", samples=16_000, age_days=0.0):
+    spool.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = spool / f"dictation-{stamp}-123-{time.monotonic_ns()}.f32"
+    path.write_bytes(np.ones(samples, "<f4").tobytes())
+    when = time.time() - age_days * DAY_S
+    os.utime(path, (when, when))
+    return path
+
+
+@pytest.fixture
+def parts(qtbot, tmp_path):
+    spool = tmp_path / "recordings"
+    recorder = RingRecorder(Source(), spool)
+    transcriber = Transcriber()
+    history, clipboard = [], []
+
+    def make(retention=Retention()):
+        kept = KeptRecordings(spool, recorder, transcriber, str.strip, history.append,
+                              clipboard.append, retention)
+        transcriber.transcribed.connect(kept.on_transcribed)
+        transcriber.transcription_failed.connect(kept.on_failed)
+        return kept
+
+    return spool, recorder, transcriber, history, clipboard, make
+
+
+def test_lists_time_and_length_oldest_first(tmp_path):
+    spool = tmp_path / "recordings"
+    late = spool_file(spool, "20261126-103300", 8000)
+    early = spool_file(spool, "20261126-103200", 14 * 16_000)
+    found = list_kept(spool)
+    assert [k.path for k in found] == [early, late]
+    assert found[0].started == datetime(2026, 11, 26, 10, 32)
+    assert found[0].seconds == 14.0 and found[1].seconds == 0.5
+    assert "(14 s)" in found[0].label()
+    assert list_kept(spool, {early}) == found[1:]
+    assert list_kept(tmp_path / "none") == []
+
+
+def test_transcribing_puts_the_text_in_history_and_on_the_clipboard(parts, qtbot):
+    spool, recorder, transcriber, history, clipboard, make = parts
+    first, second = spool_file(spool, samples=1600), spool_file(spool, samples=3200)
+    kept = make()
+    assert [k.path for k in kept.recordings()] == [first, second]
+    with qtbot.waitSignal(kept.notice) as notice:
+        assert kept.transcribe_all() == 2
+    assert history == ["heard 1600", "heard 3200"] and clipboard == history
+    assert "history" in notice.args[0]
+    assert transcriber.jobs == [-1, -2]  # never a number of the controller's
+    assert kept.recordings() == [] and list(spool.iterdir()) == []
+
+
+def test_a_failure_keeps_the_audio_and_offers_a_retry(parts, qtbot):
+    spool, recorder, transcriber, history, clipboard, make = parts
+    path = spool_file(spool)
+    kept = make()
+    transcriber.fail = "The speech engine crashed"
+    with qtbot.waitSignal(kept.notice) as notice:
+        kept.transcribe(path)
+    assert "kept" in notice.args[0] and "crashed" in notice.args[0]
+    assert path.exists() and path in kept.failed_here and history == []
+    transcriber.fail = None
+    kept.transcribe(path)  # the retry
+    assert history == ["heard 16000"] and not path.exists() and not kept.failed_here
+
+
+def test_waits_for_the_controller_and_resubmits_when_overtaken(parts, qtbot):
+    spool, recorder, transcriber, history, clipboard, make = parts
+    path = spool_file(spool)
+    kept = make()
+    kept.on_state_changed(State.RECORDING)
+    kept.transcribe(path)
+    assert transcriber.jobs == []  # a dictation is under way: wait
+    kept.on_state_changed(State.IDLE)
+    assert history == ["heard 16000"]
+
+    other = spool_file(spool)
+    kept.refresh()
+    transcriber.submit = lambda job, audio: transcriber.jobs.append(job)  # the engine is busy
+    kept.transcribe(other)
+    kept.on_state_changed(State.RECORDING)  # a dictation overtook ours: the worker skips it
+    kept.on_state_changed(State.TRANSCRIBING)
+    kept.on_state_changed(State.IDLE)
+    assert transcriber.jobs[-2:] == [-2, -3]  # submitted again
+    kept.on_transcribed(-2, "late but fine")  # whichever answer comes first
+    kept.on_transcribed(-3, "a second answer is ignored")
+    assert history == ["heard 16000", "late but fine"]
+
+
+def test_discard_deletes_without_transcribing(parts):
+    spool, recorder, transcriber, history, clipboard, make = parts
+    path = spool_file(spool)
+    kept = make()
+    kept.discard(path)
+    assert not path.exists() and kept.recordings() == [] and transcriber.jobs == []
+
+
+def test_a_failed_dictation_from_the_recorder_is_listed(parts, qtbot):
+    spool, recorder, transcriber, history, clipboard, make = parts
+    kept = make()
+    recorder.on_state_changed(State.RECORDING)
+    kept.on_state_changed(State.RECORDING)
+    recorder.begin()
+    Source.ring.write(np.ones(800, np.float32))
+    recorder._drain()
+    assert kept.recordings() == []  # the dictation under way is not "kept"
+    recorder.kept.connect(kept.on_kept)
+    recorder.abort()  # the microphone vanished
+    recorder.on_state_changed(State.ERROR)
+    kept.on_state_changed(State.ERROR)
+    (item,) = kept.recordings()
+    assert item.path in kept.failed_here and item.seconds == 800 / 16_000
+
+
+def test_retention_until_transcribed_and_for_n_days(tmp_path):
+    spool = tmp_path / "recordings"
+    fresh, old = spool_file(spool), spool_file(spool, age_days=8)
+    done = spool / f"{TRANSCRIBED_PREFIX}{spool_file(spool).name}"
+    (spool / done.name[len(TRANSCRIBED_PREFIX):]).rename(done)
+    # Default: transcribed audio goes; untranscribed stays however old.
+    assert apply_retention(spool, Retention()) == 1
+    assert sorted(spool.iterdir()) == sorted([fresh, old])
+    # For 7 days: what is older goes, transcribed or not; what is in use stays.
+    assert apply_retention(spool, Retention(KeepAudio.DAYS, 7), in_use={old}) == 0
+    assert apply_retention(spool, Retention(KeepAudio.DAYS, 7)) == 1
+    assert list(spool.iterdir()) == [fresh]
+
+
+def test_days_retention_keeps_transcribed_audio_marked(parts, qtbot):
+    spool, recorder, transcriber, history, clipboard, make = parts
+    path = spool_file(spool)
+    kept = make(Retention(KeepAudio.DAYS, 3))
+    assert recorder.keep_transcribed
+    kept.transcribe(path)
+    assert [p.name for p in spool.iterdir()] == [TRANSCRIBED_PREFIX + path.name]
+    assert kept.recordings() == []
+    kept.set_retention(Retention())  # back to the default: transcribed audio goes at once
+    assert list(spool.iterdir()) == [] and not recorder.keep_transcribed
+
+
+@pytest.mark.model
+def test_a_kept_dictation_is_transcribed_by_the_real_engine(qtbot, tmp_path, test_data,
+                                                            default_model_path):
+    """The real ``EngineWorker`` (whisper.cpp, base model) transcribes jfk.wav from a spool file."""
+    from app.engine_worker import EngineWorker
+    from audio.decode import decode_file
+    from engine.options import TranscribeOptions
+    from engine.wer import normalize_words
+
+    spool = tmp_path / "recordings"
+    path = spool_file(spool, samples=0)
+    path.write_bytes(decode_file(test_data / "speech" / "jfk.wav").samples.astype("<f4").tobytes())
+    history = []
+    worker = EngineWorker(default_model_path, TranscribeOptions(language="en", threads=2))
+    kept = KeptRecordings(spool, RingRecorder(Source(), spool), worker, str.strip,
+                          history.append, lambda text: None)
+    worker.transcribed.connect(kept.on_transcribed)
+    worker.transcription_failed.connect(kept.on_failed)
+    try:
+        worker.start()
+        kept.transcribe(path)
+        qtbot.waitUntil(lambda: bool(history), timeout=120_000)
+    finally:
+        worker.stop()
+    assert {"ask", "country", "fellow"} <= set(normalize_words(history[0]))
+    assert not path.exists()
