@@ -52,9 +52,6 @@ def run_desktop_app(args) -> int:
                    "set). From a terminal without one, `python main.py transcribe FILE` still works.")
         return EXIT_NO_DESKTOP
 
-    from app.startup_clock import StartupClock
-
-    startup = StartupClock()  # counts from the process's start, whenever it is made
     from PySide6.QtWidgets import QApplication
 
     from app.bridge import CallBridge
@@ -83,7 +80,6 @@ def run_desktop_app(args) -> int:
     from ui.state_style import app_icon
     from ui.tray import Tray
 
-    startup.mark("imports_done")
     app = QApplication(sys.argv[:1])
     app.setApplicationDisplayName("Murmur")
     app.setDesktopFileName("murmur")
@@ -152,10 +148,8 @@ def run_desktop_app(args) -> int:
     settings_now, apply_settings = wire_settings(window, tray, store, settings, models, capture,
                                                  worker, shaper, controller, listener, cues)
     files = wire_tools(window, controller, models, settings_now, apply_settings)
-    report = StatusReport(controller, capture, settings_now, model_path.name, startup=startup)
-    worker.model_loaded.connect(lambda _name: (setattr(report, "model_loaded", True),
-                                               startup.mark("model_loaded")))
-    report.window_text = window.status.text
+    report = StatusReport(controller, capture, settings_now, model_path.name)
+    worker.model_loaded.connect(lambda _name: setattr(report, "model_loaded", True))
     window.hidden_to_tray.connect(lambda: tray.show_message(
         "Murmur is still running", f"Hold {settings_now().hotkey} to dictate; quit from this icon."))
 
@@ -168,13 +162,10 @@ def run_desktop_app(args) -> int:
     worker.start()
     armed = listener.start()
     report.hotkey_armed = armed.ok
-    if armed.ok:
-        startup.mark("hotkey_armed")
     if not armed.ok:
         window.show_notice(armed.message)
     tray.show()
     window.show()
-    startup.mark("window_shown")
 
     def shut_down() -> None:
         tray.hide()
@@ -199,6 +190,8 @@ def wire_views(app, window, tray, controller, recorder, keeper, worker, history,
     from PySide6.QtGui import QGuiApplication
 
     from app.history import HistoryError
+    from app.state import State
+    from audio.capture_types import CaptureEventKind
 
     window.set_hide_on_close(tray.available)
     app.setQuitOnLastWindowClosed(not tray.available)  # with a tray, closing only hides
@@ -210,8 +203,15 @@ def wire_views(app, window, tray, controller, recorder, keeper, worker, history,
     controller.dictation_finished.connect(lambda text, _result: window.set_transcript(text))
     keeper.entry_added.connect(window.add_entry)
 
-    # A lost microphone finishes a recording with its audio so far; the controller says so.
-    capture_events.delivered.connect(controller.on_capture_event)
+    def on_capture_event(event) -> None:
+        if event.kind not in (CaptureEventKind.DEVICE_LOST, CaptureEventKind.NO_DEVICE):
+            return
+        if controller.state is State.RECORDING:
+            controller.fail(event.message)
+        else:
+            window.show_notice(event.message)
+
+    capture_events.delivered.connect(on_capture_event)
     window.toggle_requested.connect(controller.toggle)
     window.cancel_requested.connect(controller.cancel)
     tray.toggle_requested.connect(controller.toggle)
