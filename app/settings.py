@@ -24,6 +24,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
+from app.kept_recordings import KeepAudio, Retention
 from audio.capture_types import CaptureOptions
 from desktop.chord import DEFAULT_CHORD, Gesture, format_chord, parse_chord
 from desktop.inject import InjectOptions, InsertMode
@@ -57,6 +58,8 @@ class Key(enum.Enum):
     START_AT_LOGIN = "start_at_login"
     HISTORY_DAYS = "history_days"
     REPLACEMENTS = "replacements"
+    KEEP_AUDIO = "keep_audio"
+    KEEP_AUDIO_DAYS = "keep_audio_days"
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,10 @@ class Settings:
         start_at_login: An XDG autostart entry starts Murmur at login.
         history_days: Delete history entries older than this; 0 keeps them forever.
         replacements: ``(spoken, written)`` word replacements applied to every transcript.
+        keep_audio: How long a dictation's audio is kept: until it is transcribed (default:
+            deleted once its text is in history; a failed one stays for a retry), or for
+            ``keep_audio_days`` days, transcribed or not.
+        keep_audio_days: Days for ``KeepAudio.DAYS``.
     """
 
     model: str = DEFAULT_MODEL
@@ -94,6 +101,8 @@ class Settings:
     start_at_login: bool = False
     history_days: int = 0
     replacements: tuple[tuple[str, str], ...] = ()
+    keep_audio: KeepAudio = KeepAudio.UNTIL_TRANSCRIBED
+    keep_audio_days: int = 7
 
     def transcribe_options(self) -> TranscribeOptions:
         """The engine options these settings ask for (any thread)."""
@@ -107,6 +116,10 @@ class Settings:
     def inject_options(self) -> InjectOptions:
         """The insertion options these settings ask for (any thread)."""
         return InjectOptions(mode=self.insert_mode)
+
+    def retention(self) -> Retention:
+        """How long dictation audio is kept (``app/kept_recordings.py``; any thread)."""
+        return Retention(self.keep_audio, self.keep_audio_days)
 
 
 @dataclass(frozen=True)
@@ -177,6 +190,8 @@ _PARSERS: dict[Key, Callable[[str], object]] = {
     Key.START_AT_LOGIN: _bool,
     Key.HISTORY_DAYS: _int_range(0, 100_000),
     Key.REPLACEMENTS: _replacements,
+    Key.KEEP_AUDIO: lambda text: KeepAudio(text.strip().lower()),
+    Key.KEEP_AUDIO_DAYS: _int_range(1, 3650),
 }
 
 

@@ -8,6 +8,7 @@ from PySide6.QtCore import QSettings
 
 from app.settings import (SETTINGS_VERSION, Gesture, Key, Settings, autostart_path, load_settings,
                           open_settings, save_settings, set_start_at_login)
+from app.kept_recordings import KeepAudio
 from desktop.chord import DEFAULT_CHORD
 from desktop.inject import InsertMode
 from engine.options import locale_language
@@ -39,7 +40,8 @@ def test_round_trip_of_every_field(ini):
                        sound_on_start=False, sound_on_stop=False, start_at_login=True,
                        history_days=30,
                        replacements=(("new line", "\n"), ("Murmer", "Murmur"),
-                                     ("ß, ü", "中文")))
+                                     ("ß, ü", "中文")),
+                       keep_audio=KeepAudio.DAYS, keep_audio_days=3)
     for spec in dataclasses.fields(Settings):  # the test really changes every field
         assert getattr(changed, spec.name) != getattr(Settings(), spec.name), spec.name
     save_settings(store(ini), changed)
@@ -55,7 +57,8 @@ def test_round_trip_of_every_field(ini):
     (Key.INSERT_MODE, "telepathy"), (Key.PREROLL_MS, "-5"), (Key.PREROLL_MS, "99999"),
     (Key.KEEP_MICROPHONE_OPEN, "maybe"), (Key.SOUND_ON_START, "2"), (Key.HISTORY_DAYS, "1.5"),
     (Key.REPLACEMENTS, "not json"), (Key.REPLACEMENTS, '[["a"]]'), (Key.REPLACEMENTS, '{"a": 1}'),
-    (Key.MODEL, "   "),
+    (Key.MODEL, "   "), (Key.KEEP_AUDIO, "forever"), (Key.KEEP_AUDIO, ""),
+    (Key.KEEP_AUDIO_DAYS, "0"), (Key.KEEP_AUDIO_DAYS, "a week"),
 ])
 def test_garbage_value_falls_back_to_that_keys_default_with_a_warning(ini, key, raw):
     s = store(ini)
