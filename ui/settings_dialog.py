@@ -17,9 +17,10 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QLocale, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
-                               QGridLayout, QGroupBox, QLabel, QSpinBox, QVBoxLayout,
-                               QWidget)
+                               QGridLayout, QGroupBox, QHBoxLayout, QLabel, QSpinBox,
+                               QVBoxLayout, QWidget)
 
+from app.kept_recordings import KeepAudio
 from app.settings import MAX_PREROLL_MS, Gesture, Settings
 from desktop.inject import InsertMode
 from engine.options import AUTO_LANGUAGE, WHISPER_LANGUAGES
@@ -36,6 +37,10 @@ INSERT_MODE_TEXT = {
     InsertMode.PASTE: "Paste it (Ctrl+V, or Ctrl+Shift+V in terminals)",
     InsertMode.TYPE: "Type it (for apps that refuse paste)",
     InsertMode.COPY: "Only copy it to the clipboard",
+}
+KEEP_AUDIO_TEXT = {
+    KeepAudio.UNTIL_TRANSCRIBED: "Until its text is in the history",
+    KeepAudio.DAYS: "For a number of days, transcribed or not",
 }
 SYSTEM_DEFAULT_DEVICE = "System default"
 MAX_THREADS = 64  # the settings file accepts 1..64
@@ -131,6 +136,16 @@ class SettingsDialog(QDialog):
         self.history_days.setSpecialValueText("Forever")
         self.history_days.setSuffix(" days")
         self.history_days.setValue(min(settings.history_days, 3650))
+        self.keep_audio = _combo([(t, k) for k, t in KEEP_AUDIO_TEXT.items()],
+                                 settings.keep_audio)
+        self.keep_audio.setToolTip("A dictation that could not be transcribed keeps its audio "
+                                   "for a retry; this says how long audio stays on disk")
+        self.keep_audio_days = QSpinBox()
+        self.keep_audio_days.setRange(1, 3650)
+        self.keep_audio_days.setSuffix(" days")
+        self.keep_audio_days.setValue(settings.keep_audio_days)
+        self.keep_audio.currentIndexChanged.connect(self._show_days)
+        self._show_days()
 
         self._build()
 
@@ -162,8 +177,14 @@ class SettingsDialog(QDialog):
         layout.addWidget(group("Microphone", [("Input", self.input_device),
                                               ("", self.keep_microphone_open),
                                               ("Pre-roll", self.preroll)]))
+        keep_audio = QWidget()
+        keep_audio_row = QHBoxLayout(keep_audio)
+        keep_audio_row.setContentsMargins(0, 0, 0, 0)
+        keep_audio_row.addWidget(self.keep_audio, 1)
+        keep_audio_row.addWidget(self.keep_audio_days)
         layout.addWidget(group("Text", [("Insert by", self.insert_mode),
-                                        ("Keep history", self.history_days)]))
+                                        ("Keep history", self.history_days),
+                                        ("Keep audio", keep_audio)]))
         layout.addWidget(group("General", [("Play a sound", sounds),
                                            ("", self.start_at_login)]))
         layout.addWidget(buttons)
@@ -186,7 +207,12 @@ class SettingsDialog(QDialog):
             sound_on_stop=self.sound_on_stop.isChecked(),
             start_at_login=self.start_at_login.isChecked(),
             history_days=self.history_days.value(),
+            keep_audio=self.keep_audio.currentData(),
+            keep_audio_days=self.keep_audio_days.value(),
         )
+
+    def _show_days(self) -> None:
+        self.keep_audio_days.setEnabled(self.keep_audio.currentData() is KeepAudio.DAYS)
 
     def accept(self) -> None:
         """OK: emit ``settings_accepted`` with the new settings, then close."""

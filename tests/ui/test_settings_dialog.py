@@ -6,6 +6,7 @@ import dataclasses
 import pytest
 from PySide6.QtCore import Qt
 
+from app.kept_recordings import KeepAudio
 from app.settings import Gesture, Settings
 from desktop.chord import parse_chord
 from desktop.inject import InsertMode
@@ -18,7 +19,8 @@ CUSTOM = Settings(model="small.en", language="de", threads=3, hotkey="Super+F9",
                   gesture=Gesture.TAP, input_device="USB Microphone",
                   insert_mode=InsertMode.TYPE, preroll_ms=450, keep_microphone_open=True,
                   sound_on_start=False, sound_on_stop=True, start_at_login=True,
-                  history_days=30, replacements=(("full stop", "."),))
+                  history_days=30, replacements=(("full stop", "."),),
+                  keep_audio=KeepAudio.DAYS, keep_audio_days=14)
 
 
 def make(qtbot, settings: Settings, models=MODELS, devices=DEVICES) -> SettingsDialog:
@@ -52,6 +54,17 @@ def test_edits_come_back_and_the_rest_is_kept(qtbot):
         CUSTOM, model="large-v3-turbo-q5_0", language="auto", gesture=Gesture.BOTH,
         input_device=None, insert_mode=InsertMode.COPY, keep_microphone_open=False,
         history_days=0)
+
+
+def test_keep_audio_until_transcribed_or_for_days(qtbot):
+    dialog = make(qtbot, Settings(language="en"))
+    assert dialog.keep_audio.currentData() is KeepAudio.UNTIL_TRANSCRIBED  # the default
+    assert not dialog.keep_audio_days.isEnabled()  # days only mean something for "days"
+    dialog.keep_audio.setCurrentIndex(dialog.keep_audio.findData(KeepAudio.DAYS))
+    assert dialog.keep_audio_days.isEnabled()
+    dialog.keep_audio_days.setValue(3)
+    assert dialog.settings().retention().days == 3
+    assert dialog.settings().keep_audio is KeepAudio.DAYS
 
 
 def test_cancel_sends_nothing(qtbot):
