@@ -45,10 +45,12 @@ def pulse(tmp_path_factory):
 class RunningMurmur:
     """``python main.py`` in its own process, and the CLI that talks to it."""
 
-    def __init__(self, env: dict[str, str], log: Path):
+    def __init__(self, env: dict[str, str], log: Path, prefix: tuple[str, ...] = ()):
         self.env = env
         self.log = log
-        self.process = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "--verbose"],
+        # ``prefix`` wraps the launch (e.g. ``unshare … sh -c '…; exec "$@"' sh``); it must exec
+        # the app so that this process is Murmur.
+        self.process = subprocess.Popen([*prefix, sys.executable, str(ROOT / "main.py"), "--verbose"],
                                         env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
                                         stdout=subprocess.DEVNULL, stderr=open(log, "wb"))
 
@@ -98,7 +100,9 @@ def launch_murmur(x_server, pulse, default_model_path, tmp_path):
     """Factory: start Murmur with this test's XDG dirs, the real model and ``language``."""
     apps = []
 
-    def launch(language: str = "en") -> RunningMurmur:
+    def launch(language: str = "en", ini: str | None = None,
+               prefix: tuple[str, ...] = ()) -> RunningMurmur:
+        """``ini`` replaces the settings file's text; ``prefix`` wraps the command."""
         models = Path(os.environ["XDG_DATA_HOME"]) / "murmur" / "models"
         models.mkdir(parents=True, exist_ok=True)
         default = models / model_filename(DEFAULT_MODEL)
@@ -107,11 +111,12 @@ def launch_murmur(x_server, pulse, default_model_path, tmp_path):
         config = Path(os.environ["XDG_CONFIG_HOME"]) / "murmur"
         config.mkdir(parents=True, exist_ok=True)
         # A fixed language whatever the machine's locale; two threads (CI has two cores).
-        (config / "murmur.ini").write_text(f"[General]\nlanguage={language}\nthreads=2\n")
+        (config / "murmur.ini").write_text(
+            ini if ini is not None else f"[General]\nlanguage={language}\nthreads=2\n")
         runtime = tmp_path / "runtime"
         runtime.mkdir(mode=0o700, exist_ok=True)
         env = {**x_server.env, **pulse.env, "QT_QPA_PLATFORM": "xcb", "XDG_RUNTIME_DIR": str(runtime)}
-        apps.append(RunningMurmur(env, tmp_path / f"murmur{len(apps)}.log"))
+        apps.append(RunningMurmur(env, tmp_path / f"murmur{len(apps)}.log", prefix))
         return apps[-1]
 
     yield launch
