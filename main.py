@@ -150,6 +150,7 @@ def run_desktop_app(args) -> int:
     files = wire_tools(window, controller, models, settings_now, apply_settings)
     report = StatusReport(controller, capture, settings_now, model_path.name)
     worker.model_loaded.connect(lambda _name: setattr(report, "model_loaded", True))
+    report.window_text = window.status.text
     window.hidden_to_tray.connect(lambda: tray.show_message(
         "Murmur is still running", f"Hold {settings_now().hotkey} to dictate; quit from this icon."))
 
@@ -190,8 +191,6 @@ def wire_views(app, window, tray, controller, recorder, keeper, worker, history,
     from PySide6.QtGui import QGuiApplication
 
     from app.history import HistoryError
-    from app.state import State
-    from audio.capture_types import CaptureEventKind
 
     window.set_hide_on_close(tray.available)
     app.setQuitOnLastWindowClosed(not tray.available)  # with a tray, closing only hides
@@ -203,15 +202,8 @@ def wire_views(app, window, tray, controller, recorder, keeper, worker, history,
     controller.dictation_finished.connect(lambda text, _result: window.set_transcript(text))
     keeper.entry_added.connect(window.add_entry)
 
-    def on_capture_event(event) -> None:
-        if event.kind not in (CaptureEventKind.DEVICE_LOST, CaptureEventKind.NO_DEVICE):
-            return
-        if controller.state is State.RECORDING:
-            controller.fail(event.message)
-        else:
-            window.show_notice(event.message)
-
-    capture_events.delivered.connect(on_capture_event)
+    # A lost microphone finishes a recording with its audio so far; the controller says so.
+    capture_events.delivered.connect(controller.on_capture_event)
     window.toggle_requested.connect(controller.toggle)
     window.cancel_requested.connect(controller.cancel)
     tray.toggle_requested.connect(controller.toggle)

@@ -18,6 +18,13 @@ the same insertion worker, into the window remembered at the last release.
 Every transcription carries a job number. A result whose job is not the current one (it was
 cancelled, or failed over) is dropped, so a late transcript can never land in the next
 dictation's place.
+
+The microphone (``on_capture_event``): a dictation whose microphone goes away is *finished*
+there, not dropped: what was said until then is transcribed and inserted into the window that
+had focus at that moment, as if the user had released the hotkey, and a notice says why it
+ended. While no microphone is known to work, a start is refused with a clear error instead of
+recording silence. Starting while busy, or cancelling while pasting, is refused with a notice,
+never silently.
 """
 from __future__ import annotations
 
@@ -28,7 +35,8 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, Signal
 
-from app.state import Event, State, transition
+from app.state import Event, State, is_busy, transition
+from audio.capture_types import CaptureEvent, CaptureEventKind
 from app.text_shaper import TextShaper
 from desktop.chord import Action, Chord, Gesture, GestureTracker, KeyEvent
 from desktop.inject import InjectOptions, InjectResult, InsertMode
@@ -39,6 +47,13 @@ log = logging.getLogger(__name__)
 _ACTION_EVENTS = {Action.START: Event.START, Action.STOP: Event.STOP, Action.CANCEL: Event.CANCEL}
 NOTHING_HEARD = "Nothing was heard."
 BUSY_REINSERT = "Paste again works when Murmur is ready: finish or cancel the dictation first."
+BUSY_START = ("Still finishing the last dictation; start the next one once its text is in "
+              "(nothing is being recorded yet).")
+TOO_LATE_TO_CANCEL = "Too late to cancel: the text is already being inserted."
+NO_MICROPHONE = "Cannot record: {problem}"
+MICROPHONE_LOST = "{problem} The dictation ended there; what you said until then is transcribed."
+NOTHING_HEARD_NO_MICROPHONE = "Nothing was heard: the microphone went away. {problem}"
+_PROBLEMS = (CaptureEventKind.DEVICE_LOST, CaptureEventKind.NO_DEVICE)
 
 
 class Recorder(Protocol):
@@ -122,6 +137,8 @@ class DictationController(QObject):
         self._target: WindowInfo | None = None
         self._pending: collections.deque[tuple[Event, str]] = collections.deque()
         self._handling = False
+        self._microphone_problem: str | None = None  # the capture's last word, if bad
+        self._cut = False  # the microphone's loss ended the current dictation's recording
         # One worker: insertions never overlap, and they run in the order they were asked for.
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="murmur-insert")
         self._inserted.connect(self._on_inserted)
@@ -129,6 +146,11 @@ class DictationController(QObject):
     @property
     def state(self) -> State:
         return self._state
+
+    @property
+    def microphone_problem(self) -> str | None:
+        """Why no microphone works right now (the capture's message), or None."""
+        return self._microphone_problem
 
     # ---- GUI thread: settings, live --------------------------------------------------------
     def set_chord(self, chord: Chord) -> None:
@@ -176,8 +198,28 @@ class DictationController(QObject):
         self.handle(Event.ERROR_ACKNOWLEDGED)
 
     def fail(self, message: str) -> None:
-        """Anything else broke (audio device gone, engine died): show ``message``."""
+        """Anything else broke (engine died, ...): show ``message``."""
         self.handle(Event.ERROR, message)
+
+    def on_capture_event(self, event: CaptureEvent) -> None:
+        """What happened to the microphone (``audio.capture``, delivered on the GUI thread).
+
+        A lost microphone ends a running recording the way a release would: its audio so far
+        is transcribed and inserted, so nothing said is thrown away. Every problem is told.
+        """
+        if event.kind is CaptureEventKind.OPENED or event.kind is CaptureEventKind.CLOSED:
+            # CLOSED is on purpose (idle, device switch): no longer known to be broken.
+            self._microphone_problem = None
+            return
+        if event.kind not in _PROBLEMS:
+            return
+        self._microphone_problem = event.message
+        if self._state is State.RECORDING:
+            self.notice.emit(MICROPHONE_LOST.format(problem=event.message))
+            self._cut = True
+            self.handle(Event.STOP)
+        else:
+            self.notice.emit(event.message)
 
     # ---- GUI thread: results ----------------------------------------------------------------
     def transcribed(self, job: int, text: str) -> None:
@@ -216,9 +258,17 @@ class DictationController(QObject):
     def _step(self, event: Event, detail: str) -> None:
         old = self._state
         new = transition(old, event)
+        if new is State.RECORDING and old is not State.RECORDING and self._microphone_problem:
+            # Recording silence would look like "nothing was heard": say what is wrong instead.
+            event, detail = Event.ERROR, NO_MICROPHONE.format(problem=self._microphone_problem)
+            new = transition(old, event)
         if new is None:
             log.info("ignored %s while %s", event.value, old.value)
             self.event_ignored.emit(event, old)
+            if event in (Event.START, Event.TOGGLE) and is_busy(old):
+                self.notice.emit(BUSY_START)
+            elif event is Event.CANCEL and old is State.PASTING:
+                self.notice.emit(TOO_LATE_TO_CANCEL)
             return
         self._state = new
         self._effects(old, event, new, detail)
@@ -235,6 +285,7 @@ class DictationController(QObject):
         elif old is State.RECORDING and new is not State.RECORDING:
             self._recorder.abort()
         elif new is State.RECORDING and old is not State.RECORDING:
+            self._cut = False
             self._recorder.begin()
         if old is State.TRANSCRIBING and new is not State.PASTING:
             self._job += 1  # whatever that transcription still sends is stale now
@@ -245,7 +296,10 @@ class DictationController(QObject):
             self._paste_options = self._inject_options
             self._worker.submit(self._insert, self._job, detail, self._target,
                                 self._paste_options, again)
-        if event is Event.TRANSCRIPT_EMPTY:
+        if event is Event.TRANSCRIPT_EMPTY and self._cut:
+            self.notice.emit(NOTHING_HEARD_NO_MICROPHONE.format(
+                problem=self._microphone_problem or ""))
+        elif event is Event.TRANSCRIPT_EMPTY:
             self.notice.emit(NOTHING_HEARD)
         elif new is State.ERROR and detail:
             self.notice.emit(detail)

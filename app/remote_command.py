@@ -29,6 +29,7 @@ EXIT_OK = 0
 EXIT_NOT_RUNNING = 1
 TIMEOUT_S = 5.0  # the GUI thread answers between events: well under a second unless it hangs
 MAX_LINE = 512
+MAX_REPLY = 64 * 1024  # status --json grows with every field; a request stays one short word
 
 
 class Command(enum.Enum):
@@ -88,8 +89,8 @@ def send_command(command: Command, path: Path | None = None,
             sock.connect(str(path))
             sock.sendall(f"{command.value}\n".encode())
             data = b""
-            while not data.endswith(b"\n") and len(data) < MAX_LINE:
-                chunk = sock.recv(MAX_LINE)
+            while not data.endswith(b"\n") and len(data) < MAX_REPLY:
+                chunk = sock.recv(MAX_REPLY)
                 if not chunk:
                     break
                 data += chunk

@@ -25,6 +25,8 @@ class StatusReport:
         model: the model file's name.
         model_loaded: set when the engine worker reports the model warm.
         hotkey_armed: set when the global hotkey listener started.
+        window_text: returns what the window's status line says (state, last notice), so a
+            script sees what the user is told.
     """
 
     controller: object
@@ -33,6 +35,7 @@ class StatusReport:
     model: str
     model_loaded: bool = False
     hotkey_armed: bool = False
+    window_text: Callable[[], str] | None = None
 
     def state_word(self) -> str:
         return self.controller.state.value
@@ -44,6 +47,8 @@ class StatusReport:
             "model": self.model,
             "model_loaded": self.model_loaded,
             "microphone": stats.device,
+            "microphone_problem": self.controller.microphone_problem,
+            "window": self.window_text() if self.window_text else None,
             "captured_seconds": round(self.capture.ring.end_index / TARGET_RATE, 2),
             "hotkey": self.settings_now().hotkey,
             "hotkey_armed": self.hotkey_armed,

@@ -180,6 +180,11 @@ class Capture:
         self._switch_requested = False
         if self._stream is None and self._want_open and now >= self._next_attempt:
             self._worker_open(now)
+        elif self._stream is None and not self._want_open and self._last_problem is not None:
+            # Closed while idle, so no longer looking: the problem is not current any more, and
+            # the next ``hold`` reports it afresh if it persists.
+            self._last_problem = None
+            self._emit(CaptureEventKind.CLOSED, "Microphone closed while idle.")
 
     def _worker_drain(self, now: float, last: bool = False) -> None:
         got = self._raw.read(self._raw_cursor)

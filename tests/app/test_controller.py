@@ -8,10 +8,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # QObjects only; no displ
 
 import pytest  # noqa: E402
 
-from app.controller import (BUSY_REINSERT, NOTHING_HEARD, DictationController,  # noqa: E402
-                            HotkeyBridge)
+from app.controller import (BUSY_REINSERT, BUSY_START, MICROPHONE_LOST,  # noqa: E402
+                            NO_MICROPHONE, NOTHING_HEARD, TOO_LATE_TO_CANCEL,
+                            DictationController, HotkeyBridge)
 from app.settings import Gesture  # noqa: E402
 from app.state import Event, State  # noqa: E402
+from audio.capture_types import CaptureEvent, CaptureEventKind  # noqa: E402
 from desktop.chord import DEFAULT_CHORD, TAP_MAX_S, KeyEvent, parse_chord  # noqa: E402
 from desktop.inject import InjectOptions, InjectResult, InsertMode  # noqa: E402
 from desktop.xwindow import WindowInfo  # noqa: E402
@@ -152,7 +154,7 @@ def test_late_transcript_after_cancel_is_dropped(parts):
 
 
 def test_start_while_transcribing_is_ignored_and_reported(parts, qtbot):
-    controller, recorder, *_ = parts
+    controller, recorder, *_, notices = parts
     controller.start()
     controller.stop()
     with qtbot.waitSignal(controller.event_ignored) as ignored:
@@ -160,10 +162,11 @@ def test_start_while_transcribing_is_ignored_and_reported(parts, qtbot):
     assert ignored.args == [Event.START, State.TRANSCRIBING]
     assert controller.state is State.TRANSCRIBING
     assert recorder.calls == ["begin", "finish"]
+    assert notices == [BUSY_START]  # never silently: the user knows nothing is recorded
 
 
 def test_cancel_while_pasting_is_ignored_and_paste_completes(parts, qtbot):
-    controller, _, _, inserter, states, _ = parts
+    controller, _, _, inserter, states, notices = parts
     inserter.gate.clear()  # hold the paste in the worker
     controller.start()
     controller.stop()
@@ -171,6 +174,7 @@ def test_cancel_while_pasting_is_ignored_and_paste_completes(parts, qtbot):
     assert controller.state is State.PASTING
     controller.cancel()
     assert controller.state is State.PASTING
+    assert notices == [TOO_LATE_TO_CANCEL]
     with qtbot.waitSignal(controller.dictation_finished, timeout=5000):
         inserter.gate.set()
     qtbot.waitUntil(lambda: controller.state is State.IDLE)
@@ -229,13 +233,54 @@ def test_copy_mode_counts_as_done(qtbot):
     controller.close()
 
 
-def test_device_lost_while_recording_aborts_and_reports(parts):
-    controller, recorder, *_, notices = parts
+def lost(message="Microphone 'USB' went away or failed; recording resumes when it is back."):
+    return CaptureEvent(CaptureEventKind.DEVICE_LOST, message, "USB")
+
+
+def test_device_lost_while_recording_finishes_the_dictation_with_its_audio(parts, qtbot):
+    controller, recorder, transcriber, inserter, _, notices = parts
     controller.start()
-    controller.fail("The microphone was unplugged.")
+    controller.on_capture_event(lost())
+    assert controller.state is State.TRANSCRIBING  # not dropped: what was said is transcribed
+    assert recorder.calls == ["begin", "finish"] and transcriber.jobs == [(1, "audio1")]
+    assert notices == [MICROPHONE_LOST.format(problem=lost().message)]
+    assert controller.microphone_problem == lost().message
+    with qtbot.waitSignal(controller.dictation_finished, timeout=5000):
+        controller.transcribed(1, "said before the loss")
+    assert inserter.inserted[0][:2] == ("said before the loss", TARGET)
+
+
+def test_device_lost_with_nothing_said_says_why_nothing_was_heard(parts):
+    controller, *_, notices = parts
+    controller.start()
+    controller.on_capture_event(lost())
+    controller.transcribed(1, "")
+    assert controller.state is State.IDLE
+    assert "microphone went away" in notices[-1] and lost().message in notices[-1]
+
+
+def test_start_without_a_microphone_is_refused_clearly_until_one_opens(parts):
+    controller, recorder, *_, notices = parts
+    controller.on_capture_event(CaptureEvent(CaptureEventKind.NO_DEVICE, "No microphone found."))
+    assert notices == ["No microphone found."] and controller.state is State.IDLE
+    controller.start()
     assert controller.state is State.ERROR
-    assert recorder.calls == ["begin", "abort"]
-    assert notices == ["The microphone was unplugged."]
+    assert notices[-1] == NO_MICROPHONE.format(problem="No microphone found.")
+    assert recorder.calls == []
+    controller.start()  # again, from ERROR: still refused, still said
+    assert controller.state is State.ERROR and recorder.calls == []
+    controller.on_capture_event(CaptureEvent(CaptureEventKind.OPENED, "Recording.", "USB", 16000))
+    assert controller.microphone_problem is None
+    controller.start()
+    assert controller.state is State.RECORDING and recorder.calls == ["begin"]
+
+
+def test_a_microphone_closed_on_purpose_is_not_a_problem(parts):
+    controller, *_ = parts
+    controller.on_capture_event(lost())
+    controller.on_capture_event(CaptureEvent(CaptureEventKind.CLOSED, "Closed while idle."))
+    controller.start()
+    assert controller.state is State.RECORDING
 
 
 def test_tray_start_then_hotkey_tap_stops(parts):

@@ -177,3 +177,16 @@ def test_looks_for_a_device_less_and_less_often(make_capture):
     want = np.array([0.05, 0.1, 0.2, 0.2, 0.2])
     assert np.all(gaps >= want - 0.01) and np.all(gaps <= want + 0.15), gaps
     assert capture.stats().device is None
+
+
+def test_close_when_idle_without_a_device_reports_afresh_at_each_hold(make_capture):
+    """A failed look while held is not a standing problem once released: the release says
+    CLOSED (a controller stops refusing to start), and the next hold looks and tells again."""
+    backend = FakeBackend({})
+    capture, events = make_capture(backend, close_when_idle=True)
+    capture.hold()
+    events.expect(CaptureEventKind.NO_DEVICE)
+    capture.release()
+    events.expect(CaptureEventKind.CLOSED)
+    capture.hold()
+    assert "No microphone" in events.expect(CaptureEventKind.NO_DEVICE).message

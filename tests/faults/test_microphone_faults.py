@@ -1,0 +1,123 @@
+"""Fault 1: no microphone at start; the microphone vanishing mid-dictation; a microphone coming back.
+
+Real parts: Murmur started as a user would (``python main.py``, tests/e2e/murmur_app.py) on a
+private Xvfb with the real Whisper model; its microphone is a private PulseAudio daemon's
+null-sink monitor (tests/audio/pulse_server.py), into which ``paplay`` plays real speech; the
+words land in a Tk text window in another process; the hotkey is pressed with xdotool. The
+fault is real too: the PulseAudio daemon is SIGKILLed (before launch, or mid-speech), so
+PortAudio's stream ends as it does when a USB microphone is pulled, and a new daemon started
+on the same socket is the microphone coming back.
+
+What the user sees is read from ``main.py status --json``: the state, ``microphone`` (the open
+device), ``microphone_problem`` and ``window`` (what the window's status line says).
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from e2e_desktop import xdotool
+from xvfb import wait_until
+
+from app.history import History
+from engine.wer import word_errors
+
+pytestmark = pytest.mark.model
+
+JFK = ("And so my fellow Americans ask not what your country can do for you, ask what you can "
+       "do for your country.")
+FULL_HOUR = "FOR A FULL HOUR HE HAD PACED UP AND DOWN WAITING BUT HE COULD WAIT NO LONGER"
+TRANSCRIBE_TIMEOUT_S = 90
+#: A capture looks for a device again at most every 5 s (``CaptureOptions.max_retry_seconds``).
+COME_BACK_TIMEOUT_S = 30
+TAIL_S = 1.5
+
+
+def history_texts() -> list[str]:
+    history = History(Path(os.environ["XDG_DATA_HOME"]) / "murmur" / "history.sqlite3")
+    try:
+        return [entry.text for entry in history.entries()]
+    finally:
+        history.close()
+
+
+def tap_hotkey(x_server) -> None:
+    xdotool(x_server, "key", "ctrl+alt+space")  # press and release: tap to start / to finish
+
+
+def dictate(murmur, pulse, x_server, clip: Path) -> None:
+    tap_hotkey(x_server)
+    murmur.wait_state("recording")
+    player = pulse.play(clip)
+    assert player.wait(60) == 0, player.stderr.read()
+    murmur.record_past(TAIL_S)
+    tap_hotkey(x_server)
+
+
+def wait_microphone_back(murmur) -> dict:
+    return wait_until(lambda: (d := murmur.details()) and d["microphone"]
+                      and d["microphone_problem"] is None and d, COME_BACK_TIMEOUT_S,
+                      "the microphone to be back")
+
+
+def leading_words_errors(reference: str, heard: str) -> int:
+    """Errors of ``heard`` against the best-matching leading part of ``reference``."""
+    words = re.findall(r"[\w']+", reference)
+    return min(word_errors(" ".join(words[:n]), heard).errors for n in range(1, len(words) + 1))
+
+
+def test_no_microphone_at_start_is_said_and_a_dictation_is_refused_until_one_comes(
+        pulse, launch_murmur, target, x_server, test_data):
+    pulse.kill()  # the sound server is down before Murmur starts: no input device at all
+    murmur = launch_murmur()
+    details = wait_until(lambda: (d := murmur.details()) and d["model_loaded"]
+                         and d["hotkey_armed"] and d["microphone_problem"] and d, 60,
+                         "Murmur up, knowing there is no microphone")
+    assert details["microphone"] is None and details["state"] == "idle"
+    assert "microphone" in details["window"].lower(), details
+
+    tap_hotkey(x_server)  # a dictation attempt: refused at once, and the reason is on screen
+    murmur.wait_state("error")
+    details = murmur.details()
+    assert "Cannot record" in details["window"] and "icrophone" in details["window"], details
+
+    pulse.start()  # a microphone appears: Murmur finds it by itself
+    wait_microphone_back(murmur)
+    murmur.wait_ready()
+    dictate(murmur, pulse, x_server, test_data / "speech" / "ls_1089-134691-0001.wav")
+    wait_until(lambda: target.text().strip(), TRANSCRIBE_TIMEOUT_S, "text in the target window")
+    assert word_errors(FULL_HOUR, target.text()).errors <= 1, (target.text(), murmur.log_tail())
+
+
+def test_microphone_vanishing_mid_dictation_inserts_what_was_said_and_recording_resumes(
+        murmur, target, pulse, x_server, test_data):
+    murmur.wait_ready()
+    tap_hotkey(x_server)
+    murmur.wait_state("recording")
+    player = pulse.play(test_data / "speech" / "jfk.wav")
+    murmur.record_past(6.0)  # about half of the sentence is in
+    pulse.kill()  # the microphone goes away mid-speech (paplay dies with the daemon)
+    player.wait(10)
+
+    # What was said until then is transcribed and inserted where the user was dictating.
+    wait_until(lambda: target.text().strip(), TRANSCRIBE_TIMEOUT_S, "text in the target window")
+    murmur.wait_state("idle")
+    heard = target.text().strip()
+    assert len(heard.split()) >= 4, (heard, murmur.log_tail())
+    assert leading_words_errors(JFK, heard) <= 1, (heard, murmur.log_tail())
+    assert history_texts() == [heard]
+    details = murmur.details()  # the app is alive and says what happened
+    assert details["microphone"] is None and details["microphone_problem"], details
+    assert "icrophone" in details["window"], details
+
+    pulse.start()  # the microphone comes back: capture resumes, the next dictation works
+    wait_microphone_back(murmur)
+    murmur.wait_ready()
+    before = target.text()
+    dictate(murmur, pulse, x_server, test_data / "speech" / "ls_1089-134691-0001.wav")
+    wait_until(lambda: target.text() != before and murmur.details()["state"] == "idle",
+               TRANSCRIBE_TIMEOUT_S, "the second dictation in the target window")
+    second = target.text()[len(before):]
+    assert word_errors(FULL_HOUR, second).errors <= 1, (second, murmur.log_tail())
