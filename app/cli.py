@@ -70,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
                             ("start", "start dictating in the running app"),
                             ("stop", "finish the dictation: transcribe and insert it"),
                             ("cancel", "drop the dictation under way"),
+                            ("retry", "transcribe the dictations Murmur kept (unfinished or "
+                                      "failed); the text goes to history and the clipboard"),
                             ("status", "print the running app's state: idle, recording, "
                                        "transcribing, pasting or error")):
         remote = commands.add_parser(name, help=help_text)

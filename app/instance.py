@@ -44,6 +44,7 @@ class InstanceServer(QObject):
         raise_requested(): another launch wants the window shown.
         toggle_requested(), start_requested(), stop_requested(), cancel_requested(): the
             commands of ``main.py``, to connect to the controller's methods of the same name.
+        retry_requested(): ``main.py retry``: transcribe the kept dictations.
     """
 
     raise_requested = Signal()
@@ -51,6 +52,7 @@ class InstanceServer(QObject):
     start_requested = Signal()
     stop_requested = Signal()
     cancel_requested = Signal()
+    retry_requested = Signal()
 
     def __init__(self, state_word: Callable[[], str], path: Path | None = None,
                  client_timeout_ms: int = CLIENT_TIMEOUT_MS, parent: QObject | None = None,
@@ -68,7 +70,8 @@ class InstanceServer(QObject):
         self._server.newConnection.connect(self._accept)
         self._signals = {Command.RAISE: self.raise_requested, Command.TOGGLE: self.toggle_requested,
                          Command.START: self.start_requested, Command.STOP: self.stop_requested,
-                         Command.CANCEL: self.cancel_requested}
+                         Command.CANCEL: self.cancel_requested,
+                         Command.RETRY: self.retry_requested}
 
     def listen(self) -> bool:
         """Become the running instance; False if another one already is.

@@ -1,4 +1,4 @@
-"""Talk to the running Murmur: ``main.py toggle | start | stop | cancel | status``.
+"""Talk to the running Murmur: ``main.py toggle | start | stop | cancel | retry | status``.
 
 The running app listens on a Unix socket (``app.instance.InstanceServer``, a ``QLocalServer``
 given a full path, which on Linux is a plain Unix socket). This side uses Python's own
@@ -40,6 +40,7 @@ class Command(enum.Enum):
     START = "start"
     STOP = "stop"
     CANCEL = "cancel"
+    RETRY = "retry"  # transcribe the kept (unfinished or failed) dictations
     STATUS = "status"
     DETAILS = "details"  # `status --json`: the state plus model, microphone and hotkey
 

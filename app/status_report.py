@@ -25,6 +25,7 @@ class StatusReport:
         model: the model file's name.
         model_loaded: set when the engine worker reports the model warm.
         hotkey_armed: set when the global hotkey listener started.
+        details: returns more facts to report (kept dictations, a model problem), merged in.
         window_text: returns what the window's status line says (state, last notice), so a
             script sees what the user is told.
     """
@@ -35,6 +36,7 @@ class StatusReport:
     model: str
     model_loaded: bool = False
     hotkey_armed: bool = False
+    details: Callable[[], dict] | None = None
     window_text: Callable[[], str] | None = None
 
     def state_word(self) -> str:
@@ -43,6 +45,7 @@ class StatusReport:
     def to_json(self) -> str:
         stats = self.capture.stats()
         return json.dumps({
+            **(self.details() if self.details else {}),
             "state": self.state_word(),
             "model": self.model,
             "model_loaded": self.model_loaded,
