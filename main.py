@@ -151,6 +151,12 @@ def run_desktop_app(args) -> int:
     report = StatusReport(controller, capture, settings_now, model_path.name)
     worker.model_loaded.connect(lambda _name: setattr(report, "model_loaded", True))
     report.window_text = window.status.text
+    kept, model_banner = wire_recovery(app, window, tray, server, recorder, worker, controller,
+                                       keeper, shaper, models, settings_now, apply_settings)
+    report.details = lambda: {"kept_dictations": kept.summary(),
+                              "model_problem": model_banner.problem}
+    if problem:
+        model_banner.show_problem(problem)
     window.hidden_to_tray.connect(lambda: tray.show_message(
         "Murmur is still running", f"Hold {settings_now().hotkey} to dictate; quit from this icon."))
 
@@ -320,6 +326,58 @@ def wire_tools(window, controller, models, settings_now, apply_settings):
     window.files_requested.connect(file_dialog.show_with)
     window.models_requested.connect(open_models)
     return files
+
+
+def wire_recovery(app, window, tray, server, recorder, worker, controller, keeper, shaper,
+                  models, settings_now, apply_settings):
+    """Kept dictations (the app was killed mid-dictation, or one failed) are offered for
+    transcription (banner, tray, ``main.py retry``); an unusable model is said, with an offer to
+    get the default one again. Returns ``(KeptRecordings, ModelBanner)``."""
+    from dataclasses import replace
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QGuiApplication
+
+    from app.kept_recordings import KeptRecordings
+    from app.recorder import default_spool_dir
+    from engine.catalog import DEFAULT_MODEL
+    from ui.banners import KeptBanner, ModelBanner
+
+    kept = KeptRecordings(default_spool_dir(), recorder, worker,
+                          lambda raw: shaper.shape(raw, None), keeper.on_dictation_finished,
+                          lambda text: QGuiApplication.clipboard().setText(text),
+                          lambda: settings_now().retention())
+    recorder.kept.connect(kept.on_kept)
+    controller.state_changed.connect(kept.on_state_changed)  # after the recorder decided
+    worker.transcribed.connect(kept.on_transcribed)
+    worker.transcription_failed.connect(kept.on_failed)
+    kept.notice.connect(window.show_notice)
+    server.retry_requested.connect(kept.transcribe_all)
+    window.add_banner(KeptBanner(kept, window))
+    kept.enforce_retention()
+    waiting = kept.recordings()
+    if waiting:  # once the event loop runs, the tray icon is up
+        title = (f"{len(waiting)} dictations were not transcribed" if len(waiting) > 1
+                 else "A dictation was not transcribed")
+        QTimer.singleShot(0, lambda: tray.show_message(
+            title, f"From {waiting[0].label()}: open Murmur to transcribe or discard it."))
+
+    def provision(progress, cancel):
+        return models.default_model(lambda _what, fraction: progress(int(fraction * 1000), 1000))
+
+    def use(path) -> None:
+        if settings_now().model != DEFAULT_MODEL:
+            apply_settings(replace(settings_now(), model=DEFAULT_MODEL))  # saves and loads it
+        else:
+            worker.load_model(path)
+
+    banner = ModelBanner(provision, f"&Get the default model ({DEFAULT_MODEL})", window)
+    worker.model_failed.connect(banner.show_problem)
+    worker.model_loaded.connect(banner.clear_problem)
+    banner.provisioned.connect(use)
+    window.add_banner(banner)
+    app.aboutToQuit.connect(banner.stop)
+    return kept, banner
 
 
 def resolve_model(models, choice: str) -> tuple[Path, str | None]:

@@ -24,3 +24,7 @@ class DownloadError(MurmurError):
 
 class EngineError(MurmurError):
     """whisper.cpp could not load the model or transcribe."""
+
+
+class EngineCrashed(EngineError):
+    """The engine's process died (a crash inside whisper.cpp) or hung; it is being restarted."""

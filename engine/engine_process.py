@@ -1,0 +1,216 @@
+"""whisper.cpp in a child process, so that a crash inside it cannot take the app down.
+
+``ProcessEngine`` has ``WhisperEngine``'s interface (``model_path``, ``transcribe``, ``close``,
+context manager; ``load_process_engine`` matches ``load_engine``) but the model lives in
+``engine/engine_child.py``, a fresh interpreter started by ``EngineChild`` (engine/child_proc.py).
+An abort or segfault in native code ends only that process: the call under way raises
+``EngineCrashed`` naming the signal, and a new child loads the model at once, so the next call
+finds it warm. Load failures arrive as the same ``ModelFileError``/``EngineError`` (by class
+name and message) the in-process loader raises.
+
+Cost per call: the samples cross a Unix socket once (a 40 s dictation is 2.5 MB) and a few small
+pickles go back and forth; ``bench/engine_process.py`` measures it against the in-process engine.
+
+No timeout cuts a transcription short while it may still be working: only a bound far beyond any
+real run (``stuck_after``) stops a child that hangs. ``close()`` from another thread ends a call
+under way at once.
+
+Threads: ``transcribe`` runs on the caller's thread, one call at a time (a lock, as in
+``WhisperEngine``); ``close`` may be called from any thread. ``busy`` is set (from the calling
+thread) when the child starts ``whisper_full`` and cleared when the call ends.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from engine import errors
+from engine.child_proc import Aborted, ChildGone, EngineChild, Hung, exit_description
+from engine.engine_messages import Busy, Done, Failed, Ready, Request
+from engine.errors import EngineCrashed, EngineError, MurmurError
+from engine.options import SAMPLE_RATE, TranscribeOptions, Transcript
+
+log = logging.getLogger(__name__)
+
+#: A load that takes longer than this is a hung child (a large model from a slow disk: ~30 s).
+LOAD_TIMEOUT_S = 300.0
+#: A transcription is taken for hung after this long plus ``STUCK_PER_AUDIO_S`` per second of
+#: audio: twenty times real time is far slower than any Whisper model on any CPU we support.
+STUCK_BASE_S = 300.0
+STUCK_PER_AUDIO_S = 20.0
+
+
+def stuck_after(audio_seconds: float) -> float:
+    """Seconds after which a transcription of ``audio_seconds`` counts as hung."""
+    return STUCK_BASE_S + STUCK_PER_AUDIO_S * audio_seconds
+
+
+def _user_error(failed: Failed) -> MurmurError:
+    """The child's error as the same engine.errors class (EngineError for anything else)."""
+    kind = getattr(errors, failed.kind, None)
+    if not (isinstance(kind, type) and issubclass(kind, MurmurError)):
+        kind = EngineError
+    return kind(failed.message)
+
+
+class ProcessEngine:
+    """A whisper.cpp model loaded in a child process.
+
+    Args:
+        model_path: a whisper.cpp ggml ``.bin`` file.
+
+    Raises:
+        ModelFileError: the file is missing, truncated, corrupt or not a ggml Whisper model.
+        EngineError: whisper.cpp refused the file.
+        EngineCrashed: the child died while loading.
+
+    Attributes:
+        busy: set while the child runs ``whisper_full`` for a call.
+    """
+
+    def __init__(self, model_path: Path):
+        self.model_path = Path(model_path).absolute()
+        self.busy = threading.Event()
+        self._lock = threading.Lock()
+        self._closed = False
+        self._child: EngineChild | None = EngineChild(self.model_path)
+        self._ready(self._child)
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id (None after ``close``)."""
+        child = self._child
+        return child.pid if child is not None else None
+
+    def _ready(self, child: EngineChild) -> EngineChild:
+        """Wait for ``child`` to report its model loaded; raise its load error otherwise."""
+        if child.ready is not None:
+            return child
+        try:
+            reply = child.receive(time.monotonic() + LOAD_TIMEOUT_S)
+        except (ChildGone, Hung) as gone:
+            self._child = None
+            code = child.stop(kill=True)
+            if self._closed:
+                raise EngineError("The speech engine was closed.") from None
+            if isinstance(gone, Hung):
+                raise EngineCrashed(f"The speech engine did not load {self.model_path.name} "
+                                    f"within {LOAD_TIMEOUT_S:.0f} s and was stopped.") from None
+            raise EngineCrashed(
+                f"The speech engine crashed ({exit_description(code)}) while loading "
+                f"{self.model_path.name}; if it happens again, the model file may be damaged: "
+                "download or import it again.") from None
+        if isinstance(reply, Failed):
+            self._child = None
+            child.stop()
+            raise _user_error(reply)
+        assert isinstance(reply, Ready), reply
+        child.ready = reply
+        self.info, self.multilingual, self.load_seconds = (
+            reply.info, reply.multilingual, reply.load_seconds)
+        log.info("engine process %d loaded %s in %.2f s", child.pid, self.model_path.name,
+                 reply.load_seconds)
+        return child
+
+    def _current(self) -> EngineChild:
+        """The child to use now: started again if it is gone (an idle child killed from
+        outside costs this call a reload, not a failure)."""
+        if self._closed:
+            raise EngineError("The speech engine was closed.")
+        child = self._child
+        if child is not None and child.ready is not None and child.exited():
+            log.warning("engine process %d ended while idle (%s); starting it again",
+                        child.pid, exit_description(child.stop()))
+            child = None
+        if child is None:
+            child = self._child = EngineChild(self.model_path)
+        return self._ready(child)
+
+    def transcribe(self, audio: np.ndarray, options: TranscribeOptions | None = None,
+                   abort: Callable[[], bool] | None = None) -> Transcript:
+        """Transcribe 16 kHz mono float32 samples in the child.
+
+        Args:
+            audio: 1-D samples in [-1, 1] at 16 kHz.
+            options: what to ask of the model; defaults follow the user's locale.
+            abort: polled while waiting; when it returns True the child is stopped (it starts
+                again on the next call) and ``EngineError`` is raised.
+
+        Raises:
+            EngineCrashed: the child died (or hung) during the call; a new one is loading.
+            EngineError, ModelFileError: as ``WhisperEngine`` raises them.
+        """
+        options = options or TranscribeOptions()
+        samples = np.ascontiguousarray(audio, dtype=np.float32).reshape(-1)
+        with self._lock:
+            child = self._current()
+            deadline = time.monotonic() + stuck_after(samples.size / SAMPLE_RATE)
+            try:
+                child.send(Request(options), samples)
+                while True:
+                    reply = child.receive(deadline, abort)
+                    if not isinstance(reply, Busy):
+                        break
+                    self.busy.set()
+            except ChildGone:
+                raise self._lost(child, None) from None
+            except Hung:
+                raise self._lost(child, deadline) from None
+            except Aborted:
+                self._child = None
+                child.stop(kill=True)
+                raise EngineError("Transcription cancelled.") from None
+            finally:
+                self.busy.clear()
+        if isinstance(reply, Failed):
+            raise _user_error(reply)
+        assert isinstance(reply, Done), reply
+        return reply.transcript
+
+    def _lost(self, child: EngineChild, deadline: float | None) -> EngineError:
+        """The child died or hung during a call: reap it, start the next one, say what happened."""
+        self._child = None
+        code = child.stop(kill=True)
+        if self._closed:
+            return EngineError("The speech engine was closed.")
+        self._child = EngineChild(self.model_path)  # loads while the user reads the message
+        if deadline is not None:
+            log.error("engine process %d hung; stopped it", child.pid)
+            what = "stopped responding and was stopped"
+        else:
+            log.error("engine process %d died (%s) while transcribing; last output: %s",
+                      child.pid, exit_description(code), " | ".join(child.tail) or "none")
+            what = f"crashed ({exit_description(code)})"
+        return EngineCrashed(f"The speech engine {what} while transcribing; the recording is "
+                             "kept and the engine is restarting.")
+
+    def close(self) -> None:
+        """Stop the child and wait for it to end; a call under way ends with ``EngineError``."""
+        self._closed = True
+        if not self._lock.acquire(blocking=False):
+            child = self._child
+            if child is not None:
+                child.kill()  # the calling thread wakes up (end of file), reaps it and lets go
+            self._lock.acquire()
+        try:
+            child, self._child = self._child, None
+            if child is not None:
+                child.stop()
+        finally:
+            self._lock.release()
+
+    def __enter__(self) -> ProcessEngine:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def load_process_engine(model_path: Path) -> ProcessEngine:
+    """``load_engine`` with the model in a child process (same errors, plus ``EngineCrashed``)."""
+    return ProcessEngine(Path(model_path))
