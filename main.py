@@ -24,8 +24,15 @@ def main(argv: list[str] | None = None) -> int:
     from app.cli import build_parser
 
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    from app.logs import default_log_dir, setup_logging
+
+    desktop = args.command is None  # the app keeps a log file (0600) and closes off its folders
+    setup_logging(args.verbose, args.debug, default_log_dir() if desktop else None)
+    if desktop:
+        from engine.private_files import close_off_user_dirs
+
+        for problem in close_off_user_dirs("murmur"):
+            log.warning("%s", problem)
     if args.command == "transcribe":
         from app.transcribe_command import transcribe_from_args
 

@@ -20,6 +20,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "Transcribed on this machine by whisper.cpp; no audio leaves it.")
     parser.add_argument("--model", help="model name (see `models list`) or path to a ggml .bin file")
     parser.add_argument("--verbose", "-v", action="store_true", help="log details to stderr")
+    parser.add_argument("--debug", action="store_true",
+                        help="--verbose, and log the dictated text too (for a bug report; your "
+                             "words then end up in the log)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     transcribe = commands.add_parser("transcribe", help="transcribe audio files and print the text")

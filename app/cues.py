@@ -24,6 +24,7 @@ Threads: GUI thread (``on_state_changed`` is connected to ``DictationController.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import subprocess
 import wave
@@ -34,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from app.state import State
+from engine.private_files import private_dir, private_file
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +79,10 @@ def chime(rising: bool, rate: int = CUE_RATE) -> np.ndarray:
 
 def write_wav(path: Path, samples: np.ndarray, rate: int = CUE_RATE) -> None:
     """Write mono 16-bit PCM; written to ``*.part`` first, so a player never reads half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)  # Murmur's cache folder: 0700 like all of its folders
     part = path.with_name(path.name + ".part")
-    with wave.open(str(part), "wb") as out:
+    with os.fdopen(private_file(part, os.O_WRONLY | os.O_TRUNC), "wb") as raw, \
+            wave.open(raw, "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(rate)

@@ -2,7 +2,9 @@
 
 The database lives at ``platformdirs.user_data_path("murmur") / "history.sqlite3"``
 (``default_history_path``), but the path is always passed in. It holds what people said, so the
-directory is 0700 and the file 0600 (SQLite gives its journal files the database's mode).
+directory is 0700 and the file 0600 whatever the umask (``engine/private_files.py``); SQLite
+creates its ``-wal``, ``-shm`` and ``-journal`` files with the database's mode, and ones left
+from before are set to 0600 too.
 
 Failures never stop dictation:
 
@@ -23,7 +25,6 @@ the entries, turning a ``HistoryError`` into a ``notice`` for the window.
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
 import time
 from collections.abc import Callable
@@ -31,6 +32,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
+
+from app.logs import describe_text, transcript_log
+from engine.private_files import private_dir, touch_private
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +53,8 @@ CREATE INDEX IF NOT EXISTS entries_created ON entries(created);
 """
 _COLUMNS = ("id, created, text, audio_seconds, time_to_text_seconds, engine_seconds, model, "
             "language")
+# SQLite's companion files of a database (write-ahead log, its index, the rollback journal).
+_JOURNALS = ("-wal", "-shm", "-journal")
 # SQLite's primary result codes for "this is not (or no longer) a database".
 _CORRUPT_CODES = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
 
@@ -184,9 +190,12 @@ class History:
     def _connection(self) -> sqlite3.Connection:
         if self._db is not None:
             return self._db
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         # Create the file ourselves so it is 0600 from its first byte, whatever the umask.
-        os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
+        touch_private(self.path)
+        for suffix in _JOURNALS:  # SQLite reuses these with their old mode
+            if Path(f"{self.path}{suffix}").exists():
+                touch_private(f"{self.path}{suffix}")
         try:
             self._db = self._open()
         except sqlite3.DatabaseError as error:
@@ -219,11 +228,11 @@ class History:
         stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(self._clock()))
         aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
         log.warning("history: %s is damaged (%s); moved to %s", self.path, error, aside.name)
-        for suffix in ("", "-wal", "-shm"):  # the journal belongs to the damaged file
+        for suffix in ("", *_JOURNALS):  # the journal belongs to the damaged file
             source = Path(f"{self.path}{suffix}")
             if source.exists():
                 source.replace(Path(f"{aside}{suffix}"))
-        os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
+        touch_private(self.path)
         self.notice = (f"The history database was damaged; it was kept as {aside.name} and a "
                        "new, empty history was started.")
 
@@ -258,6 +267,9 @@ class HistoryKeeper(QObject):
         self._result = result
 
     def on_dictation_finished(self, text: str, inject_result: object = None) -> None:
+        # The log tells a bug report how much was said; what was said only with --debug.
+        log.info("dictation finished: %s", describe_text(text))
+        transcript_log.debug("dictation finished: %r", text)
         result, self._result = self._result, None
         audio = engine = 0.0
         time_to_text, model, language = 0.0, "", ""

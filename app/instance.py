@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from PySide6.QtCore import QLockFile, QObject, QTimer, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from app.remote_command import MAX_LINE, Command, InstanceNotRunning, send_command, socket_path
+from engine.private_files import private_dir, touch_private
 
 log = logging.getLogger(__name__)
 
@@ -79,12 +81,16 @@ class InstanceServer(QObject):
         Raises:
             OSError: the socket could not be created for another reason (message says why).
         """
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # The runtime dir is the session's (0700 by the XDG spec); our own fallback in /tmp
+        # must be ours and 0700, or another user could have planted it to reach the socket.
+        runtime = os.environ.get("XDG_RUNTIME_DIR")
+        private_dir(self.path.parent, tighten=not runtime or self.path.parent != Path(runtime))
         if not self._lock.tryLock(0):
             if self._lock.error() is QLockFile.LockError.LockFailedError:
                 return False
             raise OSError(f"Could not create the instance lock {self.path}.lock "
                           f"({self._lock.error().name}).")
+        touch_private(f"{self.path}.lock")  # Qt makes it with the umask's mode
         # We hold the lock, so a socket file left there belongs to a dead instance.
         QLocalServer.removeServer(str(self.path))
         if not self._server.listen(str(self.path)):

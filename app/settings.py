@@ -31,6 +31,7 @@ from desktop.inject import InjectOptions, InsertMode
 from engine.catalog import DEFAULT_MODEL
 from engine.options import (AUTO_LANGUAGE, WHISPER_LANGUAGES, TranscribeOptions,
                             default_threads, locale_language)
+from engine.private_files import private_dir, touch_private
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 SETTINGS_VERSION = 1
 APP_NAME = "murmur"
 MAX_PREROLL_MS = 2000  # the capture ring keeps far more, but older audio is not "pre-roll"
+MIN_RING_SECONDS = 5  # well above the pre-roll and the recorder's drain interval
 
 
 class Key(enum.Enum):
@@ -60,6 +62,7 @@ class Key(enum.Enum):
     REPLACEMENTS = "replacements"
     KEEP_AUDIO = "keep_audio"
     KEEP_AUDIO_DAYS = "keep_audio_days"
+    RING_SECONDS = "ring_seconds"
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,8 @@ class Settings:
             deleted once its text is in history; a failed one stays for a retry), or for
             ``keep_audio_days`` days, transcribed or not.
         keep_audio_days: Days for ``KeepAudio.DAYS``.
+        ring_seconds: Microphone audio kept in memory (the capture ring; 4 bytes a sample at
+            16 kHz). Dictations may be longer: they are copied out as they go. Only in the file.
     """
 
     model: str = DEFAULT_MODEL
@@ -103,6 +108,7 @@ class Settings:
     replacements: tuple[tuple[str, str], ...] = ()
     keep_audio: KeepAudio = KeepAudio.UNTIL_TRANSCRIBED
     keep_audio_days: int = 7
+    ring_seconds: int = int(CaptureOptions.buffer_seconds)
 
     def transcribe_options(self) -> TranscribeOptions:
         """The engine options these settings ask for (any thread)."""
@@ -111,7 +117,8 @@ class Settings:
     def capture_options(self) -> CaptureOptions:
         """The microphone options these settings ask for (any thread)."""
         return CaptureOptions(device=self.input_device, preroll_seconds=self.preroll_ms / 1000,
-                              close_when_idle=not self.keep_microphone_open)
+                              close_when_idle=not self.keep_microphone_open,
+                              buffer_seconds=self.ring_seconds)
 
     def inject_options(self) -> InjectOptions:
         """The insertion options these settings ask for (any thread)."""
@@ -192,6 +199,7 @@ _PARSERS: dict[Key, Callable[[str], object]] = {
     Key.REPLACEMENTS: _replacements,
     Key.KEEP_AUDIO: lambda text: KeepAudio(text.strip().lower()),
     Key.KEEP_AUDIO_DAYS: _int_range(1, 3650),
+    Key.RING_SECONDS: _int_range(MIN_RING_SECONDS, 3600),
 }
 
 
@@ -210,7 +218,15 @@ def _to_text(value: object) -> str:
 def open_settings(config_home: Path | None = None) -> QSettings:
     """The real settings file: ``$XDG_CONFIG_HOME/murmur/murmur.ini`` (GUI thread)."""
     home = config_home or Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-    return QSettings(str(home / APP_NAME / f"{APP_NAME}.ini"), QSettings.Format.IniFormat)
+    path = home / APP_NAME / f"{APP_NAME}.ini"
+    try:
+        # Made 0700/0600 before Qt writes it: Qt's save keeps an existing file's mode, and would
+        # otherwise create both with the umask's (replacements can be personal words).
+        private_dir(path.parent)
+        touch_private(path)
+    except OSError as error:  # a read-only config dir: QSettings reports it, defaults are used
+        log.warning("settings: cannot make %s private: %s", path, error)
+    return QSettings(str(path), QSettings.Format.IniFormat)
 
 
 def load_settings(store: QSettings) -> LoadedSettings:

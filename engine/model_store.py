@@ -22,6 +22,7 @@ import platformdirs
 from engine.catalog import DEFAULT_MODEL, DEFAULT_QUANT, find, model_filename
 from engine.errors import ModelFileError, ModelImportError
 from engine.ggml_format import GgmlModelInfo, inspect_ggml
+from engine.private_files import private_dir
 
 APP_NAME = "murmur"
 
@@ -57,8 +58,7 @@ class ModelStore:
         self.root = Path(root) if root is not None else models_dir()
 
     def ensure_root(self) -> Path:
-        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
-        return self.root
+        return private_dir(self.root)  # 0700 with its new parents, whatever the umask
 
     def path_for(self, name: str) -> Path:
         return self.root / model_filename(name)
@@ -136,7 +136,7 @@ class ModelStore:
         from engine.ct2_import import import_ct2_model
 
         cache = platformdirs.user_cache_path(APP_NAME)
-        cache.mkdir(parents=True, exist_ok=True)
+        private_dir(cache)
         with tempfile.TemporaryDirectory(dir=cache, prefix="ct2-base-") as tmp:
             source = assemble_bundled_ct2(parts, Path(tmp))
             report = (lambda fraction: progress("converting", fraction)) if progress else None

@@ -101,3 +101,23 @@ def _set_mode(path: Path, mode: int) -> None:
                               "files there.")
     if stat.S_IMODE(info.st_mode) != mode:
         os.chmod(path, mode)
+
+
+def close_off_user_dirs(app_name: str) -> list[str]:
+    """``private_tree`` over the app's XDG data, config, cache and state folders that exist.
+
+    Returns:
+        One sentence per folder that could not be closed off (for the log); empty when all were.
+    """
+    import platformdirs
+
+    problems = []
+    for where in (platformdirs.user_data_path, platformdirs.user_config_path,
+                  platformdirs.user_cache_path, platformdirs.user_state_path):
+        folder = where(app_name)
+        if folder.is_dir():
+            try:
+                private_tree(folder)
+            except OSError as error:
+                problems.append(f"{folder} could not be made private: {error}")
+    return problems
