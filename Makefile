@@ -14,8 +14,9 @@ APT_APP := libportaudio2 libasound2-plugins libxcb-cursor0 libxcb-icccm4 libxcb-
 	libxcb-image0 libxcb-render-util0 libxcb-randr0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 \
 	libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3 xclip xdotool
 # What only the tests need: a virtual X server, a PulseAudio daemon with a null sink as the
-# virtual microphone, and tools to synthesise and measure speech.
-APT_TEST := xvfb pulseaudio pulseaudio-utils espeak-ng sox
+# virtual microphone, tools to synthesise and measure speech, and strace to prove that the
+# running app opens no network socket (tests/faults/test_privacy_app.py).
+APT_TEST := xvfb pulseaudio pulseaudio-utils espeak-ng sox strace
 # A system Python without ensurepip (Debian's default) needs python3-venv to build .venv.
 APT_VENV := $(shell $(PYTHON) -c "import ensurepip" >/dev/null 2>&1 || echo python3-venv)
 
