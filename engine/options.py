@@ -78,6 +78,9 @@ class TranscribeOptions:
             shrunken ``audio_ctx`` whisper.cpp otherwise often ends the first pass early and
             decodes the rest of the window again, repeating the sentence (docs/PERFORMANCE.md,
             "audio_ctx").
+        temperature_fallback: when a decode looks unsure, decode again with rising temperature
+            (whisper.cpp's default). Off for shrunken windows: sampling there turned words into
+            random ones and cost several decodes; a loop is caught instead (app/streaming.py).
     """
 
     language: str = field(default_factory=locale_language)
@@ -88,6 +91,7 @@ class TranscribeOptions:
     beam_size: int = 5
     audio_ctx: int = 0
     single_segment: bool = False
+    temperature_fallback: bool = True
 
     def __post_init__(self) -> None:
         if self.language != AUTO_LANGUAGE and self.language not in WHISPER_LANGUAGES:

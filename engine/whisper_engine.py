@@ -110,6 +110,8 @@ class WhisperEngine:
         if options.single_segment:
             params.single_segment = True
             params.no_timestamps = True
+        if not options.temperature_fallback:
+            params.temperature_inc = 0.0
         if beam:
             params.beam_search = {"beam_size": options.beam_size, "patience": -1.0}
         params.print_progress = False
