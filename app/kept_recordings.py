@@ -130,7 +130,8 @@ class KeptRecordings(QObject):
         clean: Whisper's raw text → the text to keep ("" when nothing was said).
         record: Puts a text in history (``HistoryKeeper.on_dictation_finished``).
         copy: Puts a text on the clipboard.
-        retention: The retention setting.
+        retention: The retention setting, or a function returning the current one (read
+            each time it is enforced, so a settings change applies from the next dictation).
 
     Signals:
         changed(): the list, or what is being transcribed, changed.
@@ -142,14 +143,15 @@ class KeptRecordings(QObject):
 
     def __init__(self, spool_dir: Path, recorder, transcriber, clean: Callable[[str], str],
                  record: Callable[[str], None], copy: Callable[[str], None],
-                 retention: Retention = Retention(), parent: QObject | None = None) -> None:
+                 retention: Retention | Callable[[], Retention] = Retention(),
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._dir = spool_dir
         self._recorder = recorder
         self._transcriber = transcriber
         self._clean, self._record, self._copy = clean, record, copy
-        self._retention = retention
-        self._recorder.keep_transcribed = retention.policy is KeepAudio.DAYS
+        self._retention = retention if callable(retention) else (lambda: retention)
+        self._recorder.keep_transcribed = self._retention().policy is KeepAudio.DAYS
         self._items: list[KeptRecording] = []
         self._queue: list[Path] = []  # to transcribe, in order; [0] is submitted when _jobs
         self._jobs: set[int] = set()  # engine jobs whose answer is [0]'s
@@ -205,14 +207,15 @@ class KeptRecordings(QObject):
 
     def set_retention(self, retention: Retention) -> None:
         """Use ``retention`` from now on (settings changed); applies it at once."""
-        self._retention = retention
-        self._recorder.keep_transcribed = retention.policy is KeepAudio.DAYS
+        self._retention = lambda: retention
         self.enforce_retention()
 
     def enforce_retention(self) -> None:
         """Delete what the retention no longer allows (at start and after each dictation)."""
+        retention = self._retention()
+        self._recorder.keep_transcribed = retention.policy is KeepAudio.DAYS
         keep = self._recorder.in_use() | set(self._queue)
-        if apply_retention(self._dir, self._retention, keep):
+        if apply_retention(self._dir, retention, keep):
             self.refresh()
 
     def refresh(self) -> None:

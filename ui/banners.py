@@ -29,7 +29,7 @@ _SHEET = (f"QFrame#banner {{ background: {SURFACE}; border: 1px solid {ACCENT}; 
 
 
 class _Banner(QFrame):
-    """A framed row: a wrapping message, then buttons."""
+    """A framed row: a wrapping message, then buttons (with Alt+letter mnemonics)."""
 
     def __init__(self, problem: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -61,9 +61,9 @@ class KeptBanner(_Banner):
         super().__init__(False, parent)
         self._kept = kept
         self.transcribe_button = self._button(
-            "Transcribe", "Its text goes to the history and the clipboard (it is not pasted: "
+            "&Transcribe", "Its text goes to the history and the clipboard (it is not pasted: "
                           "the window you spoke into may be gone)")
-        self.discard_button = self._button("Discard", "Delete this dictation's audio")
+        self.discard_button = self._button("&Discard", "Delete this dictation's audio")
         self.transcribe_button.clicked.connect(self._transcribe)
         self.discard_button.clicked.connect(self._discard)
         kept.changed.connect(self.refresh)
@@ -86,7 +86,7 @@ class KeptBanner(_Banner):
         else:
             text = f"Unfinished dictation from {oldest.label()}{more}: it was never transcribed."
         self.message.setText(text)
-        self.transcribe_button.setText("Retry" if failed else "Transcribe")
+        self.transcribe_button.setText("&Retry" if failed else "&Transcribe")
         self.transcribe_button.setEnabled(not busy)
         self.discard_button.setEnabled(not busy)
 

@@ -82,7 +82,7 @@ def test_offers_an_unfinished_dictation_and_transcribes_it(kept_parts, qtbot):
     kept.refresh()  # what a start-up or the end of a dictation does
     assert banner.isVisible()
     assert "Unfinished dictation from 10:32 (14 s) (and 1 more)" in banner.message.text()
-    assert banner.transcribe_button.text() == "Transcribe"
+    assert banner.transcribe_button.text() == "&Transcribe"
     banner.transcribe_button.click()
     # history.append is both "history" and "clipboard" here: each text lands twice.
     assert history == ["heard 224000 samples"] * 2
@@ -95,7 +95,7 @@ def test_after_a_failure_it_offers_a_retry(kept_parts):
     spool, kept, transcriber, history, banner = kept_parts
     path = spool_file(spool, 1)
     kept.on_kept(path)  # RingRecorder.kept: the engine crashed on this dictation
-    assert banner.transcribe_button.text() == "Retry"
+    assert banner.transcribe_button.text() == "&Retry"
     assert "could not be transcribed" in banner.message.text()
     transcriber.fail = "The speech engine stopped unexpectedly"
     banner.transcribe_button.click()
