@@ -20,6 +20,11 @@ recorded; the loop transcribes it (the text so far as prompt) and previews the j
 job submitted at release carries a ``StreamedAudio``: only its tail is left to transcribe.
 ``drop_dictation`` (a cancel) makes that dictation's queued pieces stale. Each piece's
 ``audio_ctx`` is sized to it (``engine.audio_ctx``) unless the options fix one.
+
+Speculation (``app/streaming.py``): ``speculate`` queues the open piece once the VAD hears the
+person stop; the loop transcribes it unless the GUI thread has withdrawn it or named a newer one
+by then (``_Loop.live_speculation``), and keeps its text under its key. A committed piece or the
+released tail with the same key takes that text instead of a second transcription.
 """
 from __future__ import annotations
 
@@ -34,8 +39,10 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from app.streaming import DictationTexts, StreamedAudio, looks_looped
 from engine.audio_ctx import audio_ctx_for
+from engine.join import join_segments
 from engine.errors import MurmurError
 from engine.options import SAMPLE_RATE, TranscribeOptions, Transcript
+from engine.postprocess import clean_segment
 from engine.whisper_engine import WhisperEngine, load_engine
 
 log = logging.getLogger(__name__)
@@ -77,7 +84,8 @@ class TranscriptionResult:
             receiver can compute release → text inserted.
         model: File name of the model that transcribed it.
         segments: Pieces transcribed while recording (0 when not streamed); the tail is not
-            counted. ``engine_seconds`` covers all of them.
+            counted. ``engine_seconds`` covers all of them, and speculations.
+        tail_speculated: The tail's text came from a speculation made before the release.
     """
 
     job: int
@@ -88,6 +96,7 @@ class TranscriptionResult:
     submitted_at: float
     model: str
     segments: int = 0
+    tail_speculated: bool = False
 
 
 def audio_samples(audio: object) -> np.ndarray:
@@ -114,6 +123,8 @@ class _Loop(QObject):
         self._load_error = NO_MODEL + "."
         self.newest_job = 0  # written by the GUI thread (int store: atomic), read here
         self.dead_below = 0  # dictations below this were cancelled; same sharing as newest_job
+        # (dictation, key) of the one speculation worth running; a tuple store, same sharing
+        self.live_speculation: tuple | None = None
         self._pieces = DictationTexts()  # of the dictation being streamed
 
     @Slot(object)
@@ -154,33 +165,63 @@ class _Loop(QObject):
             job, transcript.text.strip(), transcript.language, transcript.audio_seconds,
             transcript.engine_seconds, submitted_at, self.engine.model_path.name))
 
-    @Slot(int, object, object)
-    def segment(self, dictation: int, samples: np.ndarray, options: TranscribeOptions) -> None:
+    @Slot(int, object, object, object)
+    def segment(self, dictation: int, samples: np.ndarray, options: TranscribeOptions,
+                key: object) -> None:
         """One finished piece of a dictation still being recorded."""
         if dictation < self.dead_below or self.engine is None:
             return
         self._pieces.switch_to(dictation)
-        if self._piece(samples, options):
+        if self._piece(samples, options, key):
             self.partial.emit(dictation, self._pieces.text)
+
+    @Slot(int, object, object, object)
+    def speculate(self, dictation: int, key: object, samples: np.ndarray,
+                  options: TranscribeOptions) -> None:
+        """The open piece, ahead of its cut or the release; skipped once withdrawn."""
+        if (dictation, key) != self.live_speculation or dictation < self.dead_below \
+                or self.engine is None:
+            return
+        pieces = self._pieces
+        pieces.switch_to(dictation)
+        if pieces.error:
+            return
+        try:
+            transcript = self._run(samples, pieces.prompted(options))
+        except Exception:  # noqa: BLE001 - the real piece or tail is transcribed anyway
+            log.exception("a speculation of dictation %d failed", dictation)
+            return
+        pieces.engine_seconds += transcript.engine_seconds
+        pieces.speculations[key] = (transcript.text, len(pieces.texts))
+        self.partial.emit(dictation, join_segments(
+            pieces.texts + [clean_segment(transcript.text)]))
 
     def _finish_streamed(self, job: int, audio: StreamedAudio, options: TranscribeOptions) -> None:
         pieces = self._pieces
         pieces.switch_to(audio.dictation)
-        transcript = self._piece(audio.tail, options) if len(audio.tail) else None
+        reused = pieces.speculated(audio.tail_key) is not None and not pieces.error
+        transcript = self._piece(audio.tail, options, audio.tail_key) if len(audio.tail) \
+            else None
         if pieces.error:
             self.failed.emit(job, pieces.error)
         else:
             self.finished.emit(TranscriptionResult(
                 job, pieces.text, transcript.language if transcript else options.language,
                 len(audio.samples) / SAMPLE_RATE, pieces.engine_seconds, audio.released_at,
-                self.engine.model_path.name, audio.segments))
+                self.engine.model_path.name, audio.segments, reused))
         pieces.switch_to(0)  # nothing of this dictation may reach the next
 
-    def _piece(self, samples: np.ndarray, options: TranscribeOptions) -> Transcript | None:
-        """Transcribe one piece after the text so far; None (and ``error`` set) on failure."""
+    def _piece(self, samples: np.ndarray, options: TranscribeOptions,
+               key: object = None) -> Transcript | None:
+        """Transcribe one piece after the text so far (or take speculation ``key``'s text);
+        None (and ``error`` set) on failure."""
         pieces = self._pieces
         if pieces.error:
             return None  # the dictation failed already; its result will say so
+        known = pieces.speculated(key)
+        if known is not None:
+            pieces.add(known, 0.0)  # its engine time was counted when it ran
+            return Transcript(known, (), options.language, len(samples) / SAMPLE_RATE, 0.0)
         try:
             transcript = self._run(samples, pieces.prompted(options))
         except Exception as error:  # noqa: BLE001 - the user must hear of any failure
@@ -201,8 +242,8 @@ class _Loop(QObject):
             return self.engine.transcribe(samples, options)
         seconds = len(samples) / SAMPLE_RATE
         ctx = audio_ctx_for(seconds)
-        sized = self.engine.transcribe(samples, replace(options, audio_ctx=ctx,
-                                                        single_segment=ctx > 0))
+        sized = self.engine.transcribe(samples, replace(
+            options, audio_ctx=ctx, single_segment=ctx > 0, temperature_fallback=ctx == 0))
         if not ctx or not looks_looped(sized.text, seconds):
             return sized
         log.info("a %.1f s piece looped in a %d-frame window; full window instead", seconds, ctx)
@@ -245,7 +286,8 @@ class EngineWorker(QObject):
     preview_changed = Signal(str)
     _load_requested = Signal(object)
     _job_submitted = Signal(int, object, object, float)
-    _segment_submitted = Signal(int, object, object)
+    _segment_submitted = Signal(int, object, object, object)
+    _speculation_submitted = Signal(int, object, object, object)
 
     def __init__(self, model_path: Path, options: TranscribeOptions = TranscribeOptions(),
                  engine_factory: Callable[[Path], WhisperEngine] = load_engine,
@@ -267,6 +309,7 @@ class EngineWorker(QObject):
         self._load_requested.connect(self._loop.load)
         self._job_submitted.connect(self._loop.transcribe)
         self._segment_submitted.connect(self._loop.segment)
+        self._speculation_submitted.connect(self._loop.speculate)
         # Emitted on the worker thread, delivered here on the GUI thread (queued).
         self._loop.loaded.connect(self.model_loaded)
         self._loop.load_failed.connect(self.model_failed)
@@ -299,9 +342,20 @@ class EngineWorker(QObject):
         self._dictation = dictation
         self.preview_changed.emit("")
 
-    def submit_segment(self, dictation: int, samples: np.ndarray) -> None:
-        """Transcribe a finished piece of ``dictation`` in the background."""
-        self._segment_submitted.emit(dictation, samples, self._options)
+    def submit_segment(self, dictation: int, samples: np.ndarray, key: tuple | None = None
+                       ) -> None:
+        """Transcribe a finished piece of ``dictation`` in the background (or take the text
+        of speculation ``key``, the same audio, if it ran)."""
+        self._segment_submitted.emit(dictation, samples, self._options, key)
+
+    def speculate(self, dictation: int, key: tuple, samples: np.ndarray) -> None:
+        """Transcribe the open piece ahead (it replaces any earlier speculation)."""
+        self._loop.live_speculation = (dictation, key)
+        self._speculation_submitted.emit(dictation, key, samples, self._options)
+
+    def withdraw_speculation(self, dictation: int) -> None:
+        """Speech went on: the speculation is wrong; skip it if it has not started."""
+        self._loop.live_speculation = None
 
     def drop_dictation(self, dictation: int) -> None:
         """``dictation`` was cancelled: skip its queued pieces, show no more of it."""

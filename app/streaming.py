@@ -8,6 +8,16 @@ at once. At release only the tail since the last cut is left; ``finish`` returns
 ``StreamedAudio``, which the controller passes to ``Transcriber.submit`` unchanged, like any
 recorder result.
 
+Speculation: once the VAD has heard ``speculate_frames`` of quiet after speech, the person may
+have finished, and they release 0.2-0.6 s later. So the open piece (trimmed as a cut would trim
+it, ``Segmenter.peek``) goes to the sink at once as a *speculation*, without cutting. A speculation
+is named by its frame range (``key``): speech after it changes the trimmed end, and the
+streamer withdraws it (the sink skips it if it has not started). When the pause grows into a cut,
+the committed piece carries the same key and the sink reuses the speculation's text; when the
+person releases with no speech after it, ``StreamedAudio.tail_key`` names it and the sink answers
+with that text instead of transcribing the tail. Any mismatch (speech continued, a different
+trim) falls back to transcribing the audio as before, so speculation never loses a word.
+
 Each dictation gets a number (``dictation``). ``abort`` tells the sink to drop that number's
 segments, so a cancelled dictation's text can never reach the next one.
 
@@ -62,12 +72,21 @@ class Detector(Protocol):
     def process(self, samples: np.ndarray): ...  # -> VadResult (``probabilities``)
 
 
+#: A speculation's name: the open piece's frame range ``(start, end)`` after trimming.
+Key = tuple[int, int]
+
+
 class SegmentSink(Protocol):
     """Where finished segments go (``EngineWorker``); every call returns at once."""
 
     def begin_dictation(self, dictation: int) -> None: ...
 
-    def submit_segment(self, dictation: int, samples: np.ndarray) -> None: ...
+    def submit_segment(self, dictation: int, samples: np.ndarray, key: Key | None = None) -> None:
+        ...
+
+    def speculate(self, dictation: int, key: Key, samples: np.ndarray) -> None: ...
+
+    def withdraw_speculation(self, dictation: int) -> None: ...
 
     def drop_dictation(self, dictation: int) -> None: ...
 
@@ -82,6 +101,8 @@ class StreamedAudio:
         segments: How many segments were already handed to the sink.
         released_at: ``time.monotonic()`` when ``finish`` started (the hotkey's release).
         recorded: The recorder's ``RecordedAudio`` of the whole dictation (spool, lost samples).
+        tail_key: The speculation whose speech is exactly the tail's (no speech came after
+            it), or None: the sink may answer with its text instead of transcribing ``tail``.
     """
 
     dictation: int
@@ -89,6 +110,7 @@ class StreamedAudio:
     segments: int
     released_at: float
     recorded: object
+    tail_key: Key | None = None
 
     @property
     def samples(self) -> np.ndarray:
@@ -120,6 +142,7 @@ class SegmentStreamer:
         self._offset = 0
         self._segments = 0
         self._active = False
+        self._speculated: Key | None = None  # the open piece's speculation, if still valid
 
     @property
     def dictation(self) -> int:
@@ -134,6 +157,7 @@ class SegmentStreamer:
         self._detector.reset()
         self._segmenter.reset()
         self._buffer, self._offset, self._segments = np.zeros(0, np.float32), 0, 0
+        self._speculated = None
         self._active = True
         self._sink.begin_dictation(self._dictation)
 
@@ -145,27 +169,56 @@ class SegmentStreamer:
         probabilities = self._detector.process(samples).probabilities
         for piece in self._segmenter.push(probabilities):
             self._segments += 1
-            self._sink.submit_segment(self._dictation, self._samples_of(piece))
+            key = (piece.start, piece.end)
+            # The speculation of this very audio (its text is reused), else none.
+            self._sink.submit_segment(self._dictation, self._samples_of(piece),
+                                      key if key == self._speculated else None)
+            if key == self._speculated:
+                self._speculated = None
+        self._speculate()
         keep = self._segmenter.open_start * FRAME_SAMPLES - self._offset
         if keep > 0:  # drop what lies before the last cut: it is transcribed or silence
             self._buffer, self._offset = self._buffer[keep:], self._offset + keep
 
+    def _speculate(self) -> None:
+        """Send the open piece ahead when speech seems to have ended; withdraw a speculation
+        that speech (or a cut elsewhere) made wrong."""
+        segmenter = self._segmenter
+        wait = segmenter.options.speculate_frames
+        peek = segmenter.peek() if wait else None
+        now = (peek.start, peek.end) if peek else None
+        if self._speculated is not None and now != self._speculated:
+            self._speculated = None  # speech came after it: its text would miss words
+            self._sink.withdraw_speculation(self._dictation)
+        if now is not None and now != self._speculated and segmenter.quiet_run >= wait:
+            self._speculated = now
+            self._sink.speculate(self._dictation, now, self._samples_of(peek))
+
     def finish(self, recorded: object, released_at: float | None = None) -> StreamedAudio:
         """The dictation ended (every sample was fed): the tail to transcribe at release."""
         released_at = time.monotonic() if released_at is None else released_at
+        peek = self._segmenter.peek()
+        # Frames after the last VAD frame (< 32 ms) are unheard; the tail's speech is the
+        # speculation's only if no speech frame came after it (the trimmed range is unchanged).
+        covered = self._speculated is not None and peek is not None \
+            and (peek.start, peek.end) == self._speculated
         piece = self._segmenter.finish()
         tail = self._samples_of(piece) if piece else np.zeros(0, np.float32)
         self._active = False
         self._buffer = np.zeros(0, np.float32)
-        log.info("dictation %d: %d segments streamed, tail %.2f s", self._dictation,
-                 self._segments, len(tail) / 16000)
-        return StreamedAudio(self._dictation, tail, self._segments, released_at, recorded)
+        log.info("dictation %d: %d segments streamed, tail %.2f s%s", self._dictation,
+                 self._segments, len(tail) / 16000, " (speculated)" if covered else "")
+        if self._speculated is not None and not covered:
+            self._sink.withdraw_speculation(self._dictation)
+        key, self._speculated = (self._speculated if covered else None), None
+        return StreamedAudio(self._dictation, tail, self._segments, released_at, recorded, key)
 
     def abort(self) -> None:
         """The dictation was cancelled: the sink drops whatever it has of it."""
         if self._active:
             self._active = False
             self._buffer = np.zeros(0, np.float32)
+            self._speculated = None
             self._sink.drop_dictation(self._dictation)
 
     def _samples_of(self, piece: Piece) -> np.ndarray:
@@ -191,6 +244,14 @@ class DictationTexts:
         """Collect for ``dictation`` (a different one starts empty)."""
         if getattr(self, "dictation", None) != dictation:
             self.dictation, self.texts, self.engine_seconds, self.error = dictation, [], 0.0, ""
+            # key -> (raw text, how many texts preceded it: the prompt it was decoded after)
+            self.speculations: dict[Key, tuple[str, int]] = {}
+
+    def speculated(self, key: Key | None) -> str | None:
+        """The raw text of speculation ``key`` if it was decoded after exactly the texts
+        there are now (same prompt, same place), else None."""
+        found = self.speculations.get(key) if key is not None else None
+        return found[0] if found and found[1] == len(self.texts) else None
 
     def add(self, raw_text: str, engine_seconds: float) -> None:
         """One piece's raw Whisper text, cleaned (annotations, hallucinations dropped)."""

@@ -15,6 +15,10 @@ certain, and the tail at the end. Rules:
   speech frame, never beyond its cut points.
 * **Nothing to hear.** A piece with fewer than ``min_speech_frames`` frames at or above
   ``speech`` is not emitted (Whisper invents "Thank you." on silence and noise).
+* **Speculation.** ``peek`` gives the open piece as a cut now would trim it, without cutting.
+  Once ``speculate_frames`` quiet frames follow speech the person may have finished: the caller
+  transcribes ``peek()`` ahead of the release. Any later speech frame moves the trimmed end, so
+  an unchanged ``peek()`` means no speech came after it (``app/streaming.py``).
 
 Frame indices count from the ``Segmenter``'s start (``reset``), as ``VadResult.first_frame``
 does. The caller maps them to samples (``FRAME_SAMPLES`` each).
@@ -50,6 +54,9 @@ class SegmenterOptions:
         hard_max_frames: Cut here whatever the probability (28 s, inside Whisper's 30 s).
         pad_frames: Quiet kept around the speech of a piece (0.2 s).
         min_speech_frames: Fewer speech frames than this is not worth transcribing (0.16 s).
+        speculate_frames: Quiet frames after speech from which the open piece is worth
+            transcribing ahead of a cut or release (0.25 s; at least ``pad_frames``, so the
+            trimmed end is final; 0 turns speculation off).
     """
 
     speech: float = 0.5
@@ -60,6 +67,7 @@ class SegmenterOptions:
     hard_max_frames: int = frames_for(28.0)
     pad_frames: int = frames_for(0.2)
     min_speech_frames: int = 5
+    speculate_frames: int = frames_for(0.25)
 
 
 @dataclass(frozen=True)
@@ -106,6 +114,16 @@ class Segmenter:
     def open_start(self) -> int:
         """First frame of the piece not yet cut (the audio the caller must still keep)."""
         return self._start
+
+    @property
+    def quiet_run(self) -> int:
+        """Quiet frames ending at the newest frame."""
+        return self._quiet_run
+
+    def peek(self) -> Piece | None:
+        """The open piece trimmed as a cut here would trim it (not final), without cutting;
+        None if it holds too little speech."""
+        return self._trim(np.asarray(self._probs), self._start, self.frames_seen)
 
     def push(self, probabilities: np.ndarray | list[float]) -> list[Piece]:
         """Feed the next frames' probabilities; get the pieces they complete, in order."""
@@ -173,6 +191,11 @@ class Segmenter:
             if p >= o.quiet:
                 break
             self._quiet_run += 1
+        return self._trim(probs, start, cut, final)
+
+    def _trim(self, probs: np.ndarray, start: int, cut: int, final: bool = False) -> Piece | None:
+        """The piece of ``probs`` (frames from ``start``) with its quiet ends trimmed."""
+        o = self.options
         speech = np.flatnonzero(probs >= o.speech)
         if len(speech) < o.min_speech_frames:
             return None

@@ -2,6 +2,7 @@
 
 The fake detector calls a frame speech when its samples are loud; the fake engine "hears" one
 word per piece, named by the piece's sample value, so joining and leaks can be checked exactly.
+The recorder, streamer, segmenter and engine worker (its real QThread) are the real ones.
 """
 from __future__ import annotations
 
@@ -19,7 +20,11 @@ from engine.segmenter import FRAME_SAMPLES, SegmenterOptions
 from tests.app.test_recorder import RingSource
 
 EN = TranscribeOptions(language="en", threads=1)
-FAST = SegmenterOptions(pause_frames=4, pad_frames=1, min_speech_frames=2)
+# No speculation here (it would come after the 4-frame pause cut); see SPECULATE below.
+FAST = SegmenterOptions(pause_frames=4, pad_frames=1, min_speech_frames=2, speculate_frames=0)
+# Speculate after 3 quiet frames (~0.1 s); cut only after 12 (~0.4 s).
+SPECULATE = SegmenterOptions(pause_frames=12, pad_frames=1, min_speech_frames=2,
+                             speculate_frames=3)
 WORDS = {0.2: "alpha", 0.3: "bravo", 0.4: "charlie", 0.5: "delta", 0.6: "echo"}
 
 
@@ -76,8 +81,14 @@ class Sink:
     def begin_dictation(self, d):
         self.calls.append(("begin", d))
 
-    def submit_segment(self, d, samples):
-        self.calls.append(("segment", d, samples))
+    def submit_segment(self, d, samples, key=None):
+        self.calls.append(("segment", d, samples, key))
+
+    def speculate(self, d, key, samples):
+        self.calls.append(("speculate", d, samples, key))
+
+    def withdraw_speculation(self, d):
+        self.calls.append(("withdraw", d))
 
     def drop_dictation(self, d):
         self.calls.append(("drop", d))
@@ -188,3 +199,117 @@ def test_plain_audio_still_works_with_the_full_window(qtbot, worker):
 ])
 def test_looks_looped(text, seconds, looped):
     assert looks_looped(text, seconds) is looped
+
+
+def feed_all(streamer, audio, block=1600):
+    for i in range(0, len(audio), block):
+        streamer.feed(audio[i:i + block])
+
+
+def words_in(samples) -> set:
+    return {round(float(v), 1) for v in np.unique(samples)} - {0.0}
+
+
+def test_speculation_covers_the_tail_when_no_speech_follows():
+    sink = Sink()
+    streamer = SegmentStreamer(LoudVad(), sink, SPECULATE)
+    streamer.begin()
+    feed_all(streamer, utterance(0.2, pause=0.25))  # stops speaking; releases 0.25 s later
+    out = streamer.finish(recorded=None)
+    kinds = [c[0] for c in sink.calls]
+    assert kinds == ["begin", "speculate"]  # sent once, never withdrawn
+    speculated = sink.calls[1]
+    assert words_in(speculated[2]) == {0.2}
+    assert out.tail_key == speculated[3] and words_in(out.tail) == {0.2}
+    assert (speculated[2] == np.float32(0.2)).sum() == (out.tail == np.float32(0.2)).sum()
+
+
+def test_speech_after_a_speculation_withdraws_it_and_keeps_every_word():
+    sink = Sink()
+    streamer = SegmentStreamer(LoudVad(), sink, SPECULATE)
+    streamer.begin()
+    # A short pause (speculated on, not cut), then more speech up to the release.
+    feed_all(streamer, np.concatenate([utterance(0.2, pause=0.25), np.full(4000, 0.3, np.float32)]))
+    out = streamer.finish(recorded=None)
+    kinds = [c[0] for c in sink.calls]
+    assert kinds == ["begin", "speculate", "withdraw"]
+    assert out.tail_key is None  # the tail must be transcribed: it holds both words
+    assert words_in(out.tail) == {0.2, 0.3}
+
+
+def test_a_pause_that_becomes_a_cut_names_its_speculation():
+    sink = Sink()
+    streamer = SegmentStreamer(LoudVad(), sink, SPECULATE)
+    streamer.begin()
+    feed_all(streamer, np.concatenate([utterance(0.2, pause=0.6), np.full(4000, 0.3, np.float32)]))
+    out = streamer.finish(recorded=None)
+    kinds = [c[0] for c in sink.calls]
+    assert kinds == ["begin", "speculate", "segment"]
+    assert sink.calls[2][3] == sink.calls[1][3]  # the committed piece is the speculated audio
+    assert np.array_equal(sink.calls[2][2], sink.calls[1][2])
+    assert out.tail_key is None and words_in(out.tail) == {0.3}
+
+
+@pytest.fixture
+def spec_worker(qtbot):
+    engines: list[WordEngine] = []
+    made = EngineWorker(Path("fake.bin"), EN,
+                        lambda p: engines.append(WordEngine(p)) or engines[-1], size_pieces=True)
+    with qtbot.waitSignal(made.model_loaded):
+        made.start()
+    made.engine = engines[0]
+    yield made
+    made.stop()
+
+
+def test_released_tail_takes_the_speculated_text_without_a_second_call(qtbot, spec_worker):
+    source = RingSource(capacity=16000 * 20)
+    recorder = RingRecorder(source, None,
+                            streamer=SegmentStreamer(LoudVad(), spec_worker, SPECULATE))
+    results = []
+    spec_worker.result_ready.connect(results.append)
+    record(qtbot, recorder, source, np.concatenate([utterance(0.2, pause=0.6),
+                                                    utterance(0.3, pause=0.25)[8000:]]))
+    qtbot.waitUntil(lambda: len(spec_worker.engine.calls) == 2)  # piece 1, speculation of 2
+    audio = recorder.finish()
+    assert audio.tail_key is not None
+    with qtbot.waitSignal(spec_worker.transcribed) as done:
+        spec_worker.submit(1, audio)
+    assert done.args == [1, "alpha bravo"]
+    assert len(spec_worker.engine.calls) == 2  # the tail was not transcribed again
+    assert spec_worker.engine.calls[1][1] == "alpha"  # the speculation had the prompt
+    assert results[-1].tail_speculated and results[-1].segments == 1
+
+
+def test_withdrawn_speculation_is_skipped_and_the_tail_transcribed(qtbot, spec_worker):
+    source = RingSource(capacity=16000 * 20)
+    recorder = RingRecorder(source, None,
+                            streamer=SegmentStreamer(LoudVad(), spec_worker, SPECULATE))
+    results = []
+    spec_worker.result_ready.connect(results.append)
+    spec_worker.engine.gate.clear()  # the first piece holds the engine until the release
+    record(qtbot, recorder, source, np.concatenate([utterance(0.6, pause=0.6),
+                                                    utterance(0.2, pause=0.25)[8000:],
+                                                    np.full(4000, 0.3, np.float32)]))
+    audio = recorder.finish()
+    assert audio.tail_key is None and audio.segments == 1
+    spec_worker.engine.gate.set()
+    with qtbot.waitSignal(spec_worker.transcribed) as done:
+        spec_worker.submit(1, audio)
+    assert done.args == [1, "echo alpha bravo"]
+    assert len(spec_worker.engine.calls) == 2  # the piece and the tail: the stale one never ran
+    assert not results[-1].tail_speculated
+
+
+def test_a_speculation_decoded_before_a_different_prompt_is_not_reused(qtbot, spec_worker):
+    """Keys match but the texts before it changed (cannot happen in order; guards the rule)."""
+    from app.streaming import DictationTexts
+
+    texts = DictationTexts()
+    texts.switch_to(1)
+    texts.speculations[(5, 9)] = ("bravo", 0)
+    assert texts.speculated((5, 9)) == "bravo"
+    texts.add("alpha", 0.0)
+    assert texts.speculated((5, 9)) is None and texts.speculated(None) is None
+    texts.switch_to(2)
+    assert texts.speculations == {}

@@ -111,3 +111,21 @@ def test_reset_starts_over():
     seg.push(frames("S10 Q2"))
     seg.reset()
     assert seg.frames_seen == 0 and seg.finish() is None
+
+
+def test_peek_is_the_cut_to_come_and_changes_only_with_speech():
+    """peek() trims the open piece as the pause cut will, without cutting; its range stays
+    put while quiet frames follow, and moves as soon as speech does (speculation relies on it)."""
+    seg = Segmenter(SMALL)
+    seg.push(frames("Q2 S10 Q2"))
+    first = seg.peek()
+    assert (first.start, first.end) == (1, 13) and seg.quiet_run == 2 and seg.open_start == 0
+    seg.push(frames("Q1"))
+    assert (seg.peek().start, seg.peek().end) == (1, 13)
+    cut = seg.push(frames("Q1"))  # the pause reaches 4 frames: the cut trims identically
+    assert [(p.start, p.end) for p in cut] == [(1, 13)]
+    seg.push(frames("S6 Q1"))
+    assert (seg.peek().start, seg.peek().end) == (15, 23)
+    seg.push(frames("S3"))
+    assert (seg.peek().start, seg.peek().end) == (15, 26)  # no frame after it yet: clamped
+    assert Segmenter(SMALL).peek() is None
