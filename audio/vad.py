@@ -16,6 +16,7 @@ segmenter's); make one per stream.
 from __future__ import annotations
 
 import importlib.util
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,10 +86,16 @@ class SileroVad:
     """
 
     def __init__(self, model_path: Path | None = None) -> None:
+        # Official onnxruntime builds send usage telemetry to Microsoft over HTTPS (its
+        # Privacy.md; seen here as DNS lookups of mobile.events.data.microsoft.com about 30 s
+        # after a session starts). Murmur opens no network connection for dictation, so turn it
+        # off before the runtime initialises (tests/faults/test_privacy_app.py checks).
+        os.environ["ORT_DISABLE_TELEMETRY"] = "1"
         try:
             import onnxruntime
         except ImportError as error:
             raise VadUnavailable("onnxruntime is not installed") from error
+        onnxruntime.disable_telemetry_events()
         options = onnxruntime.SessionOptions()
         # One thread: a 32 ms frame is too small to split, and the engine needs the cores.
         options.intra_op_num_threads = 1
