@@ -59,6 +59,10 @@ def run_desktop_app(args) -> int:
                    "set). From a terminal without one, `python main.py transcribe FILE` still works.")
         return EXIT_NO_DESKTOP
 
+    from app.startup_clock import StartupClock
+
+    startup = StartupClock()  # counts from the process's start, whenever it is made
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from app.bridge import CallBridge
@@ -87,6 +91,7 @@ def run_desktop_app(args) -> int:
     from ui.state_style import app_icon
     from ui.tray import Tray
 
+    startup.mark("imports_done")
     app = QApplication(sys.argv[:1])
     app.setApplicationDisplayName("Murmur")
     app.setDesktopFileName("murmur")
@@ -109,6 +114,12 @@ def run_desktop_app(args) -> int:
     capture_events = CallBridge()  # Capture calls it on its worker thread; Qt queues the signal
     capture = Capture(SoundDeviceBackend(), settings.capture_options(), on_event=capture_events)
     worker = EngineWorker(model_path, settings.transcribe_options())
+    # Open the microphone and load the model now, on their own threads (whisper.cpp's loader
+    # releases the GIL), while this thread builds the window: launch → ready is the longer of
+    # the two, not their sum. Their signals are queued until the event loop runs, by when every
+    # connection below exists.
+    capture.start()
+    worker.start()
     try:  # transcribe finished pieces while the person still speaks (app/streaming.py)
         streamer = SegmentStreamer(SileroVad(), worker)
     except VadUnavailable as error:
@@ -155,8 +166,9 @@ def run_desktop_app(args) -> int:
     settings_now, apply_settings = wire_settings(window, tray, store, settings, models, capture,
                                                  worker, shaper, controller, listener, cues)
     files = wire_tools(window, controller, models, settings_now, apply_settings)
-    report = StatusReport(controller, capture, settings_now, model_path.name)
-    worker.model_loaded.connect(lambda _name: setattr(report, "model_loaded", True))
+    report = StatusReport(controller, capture, settings_now, model_path.name, startup=startup)
+    worker.model_loaded.connect(lambda _name: (setattr(report, "model_loaded", True),
+                                               startup.mark("model_loaded")))
     report.window_text = window.status.text
     kept, model_banner = wire_recovery(app, window, tray, server, recorder, worker, controller,
                                        keeper, shaper, models, settings_now, apply_settings)
@@ -172,14 +184,15 @@ def run_desktop_app(args) -> int:
             window.show_notice(notice)
     if settings.history_days:
         history.prune(settings.history_days)
-    capture.start()
-    worker.start()
     armed = listener.start()
     report.hotkey_armed = armed.ok
+    if armed.ok:
+        startup.mark("hotkey_armed")
     if not armed.ok:
         window.show_notice(armed.message)
     tray.show()
     window.show()
+    startup.mark("window_shown")
 
     def shut_down() -> None:
         tray.hide()
@@ -194,6 +207,8 @@ def run_desktop_app(args) -> int:
         server.close()
 
     app.aboutToQuit.connect(shut_down)
+    # Ready needs the event loop too: until it runs, a hotkey press waits in the queue.
+    QTimer.singleShot(0, lambda: startup.mark("event_loop"))
     log.info("Murmur is running: hold %s to dictate", settings.hotkey)
     return app.exec()
 

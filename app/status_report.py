@@ -28,6 +28,7 @@ class StatusReport:
         details: returns more facts to report (kept dictations, a model problem), merged in.
         window_text: returns what the window's status line says (state, last notice), so a
             script sees what the user is told.
+        startup: the launch's milestones (``app/startup_clock.py``), reported as ``startup``.
     """
 
     controller: object
@@ -38,6 +39,7 @@ class StatusReport:
     hotkey_armed: bool = False
     details: Callable[[], dict] | None = None
     window_text: Callable[[], str] | None = None
+    startup: object | None = None
 
     def state_word(self) -> str:
         return self.controller.state.value
@@ -53,6 +55,8 @@ class StatusReport:
             "microphone_problem": self.controller.microphone_problem,
             "window": self.window_text() if self.window_text else None,
             "captured_seconds": round(self.capture.ring.end_index / TARGET_RATE, 2),
+            "ring_seconds": round(self.capture.ring.capacity / TARGET_RATE, 2),
             "hotkey": self.settings_now().hotkey,
             "hotkey_armed": self.hotkey_armed,
+            "startup": self.startup.as_dict() if self.startup is not None else {},
         })
