@@ -1,0 +1,135 @@
+"""Faults 11 (second half), 2 (the audio survives for a retry) and 3 (an unusable model file).
+
+Real parts: Murmur started as a user would (``python main.py``, tests/e2e/murmur_app.py) on a
+private Xvfb with the real Whisper model; its microphone is a private PulseAudio daemon's
+null-sink monitor into which ``paplay`` plays real speech; a Tk text window in another process
+has the focus. The faults are real: the app is SIGKILLed mid-dictation; the model file in the
+models folder is truncated, or is not a model at all, before launch.
+
+What the user sees is read from ``main.py status --json`` (``kept_dictations``, ``model_problem``,
+``model_loaded``) and the X clipboard; the words are read from the history database. Kept
+dictations are transcribed with ``main.py retry`` (the remote command) or the window's banner
+button pressed by its keyboard mnemonic (Alt+G: "Get the default model").
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from e2e_desktop import clipboard_text, set_clipboard, xdotool
+from xvfb import wait_until
+
+from app.history import History
+from engine.catalog import DEFAULT_MODEL, model_filename
+from engine.ggml_format import inspect_ggml
+from engine.wer import word_errors
+
+pytestmark = pytest.mark.model
+
+JFK = ("And so my fellow Americans ask not what your country can do for you, ask what you can "
+       "do for your country.")
+JFK_SECONDS = 11.0
+TRANSCRIBE_TIMEOUT_S = 120
+START_TIMEOUT_S = 60
+TAIL_S = 1.5
+
+
+def data_dir() -> Path:
+    return Path(os.environ["XDG_DATA_HOME"]) / "murmur"
+
+
+def history_texts() -> list[str]:
+    history = History(data_dir() / "history.sqlite3")
+    try:
+        return [entry.text for entry in history.entries()]
+    finally:
+        history.close()
+
+
+def spooled_seconds() -> float:
+    files = list((data_dir() / "recordings").glob("dictation-*.f32"))
+    return sum(f.stat().st_size for f in files) / 4 / 16_000
+
+
+def speak_into(murmur, pulse, clip: Path) -> None:
+    murmur.cli("start")
+    murmur.wait_state("recording")
+    player = pulse.play(clip)
+    assert player.wait(60) == 0, player.stderr.read()
+    murmur.record_past(TAIL_S)
+
+
+def wait_started(murmur) -> dict:
+    """Up, hotkey armed, microphone delivering (the model may be unusable)."""
+    return wait_until(lambda: (d := murmur.details()) and d["hotkey_armed"]
+                      and d["captured_seconds"] > 0.5 and d, START_TIMEOUT_S, "Murmur to start")
+
+
+def press_in_murmur_window(x_server, keys: str) -> None:
+    found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "^Murmur$"],
+                           env=x_server.env, capture_output=True, text=True, timeout=10)
+    window = found.stdout.split()[-1]
+    xdotool(x_server, "windowfocus", "--sync", window)
+    xdotool(x_server, "key", keys)
+
+
+def test_killed_mid_dictation_the_next_start_offers_it_and_retry_transcribes_it(
+        launch_murmur, target, pulse, x_server, test_data):
+    first = launch_murmur()
+    first.wait_ready()
+    speak_into(first, pulse, test_data / "speech" / "jfk.wav")
+    wait_until(lambda: spooled_seconds() > JFK_SECONDS, 30, "the dictation spooled to disk")
+    first.process.kill()  # SIGKILL mid-dictation: no clean-up runs
+    first.process.wait(30)
+
+    second = launch_murmur()
+    details = second.wait_ready()
+    (kept,) = details["kept_dictations"]  # found, offered: the window's banner shows the same
+    assert kept["seconds"] > JFK_SECONDS and not kept["transcribing"]
+    set_clipboard(x_server, "what the user had copied")
+    assert second.cli("retry").returncode == 0
+    wait_until(lambda: second.details()["kept_dictations"] == [] and history_texts(),
+               TRANSCRIBE_TIMEOUT_S, "the kept dictation transcribed")
+    (text,) = history_texts()
+    assert word_errors(JFK, text).errors <= 2, (text, second.log_tail())
+    assert clipboard_text(x_server).strip() == text  # on the clipboard...
+    assert target.text().strip() == ""  # ...never pasted into whatever has the focus now
+    assert list((data_dir() / "recordings").iterdir()) == []  # the default retention
+
+
+@pytest.mark.parametrize("damage", ["truncated", "not_a_model"])
+def test_unusable_model_is_said_the_dictation_is_kept_and_getting_the_model_fixes_it(
+        launch_murmur, target, pulse, x_server, test_data, default_model_path, damage):
+    models = data_dir() / "models"
+    models.mkdir(parents=True, exist_ok=True)
+    model = models / model_filename(DEFAULT_MODEL)
+    if damage == "truncated":
+        with open(default_model_path, "rb") as whole:
+            model.write_bytes(whole.read(5_000_000))
+    else:
+        model.write_bytes(b"RIFF\x00\x00\x00\x00WAVEfmt " + bytes(4000))
+    murmur = launch_murmur()
+    details = wait_started(murmur)
+    wait_until(lambda: murmur.details()["model_problem"], START_TIMEOUT_S, "the model problem")
+    details = murmur.details()
+    assert not details["model_loaded"] and model.name in details["model_problem"]
+
+    # A dictation while the model is unusable fails, and its audio is kept for a retry.
+    speak_into(murmur, pulse, test_data / "speech" / "jfk.wav")
+    murmur.cli("stop")
+    murmur.wait_state("error")
+    wait_until(lambda: murmur.details()["kept_dictations"], 30, "the failed dictation kept")
+    assert murmur.process.poll() is None and target.text().strip() == ""
+
+    press_in_murmur_window(x_server, "alt+g")  # the banner's "Get the default model"
+    wait_until(lambda: murmur.details()["model_loaded"], TRANSCRIBE_TIMEOUT_S,
+               "the default model provisioned and loaded")
+    assert murmur.details()["model_problem"] is None
+    inspect_ggml(model)  # a whole, valid model now sits where the damaged file was
+
+    assert murmur.cli("retry").returncode == 0
+    wait_until(lambda: history_texts(), TRANSCRIBE_TIMEOUT_S, "the kept dictation transcribed")
+    assert word_errors(JFK, history_texts()[0]).errors <= 2, murmur.log_tail()
+    assert murmur.details()["kept_dictations"] == []
