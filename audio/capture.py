@@ -57,6 +57,8 @@ class Capture:
         self._want_open = not options.close_when_idle
         self._switch_requested = False
         self._stopping = False
+        self._held = False  # a recording runs: drain every poll_seconds
+        self._live = False  # a live view shows the ring: the same
         # Published by the worker for the GUI, same reasoning: whole immutable objects.
         self._devices: tuple[InputDevice, ...] = ()
         self._stats = CaptureStats()
@@ -98,6 +100,8 @@ class Capture:
             was running (clamped to the current stream's start), else now.
         """
         end = self.ring.end_index
+        self._held = True
+        self._wake.set()  # drain now, and from now on every poll_seconds
         if not self._want_open or self._stats.device is None:
             self._want_open = True
             self._wake.set()
@@ -107,9 +111,16 @@ class Capture:
 
     def release(self) -> None:
         """The recording ended: close the microphone again when ``close_when_idle``."""
+        self._held = False
         if self._options.close_when_idle:
             self._want_open = False
             self._wake.set()
+
+    def set_live(self, live: bool) -> None:
+        """A view shows the ring as it fills (True) or nobody looks (False): with neither a
+        view nor a recording the worker drains only every ``idle_poll_seconds``."""
+        self._live = live
+        self._wake.set()
 
     def select_device(self, name: str | None) -> None:
         """Record from the device called ``name`` from now on (None: the system default)."""
@@ -152,7 +163,11 @@ class Capture:
     def _run(self) -> None:
         try:
             while not self._stopping:
-                self._wake.wait(self._options.poll_seconds)
+                fresh = self._held or self._live
+                timeout = self._options.poll_seconds if fresh else self._options.idle_poll_seconds
+                if self._stream is None and self._want_open:  # (re)open when due, not later
+                    timeout = min(timeout, max(0.0, self._next_attempt - time.monotonic()))
+                self._wake.wait(timeout)
                 self._wake.clear()
                 self._worker_tick(time.monotonic())
         except Exception:  # never let the worker die silently

@@ -25,7 +25,11 @@ class CaptureOptions:
             wake-ups than PortAudio's choice: on PulseAudio 1.1 % of a core instead of 1.5 %);
             0 lets PortAudio choose.
         raw_seconds: Device-rate buffer between the callback and the resampler.
-        poll_seconds: How often the worker drains the raw buffer (latency of ``ring``).
+        poll_seconds: How often the worker drains the raw buffer (latency of ``ring``) while
+            someone wants fresh samples: a recording (``hold``) or a live view (``set_live``).
+        idle_poll_seconds: How often it drains otherwise. Nothing is lost (the raw buffer holds
+            ``raw_seconds``) and ``hold``/``wait_drained`` wake the worker at once; 50 wake-ups
+            a second of resampling nobody reads cost ~0.5 % of a core with the window hidden.
         retry_seconds: First wait before looking for a device again after it went away; the
             wait doubles after each failed look, up to ``max_retry_seconds`` (a look costs
             ~20 ms of CPU: PortAudio re-initialises and probes every host API).
@@ -42,6 +46,7 @@ class CaptureOptions:
     blocksize: int | None = None
     raw_seconds: float = 2.0
     poll_seconds: float = 0.02
+    idle_poll_seconds: float = 0.25
     retry_seconds: float = 1.0
     max_retry_seconds: float = 5.0
     stall_seconds: float = 4.0

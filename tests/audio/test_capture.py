@@ -10,7 +10,8 @@ from audio.capture import Capture
 from audio.capture_types import CaptureEventKind, CaptureOptions
 from audio.devices import InputDevice, choose_device
 
-FAST = dict(poll_seconds=0.005, retry_seconds=0.05, stall_seconds=0.5)
+FAST = dict(poll_seconds=0.005, idle_poll_seconds=0.005, retry_seconds=0.05,
+            stall_seconds=0.5)
 
 
 @pytest.fixture
@@ -190,3 +191,18 @@ def test_close_when_idle_without_a_device_reports_afresh_at_each_hold(make_captu
     events.expect(CaptureEventKind.CLOSED)
     capture.hold()
     assert "No microphone" in events.expect(CaptureEventKind.NO_DEVICE).message
+
+
+@pytest.mark.parametrize("wake", ["hold", "set_live"])
+def test_idle_capture_drains_rarely_until_a_recording_or_a_live_view_wants_samples(
+        make_capture, wake):
+    # An idle poll far longer than the test: the ring only fills once someone asks for it.
+    backend = FakeBackend({"Mic": 16_000}, speed=1)
+    capture, events = make_capture(backend, idle_poll_seconds=600.0)
+    events.expect(CaptureEventKind.OPENED)
+    wait_until(lambda: backend.frames_sent > 3_200, 5, "audio sent")
+    assert capture.ring.end_index == 0  # the worker sleeps: nobody reads the ring
+    capture.hold() if wake == "hold" else capture.set_live(True)
+    wait_until(lambda: capture.ring.end_index > 3_200, 5, "the ring to fill")
+    mark = backend.frames_sent
+    wait_until(lambda: capture.ring.end_index > mark, 5, "the ring to keep filling")
