@@ -159,6 +159,7 @@ def run_desktop_app(args) -> int:
         requested.connect(slot)
 
     window = MainWindow(capture.ring)
+    window.spectrogram.live_changed.connect(capture.set_live)  # prompt samples only while drawn
     tray = Tray()
     wire_views(app, window, tray, controller, recorder, keeper, worker, history, server,
                capture_events, settings)

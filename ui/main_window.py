@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 
-from PySide6.QtCore import QSize, Signal
+from PySide6.QtCore import QEvent, QSize, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QPushButton, QVBoxLayout, QWidget
 
@@ -120,6 +120,12 @@ class MainWindow(QMainWindow):
         # Comfortable on a laptop screen, never taller or wider than the screen's free area.
         free = self.screen().availableGeometry()
         return QSize(min(860, int(free.width() * 0.9)), min(720, int(free.height() * 0.9)))
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.WindowStateChange:
+            # Minimised is not hidden to Qt: tell the spectrogram, so it stops drawing.
+            self.spectrogram.set_minimised(self.isMinimized())
+        super().changeEvent(event)
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         if not self._sized:

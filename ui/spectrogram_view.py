@@ -54,10 +54,13 @@ class SpectrogramView(QWidget):
     Signals:
         axis_changed(FrequencyAxis): the user picked a linear, log or mel spectrogram.
         view_changed(ViewKind): the user picked any view (to remember it).
+        live_changed(bool): the view started (True) or stopped (False) drawing the ring: the
+            capture needs to fill it promptly only while someone looks (``Capture.set_live``).
     """
 
     axis_changed = Signal(object)
     view_changed = Signal(object)
+    live_changed = Signal(bool)
 
     def __init__(self, ring: RingBuffer | None = None, axis: FrequencyAxis = FrequencyAxis.MEL,
                  parent: QWidget | None = None) -> None:
@@ -74,6 +77,8 @@ class SpectrogramView(QWidget):
         self._timer = QTimer(self)
         self._timer.setInterval(FRAME_INTERVAL_MS)
         self._timer.timeout.connect(self.refresh)
+        self._minimised = False
+        self._shown = False  # between a show and a hide event (spontaneous ones included)
         self._build()
         self._reset_image()
         if ring is not None:
@@ -165,6 +170,11 @@ class SpectrogramView(QWidget):
         """The image on show: ``(rows, columns)`` dB, row 0 lowest frequency, newest last
         (the Whisper view: before its 80 dB clamp)."""
         return self._image
+
+    def set_minimised(self, minimised: bool) -> None:
+        """The window was minimised (no drawing: Qt still calls it visible) or restored."""
+        self._minimised = minimised
+        self._update_timer()
 
     def set_display_levels(self, low_db: float, high_db: float) -> None:
         """Map ``low_db`` to the darkest colour and ``high_db`` to the brightest (fixed), for the
@@ -278,10 +288,24 @@ class SpectrogramView(QWidget):
         self._meter.set_bar_margins(int(rect.top()), int(self._plot.height() - rect.bottom()))
 
     # ---- Qt overrides: draw only while visible ------------------------------------------------
+    def _update_timer(self) -> None:
+        # A stopped timer costs nothing: hidden or minimised, the GUI thread sleeps, and on
+        # showing again the tap skips to the newest audio.
+        live = self._shown and not self._minimised
+        if live == self._timer.isActive():
+            return
+        if live:
+            self._timer.start()
+        else:
+            self._timer.stop()
+        self.live_changed.emit(live)
+
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
-        self._timer.start()
+        self._shown = True
+        self._update_timer()
 
     def hideEvent(self, event) -> None:  # noqa: N802 - Qt override
-        self._timer.stop()
         super().hideEvent(event)
+        self._shown = False
+        self._update_timer()

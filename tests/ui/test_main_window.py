@@ -184,3 +184,13 @@ def test_models_and_files_buttons_and_dropped_audio(qtbot, tmp_path):
     with qtbot.waitSignal(window.files_requested) as dropped:
         window.dropEvent(event)
     assert dropped.args == [[tmp_path / "talk.flac"]]
+
+
+def test_minimising_the_window_stops_the_spectrogram(qtbot, window):
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.spectrogram.timer_active
+    window.showMinimized()
+    qtbot.waitUntil(lambda: not window.spectrogram.timer_active, timeout=2000)
+    window.showNormal()
+    qtbot.waitUntil(lambda: window.spectrogram.timer_active, timeout=2000)

@@ -188,3 +188,17 @@ def test_the_picture_says_when_no_audio_arrives(view, ring):
     ring.write(np.zeros(RATE // 10, np.float32))  # silence is audio too
     view.refresh()
     assert not view.no_audio_shown
+
+
+def test_live_changed_follows_drawing_and_minimising_stops_it(qtbot, view):
+    seen = []
+    view.live_changed.connect(seen.append)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_minimised(True)  # Qt still calls a minimised window visible: the timer stops
+    assert not view.timer_active
+    view.set_minimised(False)
+    assert view.timer_active
+    view.hide()
+    assert not view.timer_active
+    assert seen == [True, False, True, False]
