@@ -4,7 +4,7 @@ Real parts: Murmur started as a user would (``python main.py``, tests/e2e/murmur
 private Xvfb with the real Whisper model; its microphone is a private PulseAudio daemon's
 null-sink monitor into which ``paplay`` plays real speech; a Tk text window in another process
 has the focus. The faults are real: the app is SIGKILLed mid-dictation; the model file in the
-models folder is truncated, or is not a model at all, before launch.
+models folder is truncated, has a damaged vocabulary, or is not a model at all, before launch.
 
 What the user sees is read from ``main.py status --json`` (``kept_dictations``, ``model_problem``,
 ``model_loaded``) and the X clipboard; the words are read from the history database. Kept
@@ -99,7 +99,7 @@ def test_killed_mid_dictation_the_next_start_offers_it_and_retry_transcribes_it(
     assert list((data_dir() / "recordings").iterdir()) == []  # the default retention
 
 
-@pytest.mark.parametrize("damage", ["truncated", "not_a_model"])
+@pytest.mark.parametrize("damage", ["truncated", "corrupt", "not_a_model"])
 def test_unusable_model_is_said_the_dictation_is_kept_and_getting_the_model_fixes_it(
         launch_murmur, target, pulse, x_server, test_data, default_model_path, damage):
     models = data_dir() / "models"
@@ -108,6 +108,10 @@ def test_unusable_model_is_said_the_dictation_is_kept_and_getting_the_model_fixe
     if damage == "truncated":
         with open(default_model_path, "rb") as whole:
             model.write_bytes(whole.read(5_000_000))
+    elif damage == "corrupt":  # whole length, but 4 KiB of the vocabulary overwritten
+        data = bytearray(default_model_path.read_bytes())
+        data[300_000:304_096] = b"\xff" * 4096
+        model.write_bytes(bytes(data))
     else:
         model.write_bytes(b"RIFF\x00\x00\x00\x00WAVEfmt " + bytes(4000))
     murmur = launch_murmur()
