@@ -4,8 +4,11 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-#: Default callback block (20 ms): latency is irrelevant for dictation, wake-ups cost CPU.
-BLOCK_SECONDS = 0.02
+#: Default callback block (32 ms): latency is irrelevant for dictation, wake-ups cost CPU. Each
+#: block costs the PortAudio thread about the same (ALSA's pulse plugin, the Python callback):
+#: with the window hidden, 20 ms blocks took ~0.8 % of a core, 32 ms ~0.5 % (bench/resources.py).
+#: 32 ms still reaches the ~30 Hz spectrogram about once a frame, so it scrolls evenly.
+BLOCK_SECONDS = 0.032
 
 
 @dataclass(frozen=True)
@@ -22,7 +25,8 @@ class CaptureOptions:
         open_rate: Force this device rate; None opens at 16 kHz where the device supports it,
             else at its native rate (then soxr resamples to 16 kHz).
         blocksize: Frames per callback. None: ``BLOCK_SECONDS`` at the device rate (fewer
-            wake-ups than PortAudio's choice: on PulseAudio 1.1 % of a core instead of 1.5 %);
+            wake-ups than PortAudio's choice: on PulseAudio 1.1 % of a core instead of 1.5 %
+            with 20 ms blocks);
             0 lets PortAudio choose.
         raw_seconds: Device-rate buffer between the callback and the resampler.
         poll_seconds: How often the worker drains the raw buffer (latency of ``ring``) while
