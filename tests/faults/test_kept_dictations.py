@@ -8,8 +8,8 @@ models folder is truncated, has a damaged vocabulary, or is not a model at all, 
 
 What the user sees is read from ``main.py status --json`` (``kept_dictations``, ``model_problem``,
 ``model_loaded``) and the X clipboard; the words are read from the history database. Kept
-dictations are transcribed with ``main.py retry`` (the remote command) or the window's banner
-button pressed by its keyboard mnemonic (Alt+G: "Get the default model").
+dictations are transcribed with ``main.py retry`` (the remote command); the model is provisioned
+by the window's banner button, pressed by its keyboard mnemonic (Alt+G: "Get the default model").
 """
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 from e2e_desktop import clipboard_text, set_clipboard, xdotool
 from xvfb import wait_until
+
+from murmur_app import RunningMurmur
 
 from app.history import History
 from engine.catalog import DEFAULT_MODEL, model_filename
@@ -137,3 +139,34 @@ def test_unusable_model_is_said_the_dictation_is_kept_and_getting_the_model_fixe
     wait_until(lambda: history_texts(), TRANSCRIBE_TIMEOUT_S, "the kept dictation transcribed")
     assert word_errors(JFK, history_texts()[0]).errors <= 2, murmur.log_tail()
     assert murmur.details()["kept_dictations"] == []
+
+
+def test_missing_model_is_said_and_getting_it_makes_dictation_work(x_server, pulse, target,
+                                                                    test_data, tmp_path):
+    """Launched like the ``launch_murmur`` fixture, but with an empty models folder: the
+    default model is provisioned for real (converted from the bundled weights) by the banner."""
+    config = Path(os.environ["XDG_CONFIG_HOME"]) / "murmur"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "murmur.ini").write_text("[General]\nlanguage=en\nthreads=2\n")
+    runtime = tmp_path / "runtime"
+    runtime.mkdir(mode=0o700)
+    murmur = RunningMurmur({**x_server.env, **pulse.env, "QT_QPA_PLATFORM": "xcb",
+                            "XDG_RUNTIME_DIR": str(runtime)}, tmp_path / "murmur.log")
+    try:
+        wait_started(murmur)
+        wait_until(lambda: murmur.details()["model_problem"], START_TIMEOUT_S,
+                   "the model problem")
+        problem = murmur.details()["model_problem"]
+        assert "not found" in problem or "not installed" in problem, problem
+        press_in_murmur_window(x_server, "alt+g")
+        wait_until(lambda: murmur.details()["model_loaded"], TRANSCRIBE_TIMEOUT_S,
+                   "the default model provisioned and loaded")
+        inspect_ggml(data_dir() / "models" / model_filename(DEFAULT_MODEL))
+
+        xdotool(x_server, "windowfocus", "--sync", str(target.id))
+        speak_into(murmur, pulse, test_data / "speech" / "jfk.wav")
+        murmur.cli("stop")
+        wait_until(lambda: target.text().strip(), TRANSCRIBE_TIMEOUT_S, "the words inserted")
+        assert word_errors(JFK, target.text()).errors <= 2, murmur.log_tail()
+    finally:
+        murmur.stop()
