@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from engine.options import Segment
+from engine.private_files import current_umask
 from engine.subtitles import SUBTITLE_FORMATS, format_timestamp, render
 
 FORMATS = SUBTITLE_FORMATS
@@ -45,7 +46,9 @@ def write_export(segments: Iterable[Segment], path: Path, fmt: str | None = None
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
             out.write(text)
-        os.chmod(staged, 0o644)  # mkstemp's 0600 would hide an export from other programs
+        # An export is a document for other programs: the umask decides, as for any saved file
+        # (mkstemp's 0600 would hide it; a fixed 0644 would overrule a user's umask of 077).
+        os.chmod(staged, 0o666 & ~current_umask())
         os.replace(staged, path)
     except BaseException:
         Path(staged).unlink(missing_ok=True)

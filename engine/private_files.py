@@ -121,3 +121,17 @@ def close_off_user_dirs(app_name: str) -> list[str]:
             except OSError as error:
                 problems.append(f"{folder} could not be made private: {error}")
     return problems
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it (Linux's /proc; a set-and-restore round trip
+    elsewhere, which another thread creating a file at that instant could see)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask

@@ -144,3 +144,17 @@ def test_models_folder_and_cue_sounds(tmp_path, umask):
     write_wav(tmp_path / "cache" / "murmur" / "sounds" / "start.wav", np.zeros(480, np.float32))
     assert problems_under(tmp_path / "data") == []
     assert problems_under(tmp_path / "cache") == []
+
+
+@pytest.mark.parametrize("mask, expected", [(0o022, 0o644), (0o077, 0o600), (0o027, 0o640)])
+def test_an_export_follows_the_users_umask(tmp_path, mask, expected):
+    """Exports are documents for other programs: the umask decides, as for any saved file."""
+    from app.file_export import write_export
+    from engine.options import Segment
+
+    old = os.umask(mask)
+    try:
+        path = write_export([Segment(0.0, 1.0, "hello")], tmp_path / "out.txt", "txt", 1.0)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == expected
