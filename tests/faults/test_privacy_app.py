@@ -17,6 +17,7 @@ The dictation is real speech (tests/data/speech) played into the virtual microph
 hotkey is held with xdotool; the words must land in a real Tk window. Then the app is stopped
 with SIGTERM and the test inspects the trace, every path under the app's XDG folders and its
 instance socket's folder, and the logs (stderr and ``$XDG_STATE_HOME/murmur/murmur.log``).
+The command line's ``transcribe`` gets the same socket audit on a real file.
 """
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ import re
 import shutil
 import signal
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -32,6 +35,8 @@ from e2e_desktop import xdotool
 from xvfb import wait_until
 
 pytestmark = pytest.mark.model
+
+ROOT = Path(__file__).resolve().parents[2]
 
 CLIP = "jfk.wav"  # "And so my fellow Americans, ask not what your country can do for you …"
 TRANSCRIBE_TIMEOUT_S = 90
@@ -159,6 +164,21 @@ def test_a_dictation_opens_no_network_socket_writes_only_private_files_and_logs_
     assert len(said) >= 3, text
     leaked = {w for w in said if re.search(rf"\b{re.escape(w)}\b", logs, re.IGNORECASE)}
     assert leaked == set(), leaked
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed (make test)")
+def test_transcribing_a_file_opens_no_network_socket(default_model_path, test_data, tmp_path):
+    """``python main.py transcribe FILE`` under ``strace -f`` (the CLI and any process it
+    starts), on the real model: the words come out, and no socket but a local one was made."""
+    trace_file = tmp_path / "strace.txt"
+    done = subprocess.run(
+        ["strace", "-f", "-qq", "-e", f"trace={NETWORK_SYSCALLS}", "-o", str(trace_file),
+         sys.executable, str(ROOT / "main.py"), "transcribe", "--model", str(default_model_path),
+         "--language", "en", str(test_data / "speech" / CLIP)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "fellow americans" in done.stdout.lower(), done.stdout
+    assert leaks_in(trace_file.read_text()) == []
 
 
 def test_the_debug_switch_lets_the_words_into_the_log(launch_murmur, target, pulse, x_server,
