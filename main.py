@@ -100,7 +100,12 @@ def run_desktop_app(args) -> int:
     # One instance: a second launch raises the first one's window and leaves. The server only
     # answers from the event loop, by when ``report`` exists.
     server = InstanceServer(lambda: report.state_word(), describe=lambda: report.to_json())
-    if not server.listen():
+    try:
+        first = server.listen()
+    except OSError as error:  # e.g. its folder belongs to another user: say so, do not crash
+        error_line(f"cannot start: {error}")
+        return 1
+    if not first:
         return 0 if hand_over() else 1
 
     store = open_settings()

@@ -158,3 +158,17 @@ def test_an_export_follows_the_users_umask(tmp_path, mask, expected):
     finally:
         os.umask(old)
     assert stat.S_IMODE(path.stat().st_mode) == expected
+
+
+def test_instance_refuses_a_socket_folder_planted_by_another_user(qapp, tmp_path):
+    """``/tmp/murmur-<uid>`` made by someone else (world-writable, theirs): no socket there."""
+    if os.getuid() != 0:
+        pytest.skip("only root can make a folder owned by another user")
+    planted = tmp_path / "murmur-1000"
+    planted.mkdir()
+    os.chmod(planted, 0o777)
+    os.chown(planted, 65534, 65534)
+    server = InstanceServer(lambda: "idle", path=planted / "m.sock")
+    with pytest.raises(PermissionError, match="another user"):
+        server.listen()
+    assert list(planted.iterdir()) == []
