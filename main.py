@@ -176,12 +176,8 @@ def run_desktop_app(args) -> int:
     worker.model_loaded.connect(lambda _name: (setattr(report, "model_loaded", True),
                                                startup.mark("model_loaded")))
     report.window_text = window.status.text
-    kept, model_banner = wire_recovery(app, window, tray, server, recorder, worker, controller,
-                                       keeper, shaper, models, settings_now, apply_settings)
-    report.details = lambda: {"kept_dictations": kept.summary(),
-                              "model_problem": model_banner.problem}
-    if problem:
-        model_banner.show_problem(problem)
+    report.details = wire_recovery(app, window, tray, server, recorder, worker, controller,
+                                   keeper, shaper, models, settings_now, apply_settings, problem)
     window.hidden_to_tray.connect(lambda: tray.show_message(
         "Murmur is still running", f"Hold {settings_now().hotkey} to dictate; quit from this icon."))
 
@@ -357,10 +353,11 @@ def wire_tools(window, controller, models, settings_now, apply_settings):
 
 
 def wire_recovery(app, window, tray, server, recorder, worker, controller, keeper, shaper,
-                  models, settings_now, apply_settings):
+                  models, settings_now, apply_settings, problem):
     """Kept dictations (the app was killed mid-dictation, or one failed) are offered for
-    transcription (banner, tray, ``main.py retry``); an unusable model is said, with an offer to
-    get the default one again. Returns ``(KeptRecordings, ModelBanner)``."""
+    transcription (banner, tray, ``main.py retry``); an unusable model is said (``problem`` at
+    start, or the worker's load error), with an offer to get the default one again. Returns
+    what ``status --json`` adds: the kept dictations, the model problem, the banners shown."""
     from dataclasses import replace
 
     from PySide6.QtCore import QTimer
@@ -381,7 +378,8 @@ def wire_recovery(app, window, tray, server, recorder, worker, controller, keepe
     worker.transcription_failed.connect(kept.on_failed)
     kept.notice.connect(window.show_notice)
     server.retry_requested.connect(kept.transcribe_all)
-    window.add_banner(KeptBanner(kept, window))
+    kept_banner = KeptBanner(kept, window)
+    window.add_banner(kept_banner)
     kept.enforce_retention()
     waiting = kept.recordings()
     if waiting:  # once the event loop runs, the tray icon is up
@@ -405,7 +403,10 @@ def wire_recovery(app, window, tray, server, recorder, worker, controller, keepe
     banner.provisioned.connect(use)
     window.add_banner(banner)
     app.aboutToQuit.connect(banner.stop)
-    return kept, banner
+    if problem:
+        banner.show_problem(problem)
+    return lambda: {"kept_dictations": kept.summary(), "model_problem": banner.problem,
+                    "banners": [b.message.text() for b in (kept_banner, banner) if not b.isHidden()]}
 
 
 def resolve_model(models, choice: str) -> tuple[Path, str | None]:

@@ -88,8 +88,10 @@ def test_killed_mid_dictation_the_next_start_offers_it_and_retry_transcribes_it(
 
     second = launch_murmur()
     details = second.wait_ready()
-    (kept,) = details["kept_dictations"]  # found, offered: the window's banner shows the same
+    (kept,) = details["kept_dictations"]  # found, and offered in the window:
     assert kept["seconds"] > JFK_SECONDS and not kept["transcribing"]
+    (banner,) = details["banners"]
+    assert banner.startswith("Unfinished dictation from ") and f"({kept['seconds']:.0f} s)" in banner
     set_clipboard(x_server, "what the user had copied")
     assert second.cli("retry").returncode == 0
     wait_until(lambda: second.details()["kept_dictations"] == [] and history_texts(),
@@ -121,18 +123,21 @@ def test_unusable_model_is_said_the_dictation_is_kept_and_getting_the_model_fixe
     wait_until(lambda: murmur.details()["model_problem"], START_TIMEOUT_S, "the model problem")
     details = murmur.details()
     assert not details["model_loaded"] and model.name in details["model_problem"]
+    assert any("Dictation needs a working model" in text for text in details["banners"])
 
     # A dictation while the model is unusable fails, and its audio is kept for a retry.
     speak_into(murmur, pulse, test_data / "speech" / "jfk.wav")
     murmur.cli("stop")
     murmur.wait_state("error")
     wait_until(lambda: murmur.details()["kept_dictations"], 30, "the failed dictation kept")
+    assert any("could not be transcribed" in text for text in murmur.details()["banners"])
     assert murmur.process.poll() is None and target.text().strip() == ""
 
     press_in_murmur_window(x_server, "alt+g")  # the banner's "Get the default model"
     wait_until(lambda: murmur.details()["model_loaded"], TRANSCRIBE_TIMEOUT_S,
                "the default model provisioned and loaded")
     assert murmur.details()["model_problem"] is None
+    assert not any("model" in text for text in murmur.details()["banners"])
     inspect_ggml(model)  # a whole, valid model now sits where the damaged file was
 
     assert murmur.cli("retry").returncode == 0
