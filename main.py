@@ -43,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.model and args.models_command == "path" and args.name is None:
             args.name = args.model
         return run_models(args)
+    if args.command == "recordings":
+        from app.recordings_command import run_recordings
+
+        return run_recordings(args)
     from app.remote_command import CLI_COMMANDS, run_remote_command  # no Qt: stays quick
 
     if args.command in CLI_COMMANDS:

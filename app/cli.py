@@ -69,6 +69,15 @@ def build_parser() -> argparse.ArgumentParser:
         "path", help="print a model's file (no NAME: the default model, provisioned if needed)")
     path.add_argument("name", nargs="?", metavar="NAME")
 
+    recordings = commands.add_parser(
+        "recordings", help="dictations kept without text (the app was killed, or they failed): "
+                           "list them, or discard them; `retry` transcribes them")
+    recordings_commands = recordings.add_subparsers(dest="recordings_command", metavar="ACTION")
+    recordings_commands.add_parser("list", help="file, start time and length of each (default)")
+    discard = recordings_commands.add_parser("discard", help="delete kept dictations' audio")
+    discard.add_argument("names", nargs="*", metavar="FILE", help="as `recordings list` names them")
+    discard.add_argument("--all", action="store_true", help="every kept dictation")
+
     for name, help_text in (("toggle", "start dictating, or finish the dictation under way"),
                             ("start", "start dictating in the running app"),
                             ("stop", "finish the dictation: transcribe and insert it"),
