@@ -231,6 +231,8 @@ class KeptRecordings(QObject):
     def on_state_changed(self, state: State) -> None:
         """``DictationController.state_changed`` (connect after ``RingRecorder.on_state_changed``)."""
         self._idle = state in (State.IDLE, State.ERROR)
+        # A retention changed in the settings applies to the dictation starting now.
+        self._recorder.keep_transcribed = self._retention().policy is KeepAudio.DAYS
         if not self._idle:
             self._overtaken = self._overtaken or bool(self._jobs)
             return

@@ -219,3 +219,14 @@ def test_a_kept_dictation_is_transcribed_by_the_real_engine(qtbot, tmp_path, tes
         worker.stop()
     assert {"ask", "country", "fellow"} <= set(normalize_words(history[0]))
     assert not path.exists()
+
+
+def test_a_retention_changed_in_the_settings_applies_from_the_next_dictation(parts):
+    spool, recorder, transcriber, history, clipboard, make = parts
+    current = [Retention()]
+    kept = KeptRecordings(spool, recorder, transcriber, str.strip, history.append,
+                          clipboard.append, lambda: current[0])
+    assert not recorder.keep_transcribed
+    current[0] = Retention(KeepAudio.DAYS, 2)  # the settings dialog's OK
+    kept.on_state_changed(State.RECORDING)
+    assert recorder.keep_transcribed
