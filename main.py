@@ -89,6 +89,7 @@ def run_desktop_app(args) -> int:
     from desktop.inject import Injector
     from desktop.selection import SelectionError, SelectionOwner
     from desktop.xwindow import XDesktop
+    from engine.engine_process import load_process_engine
     from engine.model_store import ModelStore
     from engine.postprocess import PostProcessOptions
     from ui.main_window import MainWindow
@@ -122,7 +123,8 @@ def run_desktop_app(args) -> int:
 
     capture_events = CallBridge()  # Capture calls it on its worker thread; Qt queues the signal
     capture = Capture(SoundDeviceBackend(), settings.capture_options(), on_event=capture_events)
-    worker = EngineWorker(model_path, settings.transcribe_options())
+    # whisper.cpp runs in a child process: a crash inside it fails one dictation, not the app.
+    worker = EngineWorker(model_path, settings.transcribe_options(), load_process_engine)
     # Open the microphone and load the model now, on their own threads (whisper.cpp's loader
     # releases the GIL), while this thread builds the window: launch → ready is the longer of
     # the two, not their sum. Their signals are queued until the event loop runs, by when every
@@ -332,12 +334,12 @@ def wire_tools(window, controller, models, settings_now, apply_settings):
 
     from app.model_actions import ModelActions
     from app.state import State
-    from engine.whisper_engine import load_engine
+    from engine.engine_process import load_process_engine
     from ui.file_transcription import FileTranscriptionDialog
     from ui.file_worker import FileTranscriber
     from ui.model_manager import ModelManagerDialog
 
-    files = FileTranscriber(lambda: load_engine(models.resolve(settings_now().model)),
+    files = FileTranscriber(lambda: load_process_engine(models.resolve(settings_now().model)),
                             lambda: settings_now().transcribe_options(), parent=window)
     busy = (State.RECORDING, State.TRANSCRIBING, State.PASTING)
     controller.state_changed.connect(lambda state: files.pause(state in busy))
