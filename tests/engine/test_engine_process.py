@@ -25,7 +25,12 @@ from engine.engine_process import ProcessEngine, load_process_engine
 from engine.errors import EngineCrashed, EngineError, ModelFileError
 from engine.options import SAMPLE_RATE, TranscribeOptions
 from engine.whisper_engine import WhisperEngine, load_engine
-from tests.engine_procs import engine_children, is_running, wait_for, wait_inside_whisper
+from tests.engine_procs import (
+    engine_children,
+    is_running,
+    wait_for,
+    wait_inside_whisper,
+)
 
 pytestmark = pytest.mark.model
 
