@@ -33,9 +33,8 @@ from urllib.parse import SplitResult, urljoin, urlsplit
 
 from engine.catalog import CatalogEntry, format_size
 from engine.download_check import DiscardPart, DownloadCancelled, file_matches, verify
-from engine.download_net import (CATALOG_SOURCE, CancelWatch, DownloadSource, connection,
-                                 content_range, content_range_total, mirror_source)
-from engine.download_net import check_download_url  # noqa: F401 - part of this module's API
+from engine.download_net import (CATALOG_SOURCE, CancelWatch, DownloadSource, check_download_url,
+                                 connection, content_range, content_range_total, mirror_source)
 from engine.errors import DownloadError
 from engine.private_files import private_dir, private_file
 
@@ -68,7 +67,7 @@ def model_url(entry: CatalogEntry, base_url: str | None = None) -> str:
     source's check."""
     source = download_source(base_url)
     url = entry.url if source is CATALOG_SOURCE else urljoin(source.base_url, entry.filename)
-    source.check(url)
+    check_download_url(url, source)
     return url
 
 
