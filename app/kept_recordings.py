@@ -5,8 +5,8 @@ when it ended without text in history: the app was killed mid-dictation (found a
 start), or it failed (device gone, engine crashed: ``RingRecorder.kept``). ``KeptRecordings``
 lists them with their time and length, transcribes one through the engine worker (the text goes
 to history and the clipboard, never pasted: the window the user spoke into may be long gone),
-and discards one. It also enforces the retention setting (``Retention``) at start and after
-each dictation.
+and discards one. It also enforces the retention setting (``app.kept_audio.Retention``) at
+start and after each dictation; the files themselves are read and listed by ``app/kept_audio.py``.
 
 Engine jobs: the controller numbers its jobs 1, 2, 3…; ours are -1, -2, … so a result can never
 be mistaken for the controller's (its ``transcribed`` drops jobs that are not its current one).
@@ -18,105 +18,17 @@ Threads: GUI thread (the worker answers with queued signals).
 """
 from __future__ import annotations
 
-import enum
 import logging
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from app.recorder import (SPOOL_RATE, SPOOL_SUFFIX, TRANSCRIBED_PREFIX, load_recording,
-                          unfinished_recordings)
+from app.kept_audio import (KeepAudio, KeptRecording, Retention, apply_retention, list_kept,
+                            load_recording, read_label)
 from app.state import State
 
 log = logging.getLogger(__name__)
-
-DAY_S = 86_400
-_BYTES_PER_SAMPLE = 4
-
-
-class KeepAudio(enum.Enum):
-    """How long a dictation's audio is kept; ``value`` is the word in the settings file."""
-
-    UNTIL_TRANSCRIBED = "until_transcribed"  # deleted once its text is in history
-    DAYS = "days"  # every dictation's audio, transcribed or not, for ``Retention.days``
-
-
-@dataclass(frozen=True)
-class Retention:
-    """The retention setting: ``policy``, and ``days`` for ``KeepAudio.DAYS``."""
-
-    policy: KeepAudio = KeepAudio.UNTIL_TRANSCRIBED
-    days: int = 7
-
-
-@dataclass(frozen=True)
-class KeptRecording:
-    """One kept dictation: its file, when it was started, and how long it is."""
-
-    path: Path
-    started: datetime
-    seconds: float
-
-    def label(self) -> str:
-        """``10:32 (14 s)``, or with the date when it is not today's."""
-        when = self.started.strftime("%H:%M") if self.started.date() == datetime.now().date() \
-            else self.started.strftime("%d %b %H:%M")
-        return f"{when} ({self.seconds:.0f} s)"
-
-
-def read_kept(path: Path) -> KeptRecording:
-    """Describe a spool file (its name carries the start time; the mtime otherwise)."""
-    stat = path.stat()
-    stamp = "-".join(path.stem.split("-")[-4:-2])  # dictation-YYYYmmdd-HHMMSS-pid-ns
-    try:
-        started = datetime.strptime(stamp, "%Y%m%d-%H%M%S")
-    except ValueError:
-        started = datetime.fromtimestamp(stat.st_mtime)
-    return KeptRecording(path, started, stat.st_size // _BYTES_PER_SAMPLE / SPOOL_RATE)
-
-
-def list_kept(spool_dir: Path, in_use: set[Path] = frozenset()) -> list[KeptRecording]:
-    """Untranscribed dictations in ``spool_dir``, oldest first, except those ``in_use``."""
-    found = []
-    for path in unfinished_recordings(spool_dir):
-        if path in in_use:
-            continue
-        try:
-            found.append(read_kept(path))
-        except OSError:  # deleted meanwhile
-            continue
-    return found
-
-
-def apply_retention(spool_dir: Path, retention: Retention, in_use: set[Path] = frozenset(),
-                    now: float | None = None) -> int:
-    """Delete the audio the retention no longer allows; returns how many files went.
-
-    ``UNTIL_TRANSCRIBED``: audio marked transcribed goes (kept by an earlier "N days"), while
-    untranscribed audio stays until transcribed or discarded. ``DAYS``: anything older goes.
-    """
-    if not spool_dir.is_dir():
-        return 0
-    now = time.time() if now is None else now
-    deleted = 0
-    for path in spool_dir.glob(f"*{SPOOL_SUFFIX}"):
-        if path in in_use:
-            continue
-        try:
-            if retention.policy is KeepAudio.DAYS:
-                expired = now - path.stat().st_mtime > retention.days * DAY_S
-            else:
-                expired = path.name.startswith(TRANSCRIBED_PREFIX)
-            if expired:
-                path.unlink()
-                deleted += 1
-        except OSError as error:
-            log.warning("kept recordings: could not delete %s: %s", path, error)
-    return deleted
 
 
 class KeptRecordings(QObject):
@@ -301,10 +213,3 @@ class KeptRecordings(QObject):
         self._transcriber.submit(self._last_job, audio.samples)
         return True
 
-
-def read_label(path: Path) -> str:
-    """``KeptRecording.label`` of ``path``, or its name when it is gone."""
-    try:
-        return read_kept(path).label()
-    except OSError:
-        return path.name

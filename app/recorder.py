@@ -32,24 +32,23 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
+# The spool files' names and reading live in app/kept_audio.py (Qt-free); they are imported from
+# here too, as before.
+from app.kept_audio import (SPOOL_DTYPE, SPOOL_PREFIX, SPOOL_SUFFIX,  # noqa: F401
+                            TRANSCRIBED_PREFIX, RecordedAudio, default_spool_dir,
+                            load_recording, unfinished_recordings)
 from app.state import State
 from audio.ring_buffer import RingBuffer
 
 log = logging.getLogger(__name__)
 
-SPOOL_SUFFIX = ".f32"  # raw little-endian float32, 16 kHz mono
-SPOOL_PREFIX = "dictation-"  # not yet transcribed
-TRANSCRIBED_PREFIX = "transcribed-"  # transcribed, kept only by the "N days" retention
-SPOOL_RATE = 16_000
 DRAIN_MS = 500  # the ring holds minutes: draining twice a second is plenty and cheap
-_DTYPE = np.dtype("<f4")
 
 
 class AudioSource(Protocol):
@@ -62,46 +61,6 @@ class AudioSource(Protocol):
     def release(self) -> None: ...
 
     def wait_drained(self, timeout: float = 2.0) -> bool: ...
-
-
-@dataclass(frozen=True)
-class RecordedAudio:
-    """One dictation's audio, what ``finish`` hands the transcriber.
-
-    Attributes:
-        samples: float32 samples at 16 kHz.
-        lost_samples: Samples the ring overwrote before they were copied out (0 normally).
-        spool: The file keeping a copy until ``settle``; None when kept only in memory.
-    """
-
-    samples: np.ndarray
-    lost_samples: int = 0
-    spool: Path | None = None
-
-
-def default_spool_dir() -> Path:
-    """``$XDG_DATA_HOME/murmur/recordings`` (any thread)."""
-    import platformdirs
-
-    return platformdirs.user_data_path("murmur") / "recordings"
-
-
-def unfinished_recordings(spool_dir: Path) -> list[Path]:
-    """Spool files a previous run left behind (it was killed mid-dictation), oldest first.
-
-    Call it at start-up, before the first dictation: the single instance guarantees no other
-    process is writing there.
-    """
-    if not spool_dir.is_dir():
-        return []
-    return sorted(spool_dir.glob(f"{SPOOL_PREFIX}*{SPOOL_SUFFIX}"))
-
-
-def load_recording(path: Path) -> RecordedAudio:
-    """Read a spool file back (a trailing partial sample from a crash is ignored)."""
-    data = path.read_bytes()
-    samples = np.frombuffer(data[:len(data) - len(data) % _DTYPE.itemsize], _DTYPE)
-    return RecordedAudio(samples.astype(np.float32), 0, path)
 
 
 class RingRecorder(QObject):
@@ -273,7 +232,7 @@ class RingRecorder(QObject):
     def _append(self, samples: np.ndarray) -> None:
         if self._file is not None:
             try:
-                self._file.write(samples.astype(_DTYPE, copy=False).tobytes())
+                self._file.write(samples.astype(SPOOL_DTYPE, copy=False).tobytes())
                 self._file.flush()  # into the page cache: survives a SIGKILL of this process
                 self._spooled += len(samples)
                 return

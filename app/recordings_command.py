@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from app.kept_recordings import list_kept
+from app.kept_audio import list_kept
 from app.recorder import default_spool_dir
 from app.terminal import error_line
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
-from app.kept_recordings import KeepAudio, Retention
+from app.kept_audio import KeepAudio, Retention
 from audio.capture_types import CaptureOptions
 from desktop.chord import DEFAULT_CHORD, Gesture, format_chord, parse_chord
 from desktop.inject import InjectOptions, InsertMode
@@ -125,7 +125,7 @@ class Settings:
         return InjectOptions(mode=self.insert_mode)
 
     def retention(self) -> Retention:
-        """How long dictation audio is kept (``app/kept_recordings.py``; any thread)."""
+        """How long dictation audio is kept (``app/kept_audio.py``; any thread)."""
         return Retention(self.keep_audio, self.keep_audio_days)
 
 

@@ -1,4 +1,4 @@
-"""Kept dictations: listed, transcribed (to history and clipboard), discarded, retention.
+"""Kept dictations: offered, transcribed (to history and clipboard), discarded, retention.
 
 The spool files are real (written by ``RingRecorder`` or in its format); the recorder is the real
 one. The engine is a small in-test transcriber answering like ``EngineWorker`` (queued signals);
@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime
 
 import numpy as np
 import pytest
 from PySide6.QtCore import QObject, Signal
 
-from app.kept_recordings import (DAY_S, KeepAudio, KeptRecordings, Retention, apply_retention,
-                                  list_kept)
-from app.recorder import TRANSCRIBED_PREFIX, RingRecorder
+from app.kept_audio import DAY_S, TRANSCRIBED_PREFIX, KeepAudio, Retention
+from app.kept_recordings import KeptRecordings
+from app.recorder import RingRecorder
 from app.state import State
 from audio.ring_buffer import RingBuffer
 
@@ -77,19 +76,6 @@ def parts(qtbot, tmp_path):
         return kept
 
     return spool, recorder, transcriber, history, clipboard, make
-
-
-def test_lists_time_and_length_oldest_first(tmp_path):
-    spool = tmp_path / "recordings"
-    late = spool_file(spool, "20261126-103300", 8000)
-    early = spool_file(spool, "20261126-103200", 14 * 16_000)
-    found = list_kept(spool)
-    assert [k.path for k in found] == [early, late]
-    assert found[0].started == datetime(2026, 11, 26, 10, 32)
-    assert found[0].seconds == 14.0 and found[1].seconds == 0.5
-    assert "(14 s)" in found[0].label()
-    assert list_kept(spool, {early}) == found[1:]
-    assert list_kept(tmp_path / "none") == []
 
 
 def test_transcribing_puts_the_text_in_history_and_on_the_clipboard(parts, qtbot):
@@ -165,20 +151,6 @@ def test_a_failed_dictation_from_the_recorder_is_listed(parts, qtbot):
     kept.on_state_changed(State.ERROR)
     (item,) = kept.recordings()
     assert item.path in kept.failed_here and item.seconds == 800 / 16_000
-
-
-def test_retention_until_transcribed_and_for_n_days(tmp_path):
-    spool = tmp_path / "recordings"
-    fresh, old = spool_file(spool), spool_file(spool, age_days=8)
-    done = spool / f"{TRANSCRIBED_PREFIX}{spool_file(spool).name}"
-    (spool / done.name[len(TRANSCRIBED_PREFIX):]).rename(done)
-    # Default: transcribed audio goes; untranscribed stays however old.
-    assert apply_retention(spool, Retention()) == 1
-    assert sorted(spool.iterdir()) == sorted([fresh, old])
-    # For 7 days: what is older goes, transcribed or not; what is in use stays.
-    assert apply_retention(spool, Retention(KeepAudio.DAYS, 7), in_use={old}) == 0
-    assert apply_retention(spool, Retention(KeepAudio.DAYS, 7)) == 1
-    assert list(spool.iterdir()) == [fresh]
 
 
 def test_days_retention_keeps_transcribed_audio_marked(parts, qtbot):
