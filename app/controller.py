@@ -47,9 +47,10 @@ log = logging.getLogger(__name__)
 _ACTION_EVENTS = {Action.START: Event.START, Action.STOP: Event.STOP, Action.CANCEL: Event.CANCEL}
 NOTHING_HEARD = "Nothing was heard."
 BUSY_REINSERT = "Paste again works when Murmur is ready: finish or cancel the dictation first."
-BUSY_START = ("Still finishing the last dictation; start the next one once its text is in "
-              "(nothing is being recorded yet).")
-TOO_LATE_TO_CANCEL = "Too late to cancel: the text is already being inserted."
+# Past tense: the notice stays on screen after the dictation it was about has finished.
+BUSY_START = ("That press came while the last dictation was still being finished, so nothing "
+              "was recorded; press again to dictate.")
+TOO_LATE_TO_CANCEL = "Too late to cancel: the text was already being inserted."
 NO_MICROPHONE = "Cannot record: {problem}"
 MICROPHONE_LOST = "{problem} The dictation ended there; what you said until then is transcribed."
 NOTHING_HEARD_NO_MICROPHONE = "Nothing was heard: the microphone went away. {problem}"
@@ -270,6 +271,7 @@ class DictationController(QObject):
             elif event is Event.CANCEL and old is State.PASTING:
                 self.notice.emit(TOO_LATE_TO_CANCEL)
             return
+        log.debug("%s: %s -> %s", event.value, old.value, new.value)
         self._state = new
         self._effects(old, event, new, detail)
         self._gesture.sync(recording=new is State.RECORDING)

@@ -14,7 +14,11 @@ Choices worth knowing:
 * ``START`` while ``TRANSCRIBING`` or ``PASTING`` is ignored: one dictation at a time, so two
   transcripts can never race into the same window. The controller tells the user it is busy.
 * ``CANCEL`` while ``PASTING`` is ignored: the paste is already under way, and stopping half-way
-  would leave the clipboard holding the transcript instead of what the user had copied.
+  would leave the clipboard holding the transcript instead of what the user had copied. The
+  controller says it came too late.
+* A lost microphone is not ``ERROR`` while ``RECORDING``: the controller sends ``STOP``, so the
+  audio so far is transcribed and inserted like any dictation; while no microphone works,
+  ``START`` becomes ``ERROR`` with the reason.
 * ``CANCEL`` while ``TRANSCRIBING`` discards the insertion; the controller keeps the audio/text
   in history, so nothing is lost.
 * A late ``TRANSCRIPT_READY`` after a cancel arrives in ``IDLE`` and is ignored.

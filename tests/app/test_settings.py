@@ -41,7 +41,7 @@ def test_round_trip_of_every_field(ini):
                        history_days=30,
                        replacements=(("new line", "\n"), ("Murmer", "Murmur"),
                                      ("ß, ü", "中文")),
-                       keep_audio=KeepAudio.DAYS, keep_audio_days=3)
+                       keep_audio=KeepAudio.DAYS, keep_audio_days=3, ring_seconds=60)
     for spec in dataclasses.fields(Settings):  # the test really changes every field
         assert getattr(changed, spec.name) != getattr(Settings(), spec.name), spec.name
     save_settings(store(ini), changed)
@@ -59,6 +59,7 @@ def test_round_trip_of_every_field(ini):
     (Key.REPLACEMENTS, "not json"), (Key.REPLACEMENTS, '[["a"]]'), (Key.REPLACEMENTS, '{"a": 1}'),
     (Key.MODEL, "   "), (Key.KEEP_AUDIO, "forever"), (Key.KEEP_AUDIO, ""),
     (Key.KEEP_AUDIO_DAYS, "0"), (Key.KEEP_AUDIO_DAYS, "a week"),
+    (Key.RING_SECONDS, "1"), (Key.RING_SECONDS, "lots"),
 ])
 def test_garbage_value_falls_back_to_that_keys_default_with_a_warning(ini, key, raw):
     s = store(ini)
