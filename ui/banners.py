@@ -1,7 +1,8 @@
 """Banners across the top of the window for things the user must decide about.
 
 ``KeptBanner``: dictations whose audio is kept without text (the app was killed mid-dictation,
-or a dictation failed): "Unfinished dictation from 10:32 (14 s) — Transcribe / Discard", or
+or a dictation failed): "Unfinished dictation from 10:32 (14 s) — Transcribe / Discard" (a
+discard asks once more: those words exist nowhere else), or
 "Retry" after a failure here. It shows ``app.kept_recordings.KeptRecordings`` and sends the
 clicks back to it; the text goes to history and the clipboard, never pasted.
 
@@ -60,6 +61,7 @@ class KeptBanner(_Banner):
     def __init__(self, kept: KeptRecordings, parent: QWidget | None = None) -> None:
         super().__init__(False, parent)
         self._kept = kept
+        self._confirming: Path | None = None  # Discard was clicked once for this recording
         self.transcribe_button = self._button(
             "&Transcribe", "Its text goes to the history and the clipboard (it is not pasted: "
                           "the window you spoke into may be gone)")
@@ -75,10 +77,15 @@ class KeptBanner(_Banner):
         if not items:
             return
         oldest = items[0]
+        if self._confirming is not None and self._confirming != oldest.path:
+            self._confirming = None
         busy = self._kept.transcribing() is not None
         failed = oldest.path in self._kept.failed_here
         more = f" (and {len(items) - 1} more)" if len(items) > 1 else ""
-        if self._kept.transcribing() == oldest.path:
+        if self._confirming is not None:
+            text = (f"Delete the dictation from {oldest.label()} for good? Its words were never "
+                    "transcribed.")
+        elif self._kept.transcribing() == oldest.path:
             text = f"Transcribing the dictation from {oldest.label()}…"
         elif failed:
             text = (f"The dictation from {oldest.label()} could not be transcribed; its audio "
@@ -86,19 +93,31 @@ class KeptBanner(_Banner):
         else:
             text = f"Unfinished dictation from {oldest.label()}{more}: it was never transcribed."
         self.message.setText(text)
-        self.transcribe_button.setText("&Retry" if failed else "&Transcribe")
+        self.transcribe_button.setText("&Keep it" if self._confirming else
+                                       "&Retry" if failed else "&Transcribe")
+        self.discard_button.setText("&Delete for good" if self._confirming else "&Discard")
         self.transcribe_button.setEnabled(not busy)
         self.discard_button.setEnabled(not busy)
 
     def _transcribe(self) -> None:
         items = self._kept.recordings()
-        if items:
+        if self._confirming is not None:  # "Keep it": back to the offer
+            self._confirming = None
+            self.refresh()
+        elif items:
             self._kept.transcribe(items[0].path)
 
     def _discard(self) -> None:
+        # Two clicks: the words in this audio exist nowhere else.
         items = self._kept.recordings()
-        if items:
+        if not items:
+            return
+        if self._confirming == items[0].path:
+            self._confirming = None
             self._kept.discard(items[0].path)
+        else:
+            self._confirming = items[0].path
+            self.refresh()
 
 
 class ModelBanner(_Banner):

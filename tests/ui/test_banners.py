@@ -87,7 +87,12 @@ def test_offers_an_unfinished_dictation_and_transcribes_it(kept_parts, qtbot):
     # history.append is both "history" and "clipboard" here: each text lands twice.
     assert history == ["heard 224000 samples"] * 2
     assert "(2 s)" in banner.message.text() and "more" not in banner.message.text()
+    banner.discard_button.click()  # asks first: the words exist nowhere else
+    assert "for good" in banner.message.text() and banner.transcribe_button.text() == "&Keep it"
+    banner.transcribe_button.click()  # "Keep it"
+    assert "Unfinished dictation" in banner.message.text() and len(list(spool.iterdir())) == 1
     banner.discard_button.click()
+    banner.discard_button.click()  # "Delete for good"
     assert not banner.isVisible() and list(spool.iterdir()) == []
 
 
