@@ -411,8 +411,9 @@ def wire_recovery(app, window, tray, server, recorder, worker, controller, keepe
     app.aboutToQuit.connect(banner.stop)
     if problem:
         banner.show_problem(problem)
+    shown = (kept_banner, banner)
     return lambda: {"kept_dictations": kept.summary(), "model_problem": banner.problem,
-                    "banners": [b.message.text() for b in (kept_banner, banner) if not b.isHidden()]}
+                    "banners": [b.message.text() for b in shown if not b.isHidden()]}
 
 
 def resolve_model(models, choice: str) -> tuple[Path, str | None]:

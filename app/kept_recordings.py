@@ -141,7 +141,7 @@ class KeptRecordings(QObject):
         self.refresh()
 
     def on_state_changed(self, state: State) -> None:
-        """``DictationController.state_changed`` (connect after ``RingRecorder.on_state_changed``)."""
+        """``DictationController.state_changed``; connect it after the recorder's."""
         self._idle = state in (State.IDLE, State.ERROR)
         # A retention changed in the settings applies to the dictation starting now.
         self._recorder.keep_transcribed = self._retention().policy is KeepAudio.DAYS

@@ -91,7 +91,8 @@ def test_killed_mid_dictation_the_next_start_offers_it_and_retry_transcribes_it(
     (kept,) = details["kept_dictations"]  # found, and offered in the window:
     assert kept["seconds"] > JFK_SECONDS and not kept["transcribing"]
     (banner,) = details["banners"]
-    assert banner.startswith("Unfinished dictation from ") and f"({kept['seconds']:.0f} s)" in banner
+    assert banner.startswith("Unfinished dictation from ")
+    assert f"({kept['seconds']:.0f} s)" in banner
     set_clipboard(x_server, "what the user had copied")
     assert second.cli("retry").returncode == 0
     wait_until(lambda: second.details()["kept_dictations"] == [] and history_texts(),
