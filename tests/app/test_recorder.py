@@ -227,10 +227,10 @@ def test_default_spool_dir_is_in_the_xdg_data_dir(isolated_user_dirs):
 
 
 def test_on_the_real_capture_a_long_dictation_through_a_short_ring(qtbot, spool):
-    # A 0.25 s ring (62 ms of wall time at 4x real time), 3 s of dictation: only draining as
-    # it goes keeps it whole.
-    backend = FakeBackend({"Mic": 16_000}, default="Mic", speed=4.0)
-    capture = Capture(backend, CaptureOptions(buffer_seconds=0.25, preroll_seconds=0.1,
+    # A 1 s ring, 3 s of dictation in real time: only draining as it goes keeps it whole. (The
+    # ring once held 62 ms of wall time, which a machine at load 15 could not keep up with.)
+    backend = FakeBackend({"Mic": 16_000}, default="Mic", speed=1.0)
+    capture = Capture(backend, CaptureOptions(buffer_seconds=1.0, preroll_seconds=0.1,
                                               poll_seconds=0.005))
     capture.start()
     try:
