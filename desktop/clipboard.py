@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import time
 from dataclasses import dataclass
@@ -46,10 +47,13 @@ class ClipboardContents:
         formats: ``(target, data)`` pairs, e.g. ``("text/html", b"<b>hi</b>")``.
         unreadable: targets the owner advertised but did not deliver in time (owner hung or
             vanished mid-read); they cannot be restored.
+        unanswered: an owner exists but did not even list its formats in time (it hangs):
+            nothing of what it holds could be saved.
     """
 
     formats: tuple[tuple[str, bytes], ...] = ()
     unreadable: tuple[str, ...] = ()
+    unanswered: bool = False
 
     @property
     def empty(self) -> bool:
@@ -92,7 +96,13 @@ def read_clipboard(display: str | None = None, selection: str = "clipboard",
     """
     deadline = time.monotonic() + timeout
     env = dict(os.environ, **({"DISPLAY": display} if display else {}))
-    listed = _xclip_read(selection, "TARGETS", env, deadline)
+    asked = _xclip_start(selection, "TARGETS", env)
+    listed = _xclip_finish(asked, deadline)
+    if listed is None and asked.returncode == -signal.SIGKILL:
+        # Killed at the deadline: an owner is there but hangs. xclip fails at once when there is
+        # no owner. Nothing can be saved, and the caller must say so, not act as if it was empty.
+        log.warning("the clipboard's owner did not answer within %.1f s", timeout)
+        return ClipboardContents(unanswered=True)
     if listed is None:
         targets = list(FALLBACK_TARGETS)
     else:
@@ -129,10 +139,6 @@ def _xclip_finish(proc: subprocess.Popen, deadline: float) -> bytes | None:
         proc.communicate()
         return None
     return out if proc.returncode == 0 else None
-
-
-def _xclip_read(selection: str, target: str, env: dict[str, str], deadline: float) -> bytes | None:
-    return _xclip_finish(_xclip_start(selection, target, env), deadline)
 
 
 class Clipboard:

@@ -157,6 +157,10 @@ class Injector:
                 f"The window did not take the paste within {timeout:g} s; the text is on the "
                 "clipboard (what you had copied before was replaced)."))
         self._clipboard.restore(saved)
+        if saved.unanswered:
+            return InjectResult(True, False, (
+                "Pasted; what you had copied could not be put back: the app that held it did "
+                "not answer."))
         if saved.unreadable:
             return InjectResult(True, False, (
                 "Pasted; some of what you had copied could not be put back "

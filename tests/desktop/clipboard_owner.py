@@ -4,6 +4,10 @@
 image/bmp, ... and, being large, through INCR) and a custom binary format; prints ``ready`` once
 it owns the clipboard, then serves until killed.
 
+``--exit-when-replaced``: quit as soon as another program owns the clipboard (as xclip does,
+and as an app the user closes would): the owner is gone between a paste's save and restore.
+``--size N``: the image's side in pixels.
+
 ``python clipboard_owner.py --dump`` prints, as one JSON line, what a Qt app reads from the
 clipboard: text, HTML, image size, the custom format. It shows that restored formats are
 usable by a real toolkit, not just byte-identical.
@@ -37,13 +41,17 @@ def main() -> None:
             "custom": bytes(mime.data(CUSTOM_TYPE)).hex(),
         }), flush=True)
         return
-    image = QImage(os.urandom(SIZE * SIZE * 4), SIZE, SIZE, QImage.Format.Format_RGB32).copy()
+    args = sys.argv[1:]
+    size = int(args[args.index("--size") + 1]) if "--size" in args else SIZE
+    image = QImage(os.urandom(size * size * 4), size, size, QImage.Format.Format_RGB32).copy()
     mime = QMimeData()
     mime.setText(TEXT)
     mime.setHtml(HTML)
     mime.setImageData(image)
     mime.setData(CUSTOM_TYPE, CUSTOM)
     clipboard.setMimeData(mime)
+    if "--exit-when-replaced" in args:
+        clipboard.changed.connect(lambda _mode: None if clipboard.ownsClipboard() else app.quit())
     print("ready", flush=True)
     app.exec()
 
