@@ -16,6 +16,7 @@ whisper context holds one decoding state.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from pathlib import Path
@@ -43,11 +44,22 @@ def _log_native(level: int, text: str) -> None:
         log.log(logging.WARNING if level >= _GGML_LOG_ERROR else logging.DEBUG, "whisper.cpp: %s", text)
 
 
-def _native():
-    """Import the binding late so that importing ``engine`` stays cheap for tests and tools."""
+def native_binding():
+    """Import the binding late so that importing ``engine`` stays cheap for tests and tools.
+
+    whisper.cpp's OpenMP threads spin while they wait for each other unless told otherwise. On
+    a desktop whose cores other programs use too, a spinning thread waits for a preempted
+    partner: under load one call took 20-30x longer and burned ~35x the CPU
+    (docs/PERFORMANCE.md, "Streaming"). The wheel's own libgomp reads the policy once, when it
+    loads with the binding, so it is set here first; an explicit ``OMP_WAIT_POLICY`` wins.
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "passive")
     import _pywhispercpp
 
     return _pywhispercpp
+
+
+_native = native_binding
 
 
 class WhisperEngine:
