@@ -31,19 +31,17 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from app.streaming import DictationTexts, StreamedAudio, looks_looped
-from engine.audio_ctx import audio_ctx_for
-from engine.join import join_segments
+from app.piece_texts import DictationTexts, transcribe_piece
+from app.streaming import StreamedAudio
 from engine.errors import MurmurError
 from engine.options import SAMPLE_RATE, TranscribeOptions, Transcript
-from engine.postprocess import clean_segment
-from engine.whisper_engine import WhisperEngine, load_engine
+from engine.whisper_engine import WhisperEngine, load_engine, native_binding
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +58,7 @@ def prime_native_binding() -> None:
     this one then fails its argument check harmlessly.
     """
     try:
-        import _pywhispercpp
+        _pywhispercpp = native_binding()
     except ImportError:  # no native engine: loading the model reports it
         return
     try:
@@ -193,8 +191,7 @@ class _Loop(QObject):
             return
         pieces.engine_seconds += transcript.engine_seconds
         pieces.speculations[key] = (transcript.text, len(pieces.texts))
-        self.partial.emit(dictation, join_segments(
-            pieces.texts + [clean_segment(transcript.text)]))
+        self.partial.emit(dictation, pieces.text_with(transcript.text))
 
     def _finish_streamed(self, job: int, audio: StreamedAudio, options: TranscribeOptions) -> None:
         pieces = self._pieces
@@ -232,23 +229,7 @@ class _Loop(QObject):
         return transcript
 
     def _run(self, samples: np.ndarray, options: TranscribeOptions) -> Transcript:
-        """Transcribe a streamed piece with the encoder sized to it (unless the options fix
-        ``audio_ctx``), decoded in one pass (``single_segment``): see engine/audio_ctx.py.
-
-        Whole recordings (not streamed) keep the full window: one pass over several sentences
-        in a shrunken window can stop after the first (docs/PERFORMANCE.md, "Streaming").
-        """
-        if options.audio_ctx != 0 or not self._size_pieces:
-            return self.engine.transcribe(samples, options)
-        seconds = len(samples) / SAMPLE_RATE
-        ctx = audio_ctx_for(seconds)
-        sized = self.engine.transcribe(samples, replace(
-            options, audio_ctx=ctx, single_segment=ctx > 0, temperature_fallback=ctx == 0))
-        if not ctx or not looks_looped(sized.text, seconds):
-            return sized
-        log.info("a %.1f s piece looped in a %d-frame window; full window instead", seconds, ctx)
-        full = self.engine.transcribe(samples, options)
-        return replace(full, engine_seconds=full.engine_seconds + sized.engine_seconds)
+        return transcribe_piece(self.engine, samples, options, self._size_pieces)
 
     def close_engine(self) -> None:
         if self.engine is not None:
@@ -291,7 +272,7 @@ class EngineWorker(QObject):
 
     def __init__(self, model_path: Path, options: TranscribeOptions = TranscribeOptions(),
                  engine_factory: Callable[[Path], WhisperEngine] = load_engine,
-                 parent: QObject | None = None, size_pieces: bool = False) -> None:
+                 parent: QObject | None = None, size_pieces: bool = True) -> None:
         super().__init__(parent)
         self._model_path = Path(model_path)
         self._options = options
@@ -299,10 +280,10 @@ class EngineWorker(QObject):
         prime_native_binding()
         self._thread = QThread()
         self._thread.setObjectName("murmur-engine")
-        # Sized encoder windows for streamed pieces are off by default: on the real-model
-        # streaming test they lost words beyond the one-point bound (f16 and q8_0;
-        # tests/app/test_streaming_model.py, docs/PERFORMANCE.md "Streaming"). Full windows keep
-        # every word; pieces are still transcribed while the person speaks.
+        # Streamed pieces get an encoder window sized to them (engine/audio_ctx.py), decoded in
+        # one pass without temperature fallback, a loop sent to the full window: as accurate as
+        # full windows on the real-model test (tests/app/test_streaming_model.py) and several
+        # times cheaper per short piece (docs/PERFORMANCE.md "audio_ctx").
         self._loop = _Loop(engine_factory, size_pieces)
         self._loop.moveToThread(self._thread)
         # Emitted here on the GUI thread, delivered on the worker thread (queued).

@@ -29,41 +29,17 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
-from engine.join import join_segments
-from engine.options import TranscribeOptions
-from engine.postprocess import clean_segment
 from engine.segmenter import FRAME_SAMPLES, Piece, Segmenter, SegmenterOptions
 
 log = logging.getLogger(__name__)
 
 #: How often the recorder drains the ring while streaming: a pause is noticed this late at most.
 STREAM_DRAIN_MS = 100
-#: Characters of the text so far given to the next piece as prompt (Whisper keeps ~224 tokens).
-PROMPT_CHARS = 600
-#: Faster than anyone dictates (~3 words/s is quick speech): the decoder is looping.
-MAX_WORDS_PER_SECOND = 5.0
-#: A loop repeats at least this many words; shorter repeats ("very very") can be real.
-MIN_LOOP_WORDS = 4
-
-
-def looks_looped(text: str, seconds: float) -> bool:
-    """Whether a piece's text is a decoder loop: too many words for the audio, or one sentence
-    twice in a row (4+ words). A shrunken encoder window decoded in one pass sometimes does this; the
-    engine worker then transcribes the piece again with the full window."""
-    words = [w.strip(".,!?;:\"'").lower() for w in text.split()]
-    if len(words) > MAX_WORDS_PER_SECOND * seconds + 4:
-        return True
-    for n in range(MIN_LOOP_WORDS, len(words) // 2 + 1):  # the same n words twice in a row
-        if any(words[i:i + n] == words[i + n:i + 2 * n] for i in range(len(words) - 2 * n + 1)):
-            return True
-    return False
-
-
 class Detector(Protocol):
     """``audio.vad.SileroVad`` (or a fake): probabilities of 512-sample frames, in order."""
 
@@ -228,45 +204,3 @@ class SegmentStreamer:
         end = len(self._buffer) if piece.final and piece.end >= self._segmenter.frames_seen \
             else piece.end * FRAME_SAMPLES - self._offset
         return self._buffer[max(0, start):end].copy()
-
-
-class DictationTexts:
-    """The texts of one streamed dictation's pieces, as the engine worker collects them.
-
-    Owned by the engine worker's thread. ``switch_to`` starts from nothing whenever another
-    dictation's piece arrives, so no text carries over from one dictation to the next.
-    """
-
-    def __init__(self) -> None:
-        self.switch_to(0)
-
-    def switch_to(self, dictation: int) -> None:
-        """Collect for ``dictation`` (a different one starts empty)."""
-        if getattr(self, "dictation", None) != dictation:
-            self.dictation, self.texts, self.engine_seconds, self.error = dictation, [], 0.0, ""
-            # key -> (raw text, how many texts preceded it: the prompt it was decoded after)
-            self.speculations: dict[Key, tuple[str, int]] = {}
-
-    def speculated(self, key: Key | None) -> str | None:
-        """The raw text of speculation ``key`` if it was decoded after exactly the texts
-        there are now (same prompt, same place), else None."""
-        found = self.speculations.get(key) if key is not None else None
-        return found[0] if found and found[1] == len(self.texts) else None
-
-    def add(self, raw_text: str, engine_seconds: float) -> None:
-        """One piece's raw Whisper text, cleaned (annotations, hallucinations dropped)."""
-        self.texts.append(clean_segment(raw_text))
-        self.engine_seconds += engine_seconds
-
-    @property
-    def text(self) -> str:
-        """Everything so far, joined as if transcribed at once (``engine.join``)."""
-        return join_segments(self.texts)
-
-    def prompted(self, options: TranscribeOptions) -> TranscribeOptions:
-        """``options`` with the text so far appended to the prompt."""
-        so_far = self.text[-PROMPT_CHARS:] if PROMPT_CHARS > 0 else ""
-        if not so_far:
-            return options
-        return replace(options, initial_prompt=" ".join(
-            p for p in (options.initial_prompt, so_far) if p))

@@ -2,6 +2,9 @@
 ordering, stale jobs and failures, and the real controller driving it."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -250,3 +253,17 @@ def test_fifty_presses_in_a_second_leave_a_consistent_state(qtbot, worker_factor
     assert finished[-1] == "heard 1600"
     assert all(text.startswith("heard ") for text in finished)
     controller.close()
+
+
+@pytest.mark.parametrize("given, expected", [(None, "passive"), ("active", "active")])
+def test_whisper_threads_sleep_while_waiting_unless_told_otherwise(given, expected):
+    """A fresh interpreter (the real binding, whose libgomp reads the policy when it loads):
+    spinning OpenMP threads made calls 20-30x slower on a busy machine (docs/PERFORMANCE.md)."""
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    if given:
+        env["OMP_WAIT_POLICY"] = given
+    code = ("import os; from app.engine_worker import prime_native_binding; "
+            "prime_native_binding(); import _pywhispercpp; print(os.environ['OMP_WAIT_POLICY'])")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[2], timeout=120)
+    assert out.stdout.strip() == expected, out.stderr

@@ -14,7 +14,8 @@ import pytest
 
 from app.engine_worker import EngineWorker, TranscriptionResult
 from app.recorder import RingRecorder
-from app.streaming import SegmentStreamer, StreamedAudio, looks_looped
+from app.piece_texts import DictationTexts, looks_looped
+from app.streaming import SegmentStreamer, StreamedAudio
 from engine.options import TranscribeOptions, Transcript
 from engine.segmenter import FRAME_SAMPLES, SegmenterOptions
 from tests.app.test_recorder import RingSource
@@ -303,8 +304,6 @@ def test_withdrawn_speculation_is_skipped_and_the_tail_transcribed(qtbot, spec_w
 
 def test_a_speculation_decoded_before_a_different_prompt_is_not_reused(qtbot, spec_worker):
     """Keys match but the texts before it changed (cannot happen in order; guards the rule)."""
-    from app.streaming import DictationTexts
-
     texts = DictationTexts()
     texts.switch_to(1)
     texts.speculations[(5, 9)] = ("bravo", 0)

@@ -1,0 +1,118 @@
+"""The text side of a streamed dictation, on the engine worker's thread.
+
+``transcribe_piece`` transcribes one piece of a dictation: in an encoder window sized to it
+(``engine.audio_ctx``), decoded in one pass without temperature fallback, and with the full
+window again if that text loops. ``DictationTexts`` collects one dictation's piece texts: the
+prompt for the next piece, the joined text (``engine.join``), and the speculations made ahead of
+a cut or the release (``app/streaming.py``) with the place they were decoded for.
+
+Threads: the engine worker's (``app/engine_worker._Loop``); nothing here is shared.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+import numpy as np
+
+from app.streaming import Key
+from engine.audio_ctx import audio_ctx_for
+from engine.join import join_segments
+from engine.options import SAMPLE_RATE, TranscribeOptions, Transcript
+from engine.postprocess import clean_segment
+
+log = logging.getLogger(__name__)
+
+#: Characters of the text so far given to the next piece as prompt (Whisper keeps ~224 tokens).
+PROMPT_CHARS = 600
+#: Faster than anyone dictates (~3 words/s is quick speech): the decoder is looping.
+MAX_WORDS_PER_SECOND = 5.0
+#: A loop repeats at least this many words; shorter repeats ("very very") can be real.
+MIN_LOOP_WORDS = 4
+
+
+def looks_looped(text: str, seconds: float) -> bool:
+    """Whether a piece's text is a decoder loop: too many words for the audio, or one sentence
+    twice in a row (4+ words). A shrunken encoder window decoded in one pass sometimes does this; the
+    engine worker then transcribes the piece again with the full window."""
+    words = [w.strip(".,!?;:\"'").lower() for w in text.split()]
+    if len(words) > MAX_WORDS_PER_SECOND * seconds + 4:
+        return True
+    for n in range(MIN_LOOP_WORDS, len(words) // 2 + 1):  # the same n words twice in a row
+        if any(words[i:i + n] == words[i + n:i + 2 * n] for i in range(len(words) - 2 * n + 1)):
+            return True
+    return False
+
+
+def transcribe_piece(engine, samples: np.ndarray, options: TranscribeOptions,
+                     size: bool = True) -> Transcript:
+    """Transcribe a streamed piece with the encoder sized to it (unless ``size`` is off or the
+    options fix ``audio_ctx``), decoded in one pass (``single_segment``) without temperature
+    fallback: see engine/audio_ctx.py. A text that loops is decoded again in the full window.
+
+    Whole recordings (not streamed) keep the full window: one pass over several sentences
+    in a shrunken window can stop after the first (docs/PERFORMANCE.md, "Streaming").
+
+    Args:
+        engine: The loaded ``WhisperEngine`` (or anything with its ``transcribe``).
+        samples: The piece, 16 kHz float32.
+        options: The dictation's options, prompt included.
+        size: Size the encoder window to the piece.
+    """
+    if options.audio_ctx != 0 or not size:
+        return engine.transcribe(samples, options)
+    seconds = len(samples) / SAMPLE_RATE
+    ctx = audio_ctx_for(seconds)
+    sized = engine.transcribe(samples, replace(
+        options, audio_ctx=ctx, single_segment=ctx > 0, temperature_fallback=ctx == 0))
+    if not ctx or not looks_looped(sized.text, seconds):
+        return sized
+    log.info("a %.1f s piece looped in a %d-frame window; full window instead", seconds, ctx)
+    full = engine.transcribe(samples, options)
+    return replace(full, engine_seconds=full.engine_seconds + sized.engine_seconds)
+
+
+class DictationTexts:
+    """The texts of one streamed dictation's pieces, as the engine worker collects them.
+
+    Owned by the engine worker's thread. ``switch_to`` starts from nothing whenever another
+    dictation's piece arrives, so no text carries over from one dictation to the next.
+    """
+
+    def __init__(self) -> None:
+        self.switch_to(0)
+
+    def switch_to(self, dictation: int) -> None:
+        """Collect for ``dictation`` (a different one starts empty)."""
+        if getattr(self, "dictation", None) != dictation:
+            self.dictation, self.texts, self.engine_seconds, self.error = dictation, [], 0.0, ""
+            # key -> (raw text, how many texts preceded it: the prompt it was decoded after)
+            self.speculations: dict[Key, tuple[str, int]] = {}
+
+    def speculated(self, key: Key | None) -> str | None:
+        """The raw text of speculation ``key`` if it was decoded after exactly the texts
+        there are now (same prompt, same place), else None."""
+        found = self.speculations.get(key) if key is not None else None
+        return found[0] if found and found[1] == len(self.texts) else None
+
+    def add(self, raw_text: str, engine_seconds: float) -> None:
+        """One piece's raw Whisper text, cleaned (annotations, hallucinations dropped)."""
+        self.texts.append(clean_segment(raw_text))
+        self.engine_seconds += engine_seconds
+
+    @property
+    def text(self) -> str:
+        """Everything so far, joined as if transcribed at once (``engine.join``)."""
+        return join_segments(self.texts)
+
+    def text_with(self, raw_text: str) -> str:
+        """Everything so far followed by a speculation's raw text (a preview)."""
+        return join_segments(self.texts + [clean_segment(raw_text)])
+
+    def prompted(self, options: TranscribeOptions) -> TranscribeOptions:
+        """``options`` with the text so far appended to the prompt."""
+        so_far = self.text[-PROMPT_CHARS:] if PROMPT_CHARS > 0 else ""
+        if not so_far:
+            return options
+        return replace(options, initial_prompt=" ".join(
+            p for p in (options.initial_prompt, so_far) if p))
