@@ -20,7 +20,9 @@ from bench.speech_set import load_clips
 RATE = 16000
 TICK_MS = 20  # a microphone delivers a block about this often
 PAUSES = (0.6, 0.9, 0.5, 0.8, 0.7)  # natural pauses between sentences, seconds
-LEAD_SECONDS = 0.4  # silence before the first word (the pre-roll) and after the last one
+LEAD_SECONDS = 0.4  # silence before the first word (the pre-roll)
+# People release 0.2-0.6 s after their last word: the silence after it, in rotation.
+RELEASE_AFTER = (0.4, 0.2, 0.6)
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ def build_dictations(lengths: list[float], per_length: int) -> list[Dictation]:
     audio = {c.id: decode_file(c.path).samples for c in clips}
     rotation = itertools.cycle(clips)
     pauses = itertools.cycle(PAUSES)
+    releases = itertools.cycle(RELEASE_AFTER)
     lead = np.zeros(int(LEAD_SECONDS * RATE), np.float32)
     out = []
     for length in lengths:
@@ -60,7 +63,7 @@ def build_dictations(lengths: list[float], per_length: int) -> list[Dictation]:
                 parts.append(audio[clip.id])
                 refs.append(clip.reference)
                 total += clip.seconds
-            parts.append(lead)
+            parts.append(np.zeros(int(next(releases) * RATE), np.float32))
             out.append(Dictation(f"{length:g}s-{n + 1}", length, np.concatenate(parts),
                                  " ".join(refs)))
     return out
@@ -85,29 +88,32 @@ class _Source:
 class StreamRig:
     """Recorder + streamer + warm engine worker, as main.py would wire them."""
 
-    def __init__(self, app, model: Path, options) -> None:
+    def __init__(self, app, model: Path, options, size_pieces: bool = True,
+                 speculate: bool = True) -> None:
         from app.engine_worker import EngineWorker
         from app.recorder import RingRecorder
         from app.streaming import STREAM_DRAIN_MS, SegmentStreamer
         from audio.vad import SileroVad
+        from engine.segmenter import SegmenterOptions
 
         self.app = app
-        self.worker = EngineWorker(model, options)
+        self.worker = EngineWorker(model, options, size_pieces=size_pieces)
         self.source = _Source(120.0)
         self._spool = tempfile.TemporaryDirectory(prefix="murmur-latency-")
+        segmenting = SegmenterOptions() if speculate else SegmenterOptions(speculate_frames=0)
         self.recorder = RingRecorder(self.source, Path(self._spool.name), STREAM_DRAIN_MS,
-                                     SegmentStreamer(SileroVad(), self.worker))
-        self.results: dict[int, tuple[str, float]] = {}
-        self.worker.transcribed.connect(
-            lambda job, text: self.results.__setitem__(job, (text, time.monotonic())))
+                                     SegmentStreamer(SileroVad(), self.worker, segmenting))
+        self.results: dict[int, tuple[str, float, object]] = {}
+        self.worker.result_ready.connect(
+            lambda r: self.results.__setitem__(r.job, (r.text, time.monotonic(), r)))
         loaded = []
         self.worker.model_loaded.connect(loaded.append)
         self.worker.start()
         self._wait(lambda: loaded, 60)
         self.job = 0
 
-    def play(self, dictation: Dictation, speed: float) -> tuple[str, float, int, float]:
-        """Play, release, wait: (text, release → text s, streamed pieces, tail s)."""
+    def play(self, dictation: Dictation, speed: float) -> tuple[str, float, dict]:
+        """Play, release, wait: (text, release → text s, details for the row)."""
         from PySide6.QtCore import QTimer
 
         self.recorder.begin()
@@ -130,9 +136,11 @@ class StreamRig:
         self.job += 1
         self.worker.submit(self.job, result)
         self._wait(lambda: self.job in self.results, 600)
-        text, done_at = self.results.pop(self.job)
+        text, done_at, full = self.results.pop(self.job)
         self.recorder.settle(result)
-        return text, done_at - result.released_at, result.segments, len(result.tail) / RATE
+        return text, done_at - result.released_at, dict(
+            segments=result.segments, tail=len(result.tail) / RATE,
+            speculated=full.tail_speculated, engine=full.engine_seconds)
 
     def close(self) -> None:
         self.worker.stop()
@@ -158,10 +166,13 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def summarise(rows: list[dict], modes: tuple[str, ...]) -> str:
-    """Markdown: per length and mode, p50/p95 time-to-text, WER; then ratios to streaming."""
+    """Markdown: per length and mode, p50/p95 time-to-text, WER; then ratios to the first
+    mode (Murmur as shipped). "tails speculated" is ``_speculated``."""
     lengths = sorted({r["length"] for r in rows})
-    lines = ["| length | mode | n | audio s (mean) | p50 s | p95 s | WER | vs stream p50 |",
-             "|---:|---|---:|---:|---:|---:|---:|---:|"]
+    modes = tuple(m for m in modes if any(r["mode"] == m for r in rows))
+    lines = ["| length | mode | n | audio s (mean) | p50 s | p95 s | WER | vs stream p50 "
+             "| tails speculated |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
     for length in lengths + ["all"]:
         subset = [r for r in rows if length == "all" or r["length"] == length]
         stream = [r["time_to_text"] for r in subset if r["mode"] == modes[0]]
@@ -176,5 +187,16 @@ def summarise(rows: list[dict], modes: tuple[str, ...]) -> str:
                 f"| {label} | {mode} | {len(mine)} | {np.mean([r['seconds'] for r in mine]):.1f}"
                 f" | {_percentile(times, 50):.2f} | {_percentile(times, 95):.2f}"
                 f" | {100 * errors / words:.1f} % ({errors}/{words})"
-                f" | {_percentile(times, 50) / _percentile(stream, 50):.1f}× |")
+                f" | {_percentile(times, 50) / _percentile(stream, 50):.1f}×"
+                f" | {_speculated(mine)} |")
     return "\n".join(lines)
+
+
+def _speculated(rows: list[dict]) -> str:
+    """"S/N (E)": S of N tails answered by a speculation; E releases left no tail at all (the
+    pause before the release had already become a cut)."""
+    mine = [r for r in rows if "speculated" in r]
+    if not mine:
+        return "-"
+    empty = sum(r["tail"] == 0 for r in mine)
+    return f"{sum(r['speculated'] for r in mine)}/{len(mine) - empty} ({empty})"
