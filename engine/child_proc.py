@@ -30,10 +30,13 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.errors import EngineError
+
 log = logging.getLogger(__name__)
 child_log = logging.getLogger("engine.child")
 
-#: The checkout holding the ``engine`` package: the child imports it from here.
+#: The checkout holding the ``engine`` package: the child imports it from here, and runs there
+#: (``-m`` puts the working directory first on ``sys.path``: the user's could hold an ``engine``).
 _ROOT = Path(__file__).resolve().parents[1]
 #: How long an idle child may take to free the model and exit before it is killed.
 EXIT_GRACE_S = 5.0
@@ -95,11 +98,13 @@ class EngineChild:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "engine.engine_child", str(model_path),
                  str(theirs.fileno()), str(lifeline_read), str(level)],
-                pass_fds=(theirs.fileno(), lifeline_read), env=env,
+                pass_fds=(theirs.fileno(), lifeline_read), env=env, cwd=_ROOT,
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        except BaseException:
+        except BaseException as error:
             ours.close()
             os.close(self._lifeline)
+            if isinstance(error, OSError):
+                raise EngineError(f"Could not start the speech engine: {error}") from error
             raise
         finally:
             theirs.close()
