@@ -101,8 +101,8 @@ def main(argv: list[str]) -> int:
     # Ctrl+C in the app's terminal reaches the whole process group; the app decides when the
     # engine ends, by closing it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # A crash would otherwise write a core the size of the model into the app's working
-    # directory, and delay the restart of the engine by as long as that takes.
+    # A crash would otherwise write a core file the size of the model (into the checkout, where
+    # the child runs) and delay the engine's restart by as long as that takes.
     resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
     conn = Connection(int(conn_fd))
     try:
