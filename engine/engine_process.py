@@ -148,25 +148,37 @@ class ProcessEngine:
         options = options or TranscribeOptions()
         samples = np.ascontiguousarray(audio, dtype=np.float32).reshape(-1)
         with self._lock:
-            child = self._current()
-            deadline = time.monotonic() + stuck_after(samples.size / SAMPLE_RATE)
-            try:
-                child.send(Request(options), samples)
-                while True:
-                    reply = child.receive(deadline, abort)
-                    if not isinstance(reply, Busy):
-                        break
-                    self.busy.set()
-            except ChildGone:
-                raise self._lost(child, None) from None
-            except Hung:
-                raise self._lost(child, deadline) from None
-            except Aborted:
-                self._child = None
-                child.stop(kill=True)
-                raise EngineError("Transcription cancelled.") from None
-            finally:
-                self.busy.clear()
+            for attempt in (1, 2):
+                child = self._current()
+                started = False
+                deadline = time.monotonic() + stuck_after(samples.size / SAMPLE_RATE)
+                try:
+                    child.send(Request(options), samples)
+                    while True:
+                        reply = child.receive(deadline, abort)
+                        if not isinstance(reply, Busy):
+                            break
+                        started = True
+                        self.busy.set()
+                except ChildGone:
+                    if started or attempt == 2 or self._closed:
+                        raise self._lost(child, None) from None
+                    # It died before it took this call (killed while idle; the kernel lets go
+                    # of a big process only after a while): a fresh one takes it.
+                    self._child = None
+                    log.warning("engine process %d ended (%s) before it took the call; "
+                                "starting it again", child.pid,
+                                exit_description(child.stop(kill=True)))
+                    continue
+                except Hung:
+                    raise self._lost(child, deadline) from None
+                except Aborted:
+                    self._child = None
+                    child.stop(kill=True)
+                    raise EngineError("Transcription cancelled.") from None
+                finally:
+                    self.busy.clear()
+                break
         if isinstance(reply, Failed):
             raise _user_error(reply)
         assert isinstance(reply, Done), reply
