@@ -193,7 +193,7 @@ class ProcessEngine:
         self._child = EngineChild(self.model_path)  # loads while the user reads the message
         if deadline is not None:
             log.error("engine process %d hung; stopped it", child.pid)
-            what = "stopped responding and was stopped"
+            what = "stopped responding"
         else:
             log.error("engine process %d died (%s) while transcribing; last output: %s",
                       child.pid, exit_description(code), " | ".join(child.tail) or "none")

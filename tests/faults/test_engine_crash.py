@@ -23,6 +23,7 @@ from xvfb import wait_until
 
 from app.history import History
 from audio.decode import decode_file
+from engine import engine_process
 from engine.engine_process import ProcessEngine
 from engine.errors import EngineCrashed
 from engine.options import TranscribeOptions
@@ -69,6 +70,26 @@ def test_a_crash_inside_whisper_raises_engine_crashed_and_the_next_call_works(
     assert not Path(f"/proc/{pid}").exists()  # reaped
     assert engine.pid != pid and engine_children() == [engine.pid]  # already loading again
     assert engine.transcribe(jfk_audio, EN).text.strip() == JFK
+
+
+def test_a_hung_child_is_stopped_after_the_bound_and_the_next_call_works(
+        default_model_path, jfk_audio, monkeypatch):
+    """whisper.cpp never returning is simulated by freezing the real child (SIGSTOP) inside
+    ``whisper_full``; the bound is lowered from minutes to two seconds for the test."""
+    monkeypatch.setattr(engine_process, "STUCK_BASE_S", 2.0)
+    monkeypatch.setattr(engine_process, "STUCK_PER_AUDIO_S", 0.0)
+    with ProcessEngine(default_model_path) as engine, ThreadPoolExecutor(1) as pool:
+        call = pool.submit(engine.transcribe, jfk_audio, EN)
+        wait_for(engine.busy.is_set, 120, "the engine child to start transcribing")
+        pid = engine.pid
+        os.kill(pid, signal.SIGSTOP)
+        with pytest.raises(EngineCrashed) as info:
+            call.result()
+        assert str(info.value) == ("The speech engine stopped responding while transcribing; "
+                                   "the recording is kept and the engine is restarting.")
+        assert not Path(f"/proc/{pid}").exists()
+        monkeypatch.undo()
+        assert engine.transcribe(jfk_audio, EN).text.strip() == JFK
 
 
 def test_a_crash_while_loading_is_a_clear_error_and_nothing_is_left(default_model_path):
