@@ -23,6 +23,7 @@ PAUSES = (0.6, 0.9, 0.5, 0.8, 0.7)  # natural pauses between sentences, seconds
 LEAD_SECONDS = 0.4  # silence before the first word (the pre-roll)
 # People release 0.2-0.6 s after their last word: the silence after it, in rotation.
 RELEASE_AFTER = (0.4, 0.2, 0.6)
+QUIET_END = 0.05  # the last clip ends at its last sample above this fraction of its peak
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,9 @@ def build_dictations(lengths: list[float], per_length: int) -> list[Dictation]:
                 parts.append(audio[clip.id])
                 refs.append(clip.reference)
                 total += clip.seconds
+            # The release counts from the last word, not from the recording's own quiet end.
+            loud = np.flatnonzero(np.abs(parts[-1]) > QUIET_END * np.abs(parts[-1]).max())
+            parts[-1] = parts[-1][:loud[-1] + 1]
             parts.append(np.zeros(int(next(releases) * RATE), np.float32))
             out.append(Dictation(f"{length:g}s-{n + 1}", length, np.concatenate(parts),
                                  " ".join(refs)))
