@@ -17,6 +17,15 @@ Rules:
   case, punctuation ignored) becomes "". Whisper writes these on silence and noise (it learnt
   them from subtitle credits); the same words inside real speech are never touched. The price:
   a dictation of only "Thank you." is dropped. Text left with no letter or digit is "" too.
+* Noise labels: a segment that is *nothing but* short labels — square-bracketed or asterisked
+  spans of at most four words, parenthesised ones of at most two, without sentence punctuation —
+  becomes "" whatever the words: Whisper labels noise in its own words ("[Gunshot]",
+  "*BOOM*", "(keyboard clicking)", measured on tests/data/noise), and no list of sound words
+  foresees them all. Inside speech only the rule above removes spans, so "(as I said)" and
+  "It was *really* good" stay; alone, "(which also was printed)" (four words) stays too.
+* Vocalisations: a segment made only of ``VOCALISATIONS`` ("Ah...", "Hmm.", "Mm-hmm", "Puh")
+  becomes "": Whisper writes them for a sigh, a breath, a cough (tests/data/noise). The price: a
+  dictation of only "Oh." is dropped.
 * Fillers (optional, off by default): ``filler_words`` removed with their commas. "er" is
   German for "he": a German speaker should not enable it with the default list.
 * Spacing against the previous dictation in the same target: see ``engine.join``
@@ -72,9 +81,17 @@ HALLUCINATIONS = frozenset({
     "ご視聴ありがとうございました", "字幕由amaraorg社区提供", "谢谢观看",
 })
 
+# Non-lexical sounds, normalised like HALLUCINATIONS ("Mm-hmm" → "mmhmm"). A segment of only
+# these is dropped. Not "er" (German for "he") nor "so"/"well" (words that start sentences).
+VOCALISATIONS = frozenset("""
+ah ahh aah ahhh oh ohh ooh uh uhh um umm uhm hm hmm hmmm mm mmm mhm mmhmm uhhuh huh ha hah
+haha heh ugh shh phew whew puh pff pfft pft tsk ahem achoo atchoo hmph
+""".split())
+
 _ANNOTATION = re.compile(r"\s*(?:\[([^\[\]]*)\]|\(([^()]*)\)|\*([^*]+)\*)")
 _MUSIC_NOTES = re.compile(r"[♪♫♬]+")
 _MAX_ANNOTATION_WORDS = 4
+_MAX_LABEL_WORDS_IN_PARENTHESES = 2  # "(as I said)" alone is speech; "(soft music)" is not
 _SPEECH_PUNCTUATION = re.compile(r"[.,!?;]")
 _LEADING_JUNK = re.compile(r"^[\s,;:]+")
 _HAS_WORD = re.compile(r"[^\W_]")
@@ -136,9 +153,27 @@ def clean_segment(text: str) -> str:
     text = _MUSIC_NOTES.sub(" ", text)
     text = _ANNOTATION.sub(_drop_annotation, text)
     text = _LEADING_JUNK.sub("", " ".join(text.split()))
-    if not _HAS_WORD.search(text) or _normalise(text) in HALLUCINATIONS:
+    if not _HAS_WORD.search(text) or is_noise_label(text):
+        return ""
+    normalised = _normalise(text)
+    if normalised in HALLUCINATIONS or all(w in VOCALISATIONS for w in normalised.split()):
         return ""
     return text
+
+
+def is_noise_label(text: str) -> bool:
+    """Whether ``text`` is only labels for a sound (the "Noise labels" rule in the module doc)."""
+    spans = list(_ANNOTATION.finditer(text))
+    if not spans or _ANNOTATION.sub("", text).strip(" .,;:!?-"):
+        return False  # something besides labels is said
+    for span in spans:
+        square, paren, star = span.groups()
+        inner = next(g for g in (square, paren, star) if g is not None)
+        limit = _MAX_LABEL_WORDS_IN_PARENTHESES if paren is not None else _MAX_ANNOTATION_WORDS
+        words = inner.replace("_", " ").split()
+        if not words or len(words) > limit or _SPEECH_PUNCTUATION.search(inner):
+            return False
+    return True
 
 
 def is_annotation(inner: str, square: bool) -> bool:

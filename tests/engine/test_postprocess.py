@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from engine.postprocess import (
-    HALLUCINATIONS, PostProcessOptions, apply_replacements, clean_segment, is_annotation,
-    postprocess, remove_fillers,
+    HALLUCINATIONS, VOCALISATIONS, PostProcessOptions, _normalise, apply_replacements,
+    clean_segment, is_annotation, postprocess, remove_fillers,
 )
 
 DEFAULT = PostProcessOptions()
@@ -72,6 +72,27 @@ LJ = ("But the first Bible actually dated (which also was printed at Maintz by P
     ("I said thank you.", "I said thank you."),
     ("Thank you for the flowers.", "Thank you for the flowers."),
     ("you know what I mean", "you know what I mean"),
+    # Noise labels in Whisper's own words, alone (what it wrote on tests/data/noise clips).
+    ("*BOOM*", ""),
+    ("[Gunshot]", ""),
+    ("*Gunshot*", ""),
+    ("(keyboard clicking)", ""),
+    ("(Bell)", ""),
+    ("[HORN HONKING]", ""),
+    ("[Growling] [Music]", ""),
+    ("*really*", ""),
+    ("(as I said)", "(as I said)"),          # three words in parentheses: an aside
+    ("[a b c d e]", "[a b c d e]"),          # five words: not a label
+    ("[Gunshot] Get down!", "[Gunshot] Get down!"),  # beside speech only known sounds go
+    # Vocalisations alone (a sigh, a breath); beside words they stay.
+    ("Ah...", ""),
+    ("Hmm.", ""),
+    ("Mm-hmm.", ""),
+    ("Oh. Oh.", ""),
+    ("Puh", ""),          # a voiced cough, streamed (tests/data/noise/cough.wav)
+    ("Hmm, okay.", "Hmm, okay."),
+    ("Oh, and the cat.", "Oh, and the cat."),
+    ("Er kommt.", "Er kommt."),
     # Unicode passes through.
     ("  Ça coûte 5 €, Straße ", "Ça coûte 5 €, Straße"),
     ("我爱北京天安门。", "我爱北京天安门。"),
@@ -181,6 +202,7 @@ def test_options_are_frozen_and_hallucinations_are_normalised():
     with pytest.raises(dataclasses.FrozenInstanceError):
         DEFAULT.trailing_space = True  # type: ignore[misc]
     assert all(h == " ".join(h.split()) and h == h.lower() for h in HALLUCINATIONS)
+    assert all(v == _normalise(v) and " " not in v for v in VOCALISATIONS)
 
 
 def test_text_modules_load_no_qt():
