@@ -33,8 +33,8 @@ MIN_LOOP_WORDS = 4
 
 def looks_looped(text: str, seconds: float) -> bool:
     """Whether a piece's text is a decoder loop: too many words for the audio, or one sentence
-    twice in a row (4+ words). A shrunken encoder window decoded in one pass sometimes does this; the
-    engine worker then transcribes the piece again with the full window."""
+    twice in a row (4+ words). A shrunken encoder window decoded in one pass sometimes does
+    this; ``transcribe_piece`` then transcribes the piece again with the full window."""
     words = [w.strip(".,!?;:\"'").lower() for w in text.split()]
     if len(words) > MAX_WORDS_PER_SECOND * seconds + 4:
         return True

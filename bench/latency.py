@@ -1,7 +1,7 @@
 """Release → text: Murmur's streaming pipeline against post-hoc transcription, same weights.
 
-    .venv/bin/python bench/latency.py --model PATH.bin [--ct2 CT2_DIR | --no-fw] [--lengths 5,10,20,40]
-        [--per-length 3] [--speed 1] [--threads 2] [--json PATH]
+    .venv/bin/python bench/latency.py --model PATH.bin [--ct2 CT2_DIR | --no-fw]
+        [--lengths 5,10,20,40] [--per-length 3] [--speed 1] [--threads 2] [--json PATH]
         [--stream-modes murmur-stream,stream-full-window,stream-no-speculation]
 
 Dictations of about 5, 10, 20 and 40 s are built from tests/data/speech clips joined by natural
