@@ -174,6 +174,9 @@ def run_desktop_app(args) -> int:
     tray = Tray()
     wire_views(app, window, tray, controller, recorder, keeper, worker, history, server,
                capture_events, settings)
+    # The capture started before anything listened: what it said then is not lost.
+    if (said := capture.last_event()) is not None:
+        controller.on_capture_event(said)
     worker.preview_changed.connect(window.set_transcript)  # the text so far, while speaking
     settings_now, apply_settings = wire_settings(window, tray, store, settings, models, capture,
                                                  worker, shaper, controller, listener, cues)

@@ -62,6 +62,7 @@ class Capture:
         # Published by the worker for the GUI, same reasoning: whole immutable objects.
         self._devices: tuple[InputDevice, ...] = ()
         self._stats = CaptureStats()
+        self._last_event: CaptureEvent | None = None
         # Single writer each: the audio thread. The worker only reads them.
         self._raw = RingBuffer(1)
         self._overflows = 0
@@ -127,6 +128,12 @@ class Capture:
         self._device_name = name
         self._switch_requested = True
         self._wake.set()
+
+    def last_event(self) -> CaptureEvent | None:
+        """The newest event sent to ``on_event`` (any thread; a plain store of an immutable
+        value). A listener connected after ``start`` reads it first, so nothing said before it
+        was listening is missed."""
+        return self._last_event
 
     def devices(self) -> tuple[InputDevice, ...]:
         """Input devices as the worker last listed them."""
@@ -286,7 +293,9 @@ class Capture:
     def _emit(self, kind: CaptureEventKind, message: str, device: str | None = None,
               rate: int | None = None) -> None:
         log.info("capture: %s", message)
+        self._last_event = event = CaptureEvent(kind=kind, message=message, device=device,
+                                                rate=rate)
         try:
-            self._on_event(CaptureEvent(kind=kind, message=message, device=device, rate=rate))
+            self._on_event(event)
         except Exception:  # a listener's bug must not stop capture
             log.exception("capture event listener failed")

@@ -206,3 +206,10 @@ def test_idle_capture_drains_rarely_until_a_recording_or_a_live_view_wants_sampl
     wait_until(lambda: capture.ring.end_index > 3_200, 5, "the ring to fill")
     mark = backend.frames_sent
     wait_until(lambda: capture.ring.end_index > mark, 5, "the ring to keep filling")
+
+
+def test_last_event_keeps_what_was_said_before_anyone_listened(make_capture):
+    """The app starts the capture before its controller is connected: it reads this first."""
+    capture, events = make_capture(FakeBackend({}))
+    said = events.expect(CaptureEventKind.NO_DEVICE)
+    assert capture.last_event() == said

@@ -47,8 +47,9 @@ def png(width: int = 24, height: int = 16) -> bytes:
         return (struct.pack(">I", len(data)) + kind + data
                 + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
 
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
+            + chunk(b"IEND", b""))
 
 
 def read(x_server):
@@ -77,10 +78,14 @@ def test_rich_text_and_image_come_back_intact_after_their_owner_quit_mid_paste(
     owner, _ = start_helper("clipboard_owner.py", "--exit-when-replaced", "--size", "48",
                             env=dict(x_server.env, QT_QPA_PLATFORM="xcb"))
     try:
-        before = read(x_server)
+        before, twice = read(x_server), read(x_server)
         assert before.unreadable == ()
         kinds = dict(before.formats)
         assert {"text/html", "text/plain", "image/png"} <= set(kinds), list(kinds)
+        # Qt encodes some image formats afresh at each request, not always to the same bytes
+        # (image/ico's padding): only what the owner itself serves identically can be compared.
+        unstable = {name for name, data in twice.formats if kinds.get(name) != data}
+        assert {"text/html", "text/plain", "image/png"}.isdisjoint(unstable), unstable
         dictate(murmur, pulse, test_data, target)
         assert owner.wait(10) is not None  # it quit when Murmur took the clipboard
     finally:
@@ -88,7 +93,10 @@ def test_rich_text_and_image_come_back_intact_after_their_owner_quit_mid_paste(
     after = read(x_server)
     assert [t for t, _ in after.formats] == [t for t, _ in before.formats]
     for (name, data), (_, again) in zip(before.formats, after.formats):
-        assert again == data, name  # every target byte-identical
+        if name in unstable:
+            assert len(again) == len(data), name
+        else:
+            assert again == data, name  # every target byte-identical
     assert "could not" not in murmur.details()["window"]
 
 

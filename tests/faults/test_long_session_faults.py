@@ -7,10 +7,11 @@
   microphone in real time: every word must arrive.
 * Memory flat over many dictations: the real recorder (``app.recorder.RingRecorder``), the real
   streamer (Silero VAD + segmenter, ``app.streaming``) and the real engine worker with the real
-  model, in this process, fed dictations far faster than real time through a capture ring
-  smaller than each dictation (written block by block, the recorder draining after each block as
-  its timer does). Python-level memory (tracemalloc) and the process's resident size
-  (``VmRSS``) must stay flat once warm.
+  model in its child process, as the app runs it (``engine.engine_process``), fed dictations far
+  faster than real time through a capture ring smaller than each dictation (written block by
+  block, the recorder draining after each block as its timer does). Python-level memory
+  (tracemalloc) and the resident size (``VmRSS``) of this process and of the engine's process
+  must stay flat once warm.
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from app.recorder import RingRecorder  # noqa: E402
 from app.streaming import SegmentStreamer  # noqa: E402
 from audio.decode import decode_file  # noqa: E402
 from bench.speech_set import load_clips  # noqa: E402
+from engine.engine_process import load_process_engine  # noqa: E402
 from engine.options import TranscribeOptions  # noqa: E402
 from engine.wer import word_errors  # noqa: E402
 from tests.app.test_recorder import RingSource  # noqa: E402
@@ -49,7 +51,7 @@ EN = TranscribeOptions(language="en", threads=2)
 #: dictation's audio (0.45 MB here, twice) or its state would add up past these; the whisper.cpp
 #: buffers are reused, so the resident size does not grow once warm.
 WARM_UP = 2
-MEASURED = 8
+MEASURED = 20
 MAX_PY_GROWTH_BYTES = 256_000
 MAX_RSS_GROWTH_KB = 24_000
 SESSION_IDS = ("ls_1089-134691-0001",)  # 7 s with the pauses: more than the 5 s ring
@@ -91,8 +93,8 @@ def test_a_dictation_six_times_longer_than_the_ring_keeps_every_word(launch_murm
     assert "lost" not in (murmur.details()["window"] or ""), murmur.details()
 
 
-def resident_kb() -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
+def resident_kb(pid: int | str = "self") -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     raise AssertionError("no VmRSS in /proc/self/status")
@@ -102,12 +104,19 @@ def test_many_dictations_through_a_small_ring_keep_memory_flat(qtbot, default_mo
     from audio.vad import SileroVad
 
     audio, reference = build(SESSION_IDS)
-    worker = EngineWorker(Path(default_model_path), EN)
+    engines = []  # the engine the worker loads, to watch its child process
+
+    def load(path: Path):
+        engines.append(load_process_engine(path))
+        return engines[-1]
+
+    worker = EngineWorker(Path(default_model_path), EN, load)
     source = RingSource(capacity=RING_SECONDS * 16000)
     assert len(audio) > source.ring.capacity  # every dictation outgrows the ring
     recorder = RingRecorder(source, None, streamer=SegmentStreamer(SileroVad(), worker))
-    py_start = rss_start = None
+    py_start = rss_start = child_start = None
     rss: list[int] = []
+    child: list[int] = []
     try:
         with qtbot.waitSignal(worker.model_loaded, timeout=60_000):
             worker.start()
@@ -127,8 +136,12 @@ def test_many_dictations_through_a_small_ring_keep_memory_flat(qtbot, default_mo
             if job == WARM_UP:
                 tracemalloc.start(4)
                 py_start, rss_start = tracemalloc.take_snapshot(), resident_kb()
+                pid = engines[0].pid
+                child_start = resident_kb(pid)
             elif job > WARM_UP:
                 rss.append(resident_kb())
+                assert len(engines) == 1 and engines[0].pid == pid  # one engine process all along
+                child.append(resident_kb(pid))
         grown = tracemalloc.take_snapshot().compare_to(py_start, "traceback")
         py_growth = sum(stat.size_diff for stat in grown)
     finally:
@@ -136,7 +149,9 @@ def test_many_dictations_through_a_small_ring_keep_memory_flat(qtbot, default_mo
         worker.stop()
     print(f"\n{MEASURED} dictations of {len(audio) / 16000:.1f} s: Python heap "
           f"{py_growth / 1e3:+.0f} kB, VmRSS {rss_start} kB -> {rss[-1]} kB "
-          f"(max {max(rss)} kB)")
+          f"(max {max(rss)} kB), engine process {child_start} kB -> {child[-1]} kB "
+          f"(max {max(child)} kB)")
     assert py_growth < MAX_PY_GROWTH_BYTES, "\n".join(
         f"{stat.size_diff:+} B {stat.traceback.format()}" for stat in grown[:8])
     assert max(rss) - rss_start < MAX_RSS_GROWTH_KB, (rss_start, rss)
+    assert max(child) - child_start < MAX_RSS_GROWTH_KB, (child_start, child)

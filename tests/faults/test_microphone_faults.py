@@ -1,4 +1,4 @@
-"""Fault 1: no microphone at start; the microphone vanishing mid-dictation; a microphone coming back.
+"""Fault 1: no microphone at start; the microphone vanishing mid-dictation; one coming back.
 
 Real parts: Murmur started as a user would (``python main.py``, tests/e2e/murmur_app.py) on a
 private Xvfb with the real Whisper model; its microphone is a private PulseAudio daemon's
@@ -30,6 +30,7 @@ JFK = ("And so my fellow Americans ask not what your country can do for you, ask
        "do for your country.")
 FULL_HOUR = "FOR A FULL HOUR HE HAD PACED UP AND DOWN WAITING BUT HE COULD WAIT NO LONGER"
 TRANSCRIBE_TIMEOUT_S = 90
+APP_READY_TIMEOUT_S = 180  # a cold start with no sound server, on a loaded machine
 #: A capture looks for a device again at most every 5 s (``CaptureOptions.max_retry_seconds``).
 COME_BACK_TIMEOUT_S = 30
 TAIL_S = 1.5
@@ -72,9 +73,12 @@ def test_no_microphone_at_start_is_said_and_a_dictation_is_refused_until_one_com
         pulse, launch_murmur, target, x_server, test_data):
     pulse.kill()  # the sound server is down before Murmur starts: no input device at all
     murmur = launch_murmur()
-    details = wait_until(lambda: (d := murmur.details()) and d["model_loaded"]
-                         and d["hotkey_armed"] and d["microphone_problem"] and d, 60,
-                         "Murmur up, knowing there is no microphone")
+    try:
+        details = wait_until(lambda: (d := murmur.details()) and d["model_loaded"]
+                             and d["hotkey_armed"] and d["microphone_problem"] and d,
+                             APP_READY_TIMEOUT_S, "Murmur up, knowing there is no microphone")
+    except TimeoutError as error:
+        raise AssertionError(f"{error}: {murmur.details()} {murmur.log_tail()}") from None
     assert details["microphone"] is None and details["state"] == "idle"
     assert "microphone" in details["window"].lower(), details
 
