@@ -29,6 +29,9 @@ PROMPT_CHARS = 600
 MAX_WORDS_PER_SECOND = 5.0
 #: A loop repeats at least this many words; shorter repeats ("very very") can be real.
 MIN_LOOP_WORDS = 4
+#: Languages whose pieces get the sized window: where it was measured to keep the words
+#: (docs/PERFORMANCE.md "audio_ctx"). A German sentence was sensitive to it; others: unmeasured.
+SIZED_LANGUAGES = frozenset({"en"})
 
 
 def looks_looped(text: str, seconds: float) -> bool:
@@ -46,8 +49,8 @@ def looks_looped(text: str, seconds: float) -> bool:
 
 def transcribe_piece(engine, samples: np.ndarray, options: TranscribeOptions,
                      size: bool = True) -> Transcript:
-    """Transcribe a streamed piece with the encoder sized to it (unless ``size`` is off or the
-    options fix ``audio_ctx``), decoded in one pass (``single_segment``) without temperature
+    """Transcribe a streamed piece with the encoder sized to it (unless ``size`` is off, the
+    options fix ``audio_ctx`` or the language is not in ``SIZED_LANGUAGES``), decoded in one pass (``single_segment``) without temperature
     fallback: see engine/audio_ctx.py. A text that loops is decoded again in the full window.
 
     Whole recordings (not streamed) keep the full window: one pass over several sentences
@@ -59,7 +62,7 @@ def transcribe_piece(engine, samples: np.ndarray, options: TranscribeOptions,
         options: The dictation's options, prompt included.
         size: Size the encoder window to the piece.
     """
-    if options.audio_ctx != 0 or not size:
+    if options.audio_ctx != 0 or not size or options.language not in SIZED_LANGUAGES:
         return engine.transcribe(samples, options)
     seconds = len(samples) / SAMPLE_RATE
     ctx = audio_ctx_for(seconds)

@@ -7,6 +7,7 @@ The recorder, streamer, segmenter and engine worker (its real QThread) are the r
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ import pytest
 
 from app.engine_worker import EngineWorker, TranscriptionResult
 from app.recorder import RingRecorder
-from app.piece_texts import DictationTexts, looks_looped
+from app.piece_texts import DictationTexts, looks_looped, transcribe_piece
 from app.streaming import SegmentStreamer, StreamedAudio
 from engine.options import TranscribeOptions, Transcript
 from engine.segmenter import FRAME_SAMPLES, SegmenterOptions
@@ -312,3 +313,13 @@ def test_a_speculation_decoded_before_a_different_prompt_is_not_reused(qtbot, sp
     assert texts.speculated((5, 9)) is None and texts.speculated(None) is None
     texts.switch_to(2)
     assert texts.speculations == {}
+
+
+@pytest.mark.parametrize("language, sized", [("en", True), ("de", False), ("auto", False)])
+def test_only_measured_languages_get_the_sized_window(language, sized):
+    """English pieces were measured to keep their words in the sized window; other languages
+    (and auto-detection) keep the full window until they are (docs/PERFORMANCE.md)."""
+    engine = WordEngine(Path("fake.bin"))
+    out = transcribe_piece(engine, utterance(0.2), replace(EN, language=language))
+    assert out.text == "alpha"
+    assert (0 < engine.calls[-1][2] < 1500) is sized and (engine.calls[-1][2] == 0) is not sized
