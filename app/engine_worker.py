@@ -41,6 +41,7 @@ from app.piece_texts import DictationTexts, transcribe_piece
 from app.streaming import StreamedAudio
 from engine.errors import MurmurError
 from engine.options import SAMPLE_RATE, TranscribeOptions, Transcript
+from engine.postprocess import clean_segments
 from engine.whisper_engine import WhisperEngine, load_engine, native_binding
 
 log = logging.getLogger(__name__)
@@ -159,8 +160,12 @@ class _Loop(QObject):
             log.exception("transcription %d failed", job)
             self.failed.emit(job, f"Transcription failed: {error}")
             return
+        # Whisper's segments cleaned one by one, so a noise label or an "Ah!" after the last
+        # sentence goes (engine.postprocess.clean_segments); fakes without segments keep text.
+        text = clean_segments(s.text for s in transcript.segments) if transcript.segments \
+            else transcript.text.strip()
         self.finished.emit(TranscriptionResult(
-            job, transcript.text.strip(), transcript.language, transcript.audio_seconds,
+            job, text, transcript.language, transcript.audio_seconds,
             transcript.engine_seconds, submitted_at, self.engine.model_path.name))
 
     @Slot(int, object, object, object)

@@ -1,7 +1,8 @@
 """Text post-processing: a transcript made ready to insert into the user's window.
 
 ``clean_segment`` is what every segment's raw Whisper text goes through (before segments are
-joined, ``engine.join``); ``postprocess`` is the last step before insertion and calls it too.
+joined, ``engine.join``; ``clean_segments`` for the segments of one whole transcription);
+``postprocess`` is the last step before insertion and calls it too.
 
 Rules:
 
@@ -40,6 +41,7 @@ Any thread: pure functions of their arguments.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from engine.join import join_with_previous
@@ -159,6 +161,15 @@ def clean_segment(text: str) -> str:
     if normalised in HALLUCINATIONS or all(w in VOCALISATIONS for w in normalised.split()):
         return ""
     return text
+
+
+def clean_segments(texts: Iterable[str]) -> str:
+    """One transcription's segments, each cleaned on its own, joined as whisper.cpp joins them.
+
+    A noise label or a vocalisation that Whisper put in a segment of its own after a sentence
+    ("... longer." + "Ah!", a sigh in tests/data/noise) is only recognised alone.
+    """
+    return " ".join(t for t in map(clean_segment, texts) if t)
 
 
 def is_noise_label(text: str) -> bool:

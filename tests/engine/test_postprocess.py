@@ -8,7 +8,7 @@ import pytest
 
 from engine.postprocess import (
     HALLUCINATIONS, VOCALISATIONS, PostProcessOptions, _normalise, apply_replacements,
-    clean_segment, is_annotation, postprocess, remove_fillers,
+    clean_segment, clean_segments, is_annotation, postprocess, remove_fillers,
 )
 
 DEFAULT = PostProcessOptions()
@@ -99,6 +99,13 @@ LJ = ("But the first Bible actually dated (which also was printed at Maintz by P
 ])
 def test_clean_segment(text, expected):
     assert clean_segment(text) == expected
+
+
+def test_clean_segments_drops_noise_only_segments_of_a_whole_transcription():
+    sentence = "For a full hour he had paced up and down waiting, but he could wait no longer."
+    assert clean_segments(["*BOOM*", sentence, "Ah!"]) == sentence
+    assert clean_segments([" Hello ", "(laughs) world."]) == "Hello world."
+    assert clean_segments(["[BLANK_AUDIO]"]) == ""
 
 
 @pytest.mark.parametrize("inner, square, expected", [
