@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from app.engine_worker import EngineWorker, TranscriptionResult
-from app.recorder import RingRecorder
 from app.piece_texts import DictationTexts, looks_looped, transcribe_piece
+from app.recorder import RingRecorder
 from app.streaming import SegmentStreamer, StreamedAudio
 from engine.options import TranscribeOptions, Transcript
 from engine.segmenter import FRAME_SAMPLES, SegmenterOptions
