@@ -69,34 +69,16 @@ def run_desktop_app(args) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from app.bridge import CallBridge
-    from app.controller import DictationController, HotkeyBridge
-    from app.cues import CueOptions, Cues
     from app.engine_worker import EngineWorker
-    from app.history import History, HistoryKeeper, default_history_path
     from app.instance import InstanceServer, hand_over
-    from app.recorder import RingRecorder, default_spool_dir
     from app.settings import load_settings, open_settings
-    from app.streaming import STREAM_DRAIN_MS, SegmentStreamer
-    from app.status_report import StatusReport
-    from app.text_shaper import TextShaper
-    from audio.capture import Capture
-    from audio.devices import SoundDeviceBackend
-    from audio.vad import SileroVad, VadUnavailable
-    from desktop.chord import parse_chord
-    from desktop.clipboard import Clipboard
-    from desktop.hotkey import HotkeyListener
-    from desktop.inject import Injector
-    from desktop.selection import SelectionError, SelectionOwner
-    from desktop.xwindow import XDesktop
     from engine.engine_process import load_process_engine
     from engine.model_store import ModelStore
-    from engine.postprocess import PostProcessOptions
-    from ui.main_window import MainWindow
+    from ui.background_import import BackgroundImport
+    from ui.pending_notices import PendingNotices
     from ui.state_style import app_icon
-    from ui.tray import Tray
 
-    startup.mark("imports_done")
+    startup.mark("qt_imported")
     app = QApplication(sys.argv[:1])
     app.setApplicationDisplayName("Murmur")
     app.setDesktopFileName("murmur")
@@ -116,32 +98,59 @@ def run_desktop_app(args) -> int:
     store = open_settings()
     loaded = load_settings(store)
     settings = loaded.settings
-    notices = list(loaded.warnings)
+    pending = PendingNotices()  # until the window exists (it is built after the loop starts)
+    for notice in loaded.warnings:
+        pending.show(notice)
     models = ModelStore()
     model_path, problem = resolve_model(models, args.model or settings.model)
-    notices += [problem] if problem else []
+    pending.show(problem or "")
 
-    capture_events = CallBridge()  # Capture calls it on its worker thread; Qt queues the signal
-    capture = Capture(SoundDeviceBackend(), settings.capture_options(), on_event=capture_events)
     # whisper.cpp runs in a child process: a crash inside it fails one dictation, not the app.
     worker = EngineWorker(model_path, settings.transcribe_options(), load_process_engine)
-    # Open the microphone and load the model now, on their own threads (whisper.cpp's loader
-    # releases the GIL), while this thread builds the window: launch → ready is the longer of
-    # the two, not their sum. Their signals are queued until the event loop runs, by when every
-    # connection below exists.
-    capture.start()
+    # Load the model now, in its own process, while this thread imports and builds the rest:
+    # launch → ready is the longer of the two, not their sum. Its signals are queued until the
+    # event loop runs, by when every connection below exists.
     worker.start()
+    from app.bridge import CallBridge
+    from app.controller import DictationController, HotkeyBridge
+    from app.cues import CueOptions, Cues
+    from app.history import History, HistoryKeeper, default_history_path
+    from app.recorder import RingRecorder, default_spool_dir
+    from app.status_report import StatusReport
+    from app.streaming import STREAM_DRAIN_MS, SegmentStreamer
+    from app.text_shaper import TextShaper
+    from audio.capture import Capture
+    from audio.deferred_vad import DeferredVad, check_available
+    from audio.devices import SoundDeviceBackend
+    from audio.vad import VadUnavailable
+    from desktop.chord import parse_chord
+    from desktop.clipboard import Clipboard
+    from desktop.hotkey import HotkeyListener
+    from desktop.inject import Injector
+    from desktop.selection import SelectionError, SelectionOwner
+    from desktop.xwindow import XDesktop
+    from engine.postprocess import PostProcessOptions
+
+    startup.mark("imports_done")
+    capture_events = CallBridge()  # Capture calls it on its worker thread; Qt queues the signal
+    capture = Capture(SoundDeviceBackend(), settings.capture_options(), on_event=capture_events)
+    capture.start()  # the microphone opens on the capture's thread
     try:  # transcribe finished pieces while the person still speaks (app/streaming.py)
-        streamer = SegmentStreamer(SileroVad(), worker)
+        check_available()
+        # Silero's onnxruntime session is built on a thread once the loop runs; the first
+        # dictation waits for it if it must (audio/deferred_vad.py).
+        vad = DeferredVad()
+        QTimer.singleShot(0, vad.start)
+        streamer = SegmentStreamer(vad, worker)
     except VadUnavailable as error:
         streamer = None
-        notices.append(f"Transcribing after release only: {error}")
+        pending.show(f"Transcribing after release only: {error}")
     recorder = RingRecorder(capture, default_spool_dir(), STREAM_DRAIN_MS, streamer)
     try:
         owner = SelectionOwner()
     except SelectionError as error:  # no X clipboard to own: insertion will say so each time
         owner = None
-        notices.append(str(error))
+        pending.show(str(error))
     injector = Injector(Clipboard(owner), XDesktop())
     chord = parse_chord(settings.hotkey)
     shaper = TextShaper(PostProcessOptions(replacements=settings.replacements))
@@ -153,7 +162,8 @@ def run_desktop_app(args) -> int:
     history = History(default_history_path())
     keeper = HistoryKeeper(history)
 
-    # Engine ↔ controller ↔ history; remote commands and the hotkey → controller.
+    # Engine ↔ controller ↔ history; remote commands and the hotkey → controller. All of it
+    # works before the window exists: a dictation can start as soon as the loop runs.
     worker.transcribed.connect(controller.transcribed)
     worker.transcription_failed.connect(controller.transcription_failed)
     worker.model_failed.connect(controller.fail)
@@ -168,48 +178,68 @@ def run_desktop_app(args) -> int:
                             (server.stop_requested, controller.stop),
                             (server.cancel_requested, controller.cancel)):
         requested.connect(slot)
-
-    window = MainWindow(capture.ring)
-    window.spectrogram.live_changed.connect(capture.set_live)  # prompt samples only while drawn
-    tray = Tray()
-    wire_views(app, window, tray, controller, recorder, keeper, worker, history, server,
-               capture_events, settings)
+    for notices in (controller.notice, recorder.notice, keeper.notice, worker.model_failed):
+        notices.connect(pending.show)
+    # A lost microphone finishes a recording with its audio so far; the controller says so.
+    capture_events.delivered.connect(controller.on_capture_event)
     # The capture started before anything listened: what it said then is not lost.
     if (said := capture.last_event()) is not None:
         controller.on_capture_event(said)
-    worker.preview_changed.connect(window.set_transcript)  # the text so far, while speaking
-    settings_now, apply_settings = wire_settings(window, tray, store, settings, models, capture,
-                                                 worker, shaper, controller, listener, cues)
-    files = wire_tools(window, controller, models, settings_now, apply_settings)
-    report = StatusReport(controller, capture, settings_now, model_path.name, startup=startup)
+
+    report = StatusReport(controller, capture, lambda: settings, model_path.name,
+                          startup=startup)
+    report.window_text = lambda: pending.held[-1] if pending.held else ""
     worker.model_loaded.connect(lambda _name: (setattr(report, "model_loaded", True),
                                                startup.mark("model_loaded")))
-    report.window_text = window.status.text
-    report.details = wire_recovery(app, window, tray, server, recorder, worker, controller,
-                                   keeper, shaper, models, settings_now, apply_settings, problem)
-    window.hidden_to_tray.connect(lambda: tray.show_message(
-        "Murmur is still running", f"Hold {settings_now().hotkey} to dictate; quit from this icon."))
-
-    for notice in (*notices, history.notice):
-        if notice:
-            window.show_notice(notice)
+    pending.show(history.notice or "")
     if settings.history_days:
         history.prune(settings.history_days)
     armed = listener.start()
     report.hotkey_armed = armed.ok
     if armed.ok:
         startup.mark("hotkey_armed")
-    if not armed.ok:
-        window.show_notice(armed.message)
-    tray.show()
-    window.show()
-    startup.mark("window_shown")
+    else:
+        pending.show(armed.message)
+    late: dict = {}  # what the window's wiring made that quitting must stop
+
+    def build_views() -> None:
+        """The window, tray and dialogs: after the loop runs, since the hotkey needs none."""
+        from ui.main_window import MainWindow  # imported already, on a thread (below)
+        from ui.tray import Tray
+
+        startup.mark("views_imported")
+        window = MainWindow(capture.ring)
+        window.spectrogram.live_changed.connect(capture.set_live)  # samples only while drawn
+        tray = late["tray"] = Tray()
+        wire_views(app, window, tray, controller, keeper, worker, history, server, settings)
+        worker.preview_changed.connect(window.set_transcript)  # the text so far, while speaking
+        settings_now, apply_settings = wire_settings(window, tray, store, settings, models,
+                                                     capture, worker, shaper, controller,
+                                                     listener, cues)
+        report.settings_now = settings_now
+        late["files"] = wire_tools(window, controller, models, settings_now, apply_settings)
+        report.details = wire_recovery(app, window, tray, server, recorder, worker, controller,
+                                       keeper, shaper, models, settings_now, apply_settings,
+                                       problem)
+        window.hidden_to_tray.connect(lambda: tray.show_message(
+            "Murmur is still running",
+            f"Hold {settings_now().hotkey} to dictate; quit from this icon."))
+        # A dictation may already have run: show where the controller is now.
+        window.set_state(controller.state)
+        tray.set_state(controller.state)
+        report.window_text = window.status.text
+        pending.attach(window.show_notice)
+        tray.show()
+        window.show()
+        startup.mark("window_shown")
 
     def shut_down() -> None:
-        tray.hide()
+        if "tray" in late:
+            late["tray"].hide()
         listener.stop()
         controller.close()
-        files.stop()
+        if "files" in late:
+            late["files"].stop()
         worker.stop()
         capture.stop()
         history.close()
@@ -220,12 +250,16 @@ def run_desktop_app(args) -> int:
     app.aboutToQuit.connect(shut_down)
     # Ready needs the event loop too: until it runs, a hotkey press waits in the queue.
     QTimer.singleShot(0, lambda: startup.mark("event_loop"))
+    # The window's imports (pyqtgraph: the largest part of a launch) run on a thread while the
+    # loop answers; the window is built on this thread once they are done (ui/background_import).
+    QTimer.singleShot(0, lambda: late.setdefault("importer", BackgroundImport(
+        ("ui.main_window", "ui.tray"), build_views)))
     log.info("Murmur is running: hold %s to dictate", settings.hotkey)
     return app.exec()
 
 
-def wire_views(app, window, tray, controller, recorder, keeper, worker, history, server,
-               capture_events, settings) -> None:
+def wire_views(app, window, tray, controller, keeper, worker, history, server,
+               settings) -> None:
     """The window and tray show the state and messages, and send the user's intents."""
     from PySide6.QtGui import QGuiApplication
 
@@ -236,13 +270,9 @@ def wire_views(app, window, tray, controller, recorder, keeper, worker, history,
     window.set_hotkey(settings.hotkey)
     controller.state_changed.connect(window.set_state)
     controller.state_changed.connect(tray.set_state)
-    for notices in (controller.notice, recorder.notice, keeper.notice, worker.model_failed):
-        notices.connect(window.show_notice)
     controller.dictation_finished.connect(lambda text, _result: window.set_transcript(text))
     keeper.entry_added.connect(window.add_entry)
 
-    # A lost microphone finishes a recording with its audio so far; the controller says so.
-    capture_events.delivered.connect(controller.on_capture_event)
     window.toggle_requested.connect(controller.toggle)
     window.cancel_requested.connect(controller.cancel)
     tray.toggle_requested.connect(controller.toggle)

@@ -50,6 +50,7 @@ class StartupClock:
         self._origin = now - (age or 0.0)
         self._marks: dict[str, float] = {}
         self._ready_at: float | None = None
+        self._ready_cpu: float | None = None
 
     def mark(self, name: str) -> None:
         """Record that ``name`` happened now (the first time only)."""
@@ -59,6 +60,9 @@ class StartupClock:
         self._marks[name] = now - self._origin
         if self._ready_at is None and all(part in self._marks for part in READY_PARTS):
             self._ready_at = now
+            # CPU this process used to get there (all its threads, from its start): unlike the
+            # wall time, it hardly moves with the machine's load.
+            self._ready_cpu = time.process_time()
 
     @property
     def ready_after_s(self) -> float | None:
@@ -67,9 +71,11 @@ class StartupClock:
 
     def as_dict(self) -> dict[str, float]:
         """Every milestone so far; with ``ready_after_s`` and ``ready_monotonic`` (the
-        ``time.monotonic()`` of readiness, comparable with another process's clock) once ready."""
+        ``time.monotonic()`` of readiness, comparable with another process's clock) and
+        ``ready_cpu_s`` (this process's CPU seconds until then) once ready."""
         marks = {name: round(seconds, 3) for name, seconds in self._marks.items()}
         if self._ready_at is not None:
             marks["ready_after_s"] = round(self.ready_after_s, 3)
             marks["ready_monotonic"] = self._ready_at
+            marks["ready_cpu_s"] = round(self._ready_cpu, 3)
         return marks
