@@ -74,9 +74,10 @@ class RunningMurmur:
 
     def record_past(self, seconds: float) -> None:
         """Wait until the app has captured ``seconds`` more audio (what was just played is in)."""
-        start = self.details()["captured_seconds"]
-        wait_until(lambda: self.details()["captured_seconds"] > start + seconds, seconds + 30,
-                   f"{seconds} s more of captured audio")
+        # A status request that times out on a loaded machine (None) is asked again.
+        start = wait_until(lambda: self.details(), 30, "a status answer")["captured_seconds"]
+        wait_until(lambda: (self.details() or {}).get("captured_seconds", 0) > start + seconds,
+                   seconds + 30, f"{seconds} s more of captured audio")
 
     def wait_state(self, word: str, timeout: float = 60) -> None:
         wait_until(lambda: (self.details() or {}).get("state") == word, timeout,

@@ -36,6 +36,21 @@ COME_BACK_TIMEOUT_S = 30
 TAIL_S = 1.5
 
 
+def story(murmur) -> str:
+    """What the app logged about the dictation and the microphone (for failure messages)."""
+    keep = ("app.controller", "audio.capture", "WARNING", "ERROR", "Traceback")
+    lines = murmur.log.read_text(errors="replace").splitlines()
+    return "\n".join(line for line in lines if any(k in line for k in keep))[-4000:]
+
+
+def waited(murmur, condition, timeout: float, what: str):
+    """``wait_until``, failing with the app's story instead of a bare time-out."""
+    try:
+        return wait_until(condition, timeout, what)
+    except TimeoutError as error:
+        raise AssertionError(f"{error}\n{story(murmur)}") from None
+
+
 def history_texts() -> list[str]:
     history = History(Path(os.environ["XDG_DATA_HOME"]) / "murmur" / "history.sqlite3")
     try:
@@ -58,9 +73,9 @@ def dictate(murmur, pulse, x_server, clip: Path) -> None:
 
 
 def wait_microphone_back(murmur) -> dict:
-    return wait_until(lambda: (d := murmur.details()) and d["microphone"]
-                      and d["microphone_problem"] is None and d, COME_BACK_TIMEOUT_S,
-                      "the microphone to be back")
+    return waited(murmur, lambda: (d := murmur.details()) and d["microphone"]
+                  and d["microphone_problem"] is None and d, COME_BACK_TIMEOUT_S,
+                  "the microphone to be back")
 
 
 def leading_words_errors(reference: str, heard: str) -> int:
@@ -84,7 +99,7 @@ def test_no_microphone_at_start_is_said_and_a_dictation_is_refused_until_one_com
 
     tap_hotkey(x_server)  # a dictation attempt: refused at once, and the reason is on screen
     murmur.wait_state("error")
-    details = murmur.details()
+    details = waited(murmur, murmur.details, 30, "a status answer")
     assert "Cannot record" in details["window"] and "icrophone" in details["window"], details
 
     pulse.start()  # a microphone appears: Murmur finds it by itself
@@ -106,13 +121,14 @@ def test_microphone_vanishing_mid_dictation_inserts_what_was_said_and_recording_
     player.wait(10)
 
     # What was said until then is transcribed and inserted where the user was dictating.
-    wait_until(lambda: target.text().strip(), TRANSCRIBE_TIMEOUT_S, "text in the target window")
-    murmur.wait_state("idle")
+    waited(murmur, lambda: target.text().strip()
+           and (murmur.details() or {}).get("state") == "idle",
+           TRANSCRIBE_TIMEOUT_S, "the text so far in the target window")
     heard = target.text().strip()
-    assert len(heard.split()) >= 4, (heard, murmur.log_tail())
-    assert leading_words_errors(JFK, heard) <= 1, (heard, murmur.log_tail())
+    assert len(heard.split()) >= 4, (heard, story(murmur))
+    assert leading_words_errors(JFK, heard) <= 1, (heard, story(murmur))
     assert history_texts() == [heard]
-    details = murmur.details()  # the app is alive and says what happened
+    details = waited(murmur, murmur.details, 30, "a status answer")  # alive, and it says why
     assert details["microphone"] is None and details["microphone_problem"], details
     assert "icrophone" in details["window"], details
 
@@ -121,7 +137,8 @@ def test_microphone_vanishing_mid_dictation_inserts_what_was_said_and_recording_
     murmur.wait_ready()
     before = target.text()
     dictate(murmur, pulse, x_server, test_data / "speech" / "ls_1089-134691-0001.wav")
-    wait_until(lambda: target.text() != before and murmur.details()["state"] == "idle",
-               TRANSCRIBE_TIMEOUT_S, "the second dictation in the target window")
+    waited(murmur, lambda: target.text() != before
+           and (murmur.details() or {}).get("state") == "idle",
+           TRANSCRIBE_TIMEOUT_S, "the second dictation in the target window")
     second = target.text()[len(before):]
-    assert word_errors(FULL_HOUR, second).errors <= 1, (second, murmur.log_tail())
+    assert word_errors(FULL_HOUR, second).errors <= 1, (second, story(murmur))
