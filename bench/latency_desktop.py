@@ -56,6 +56,7 @@ def main() -> None:
     parser.add_argument("--per-length", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--log", type=Path, help="keep the app's log (--verbose) here")
     args = parser.parse_args()
     dictations = build_dictations([float(x) for x in args.lengths.split(",")], args.per_length)
     with tempfile.TemporaryDirectory(prefix="murmur-desktop-bench-") as tmp, \
@@ -75,11 +76,13 @@ def main() -> None:
                 r = rows[-1]
                 print(f"[{n}/{len(dictations)}] {dictation.name} ({dictation.seconds:.1f} s, "
                       f"load {os.getloadavg()[0]:.1f}): window {r['time_to_text']:.2f} s, app "
-                      f"{r['app_time_to_text']:.2f} s, engine {r['engine']:.2f} s, "
-                      f"{r['errors']}/{r['words']} errors", flush=True)
+                      f"{r['app_time_to_text']:.2f} s, engine {r['engine']:.2f} s, recorded "
+                      f"{r['recorded']:.1f} s, {r['errors']}/{r['words']} errors", flush=True)
         finally:
             stop_helper(proc)
             murmur.stop()
+            if args.log:
+                args.log.write_bytes((work / "murmur.log").read_bytes())
         print(f"\nmodel {args.model.name}, {args.threads} threads, {len(dictations)} dictations,"
               f" {time.time() - started:.0f} s wall, load average {load:.1f} at start, "
               f"{os.getloadavg()[0]:.1f} at end\n")
@@ -128,21 +131,22 @@ def dictate(murmur: RunningMurmur, pulse, x_server, target: TargetWindow, dictat
     shown = time.monotonic() - released
     murmur.wait_state("idle")
     text = target.text()[len(before):].strip()
-    app_ttt, engine = last_history_entry(work)
+    app_ttt, engine, recorded = last_history_entry(work)
     errors = word_errors(dictation.reference, text)
     return dict(name=dictation.name, length=dictation.length, seconds=dictation.seconds,
                 mode=MODE, time_to_text=shown, app_time_to_text=app_ttt, engine=engine,
+                recorded=recorded,
                 errors=errors.errors, words=errors.reference_words, text=text)
 
 
-def last_history_entry(work: Path) -> tuple[float, float]:
-    """The app's own record of the last dictation: (release → inserted s, engine s)."""
+def last_history_entry(work: Path) -> tuple[float, float, float]:
+    """The app's own record of the last dictation: (release → inserted s, engine s, audio s)."""
     path = work / "data" / "murmur" / "history.sqlite3"
     wait_until(path.exists, 10, "the history database")
     with sqlite3.connect(path) as db:
-        row = db.execute("SELECT time_to_text_seconds, engine_seconds FROM entries "
-                         "ORDER BY id DESC LIMIT 1").fetchone()
-    return (float(row[0]), float(row[1])) if row else (float("nan"), float("nan"))
+        row = db.execute("SELECT time_to_text_seconds, engine_seconds, audio_seconds "
+                         "FROM entries ORDER BY id DESC LIMIT 1").fetchone()
+    return tuple(float(v) for v in row) if row else (float("nan"),) * 3
 
 
 if __name__ == "__main__":
