@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import os
 import time
 from dataclasses import dataclass
 
@@ -134,6 +135,8 @@ class Injector:
     def _check_focus(self, target: WindowInfo | None) -> str:
         if target is None:
             return "No window had focus when you finished dictating"
+        if target.pid == os.getpid():  # e.g. a second launch raised Murmur's window meanwhile
+            return "Murmur's own window had the focus when you finished dictating"
         now = self._desktop.focused_window()
         if now is None or now.id != target.id:
             return "The window you dictated into lost focus or closed"

@@ -45,10 +45,12 @@ TERMINAL_CLASSES = frozenset({
 
 @dataclass(frozen=True)
 class WindowInfo:
-    """A top-level window: its X id and ``WM_CLASS`` (instance, class)."""
+    """A top-level window: its X id, ``WM_CLASS`` (instance, class) and the process that says
+    it owns it (``_NET_WM_PID``; None when the window does not say)."""
 
     id: int
     wm_class: tuple[str, ...] = ()
+    pid: int | None = None
 
     @property
     def is_terminal(self) -> bool:
@@ -80,14 +82,19 @@ class XDesktop:
                 while window != root:
                     wm_class = window.get_wm_class()
                     if wm_class:
-                        return WindowInfo(window.id, tuple(wm_class))
+                        return WindowInfo(window.id, tuple(wm_class), self._pid(d, window))
                     parent = window.query_tree().parent
-                    if not parent or parent == root:
-                        return WindowInfo(window.id)  # a top-level without WM_CLASS
+                    if not parent or parent == root:  # a top-level without WM_CLASS
+                        return WindowInfo(window.id, (), self._pid(d, window))
                     window = parent
             except Xlib.error.XError:
                 return None  # it closed while we looked
         return None
+
+    @staticmethod
+    def _pid(d: Xlib.display.Display, window) -> int | None:
+        prop = window.get_full_property(d.intern_atom("_NET_WM_PID"), X.AnyPropertyType)
+        return int(prop.value[0]) if prop is not None and len(prop.value) else None
 
     @staticmethod
     def _net_active_window(d: Xlib.display.Display, root):

@@ -139,3 +139,32 @@ def test_reinsert_without_a_remembered_window_copies(injector):
     result = injector.reinsert(NON_ASCII, None)
     assert (result.inserted, result.on_clipboard) == (False, True)
     assert read_clipboard().text == NON_ASCII
+
+
+def test_murmurs_own_window_is_never_pasted_into(x_display, injector):
+    """A second launch raises Murmur's window mid-dictation: at release it has the focus. The
+    window here is made by this process with python-xlib and says so in ``_NET_WM_PID``, as Qt's
+    windows do; the text must stay on the clipboard, with the reason."""
+    import os
+
+    import Xlib.display
+    from Xlib import X, Xatom
+
+    display = Xlib.display.Display(x_display.display)
+    try:
+        window = display.screen().root.create_window(0, 0, 200, 100, 0, display.screen().root_depth)
+        window.set_wm_class("murmur", "Murmur")
+        window.change_property(display.intern_atom("_NET_WM_PID"), Xatom.CARDINAL, 32, [os.getpid()])
+        window.map()
+        display.sync()
+        wait_until(lambda: window.get_attributes().map_state == X.IsViewable, 5, "the window")
+        window.set_input_focus(X.RevertToParent, X.CurrentTime)
+        display.sync()
+        where = injector.remember_target()
+        assert where == WindowInfo(window.id, ("murmur", "Murmur"), os.getpid())
+        result = injector.insert(NON_ASCII, where)
+        assert (result.inserted, result.on_clipboard) == (False, True)
+        assert "Murmur's own window" in result.message
+        assert read_clipboard().text == NON_ASCII
+    finally:
+        display.close()
