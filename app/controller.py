@@ -23,19 +23,26 @@ The microphone (``on_capture_event``): a dictation whose microphone goes away is
 there, not dropped: what was said until then is transcribed and inserted into the window that
 had focus at that moment, as if the user had released the hotkey, and a notice says why it
 ended. While no microphone is known to work, a start is refused with a clear error instead of
-recording silence. Starting while busy, or cancelling while pasting, is refused with a notice,
-never silently.
+recording silence. Cancelling while pasting is refused with a notice, never silently.
+
+Starting while busy (``TRANSCRIBING``/``PASTING``) is a deferred start (``app.state.defer``):
+the recorder holds the ring position of the press (``mark``), and the dictation begins from
+there the moment the last one reaches ``IDLE`` or ``ERROR``, so its audio is whole from the
+press. A stop before then (hold released, second tap) takes the ring position and the focused
+window at that moment; the dictation is then finished as soon as it begins, with the audio up
+to the stop, and its text inserted there after the last one's paste. Esc / cancel drops it.
 """
 from __future__ import annotations
 
 import collections
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Protocol
 
 from PySide6.QtCore import QObject, Signal
 
-from app.state import Event, State, is_busy, transition
+from app.state import Deferred, Event, State, defer, is_busy, transition
 from audio.capture_types import CaptureEvent, CaptureEventKind
 from app.text_shaper import TextShaper
 from desktop.chord import Action, Chord, Gesture, GestureTracker, KeyEvent
@@ -47,9 +54,10 @@ log = logging.getLogger(__name__)
 _ACTION_EVENTS = {Action.START: Event.START, Action.STOP: Event.STOP, Action.CANCEL: Event.CANCEL}
 NOTHING_HEARD = "Nothing was heard."
 BUSY_REINSERT = "Paste again works when Murmur is ready: finish or cancel the dictation first."
-# Past tense: the notice stays on screen after the dictation it was about has finished.
-BUSY_START = ("That press came while the last dictation was still being finished, so nothing "
-              "was recorded; press again to dictate.")
+DEFERRED_START = ("Recording — the last dictation is still being inserted; what you say now is "
+                  "kept and inserted after it.")
+DEFERRED_STOP = "Stopped — this dictation is inserted as soon as the last one is."
+DEFERRED_CANCEL = "Cancelled: nothing of that dictation is recorded or inserted."
 TOO_LATE_TO_CANCEL = "Too late to cancel: the text was already being inserted."
 NO_MICROPHONE = "Cannot record: {problem}"
 MICROPHONE_LOST = "{problem} The dictation ended there; what you said until then is transcribed."
@@ -60,14 +68,33 @@ _PROBLEMS = (CaptureEventKind.DEVICE_LOST, CaptureEventKind.NO_DEVICE)
 class Recorder(Protocol):
     """The microphone side of a dictation (GUI thread, non-blocking)."""
 
-    def begin(self) -> None:
-        """A dictation starts: keep audio from now (plus pre-roll)."""
+    def begin(self, from_index: int | None = None) -> None:
+        """A dictation starts: keep audio from now (plus pre-roll), or from ``mark``'s index."""
 
-    def finish(self) -> object:
-        """The dictation ends: return its audio, whatever the transcriber takes."""
+    def finish(self, until: int | None = None) -> object:
+        """The dictation ends (at ``position``'s index if given): return its audio."""
 
     def abort(self) -> None:
         """The dictation was cancelled or failed: drop its audio."""
+
+    def mark(self) -> int:
+        """A start while busy: hold the microphone, return where the dictation will begin."""
+
+    def unmark(self) -> None:
+        """That deferred start was cancelled: let the microphone go."""
+
+    def position(self) -> int:
+        """Where now is in the audio (a deferred start's stop)."""
+
+
+@dataclass
+class _DeferredStart:
+    """A start that came while busy: from where, and (once stopped) until where and into which
+    window (GUI thread only)."""
+
+    from_index: int
+    until: int | None = None
+    target: WindowInfo | None = None
 
 
 class Transcriber(Protocol):
@@ -137,9 +164,13 @@ class DictationController(QObject):
         self._job = 0  # the transcription whose result we still want
         self._target: WindowInfo | None = None
         self._pending: collections.deque[tuple[Event, str]] = collections.deque()
+        self._repeat = ""  # the ERROR's reason a deferred dictation begins from, said again
         self._handling = False
         self._microphone_problem: str | None = None  # the capture's last word, if bad
         self._cut = False  # the microphone's loss ended the current dictation's recording
+        self._deferred = Deferred.NONE
+        self._deferred_start: _DeferredStart | None = None  # set while _deferred is not NONE
+        self._stop_at: _DeferredStart | None = None  # a begun deferred dictation's stop
         # One worker: insertions never overlap, and they run in the order they were asked for.
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="murmur-insert")
         self._inserted.connect(self._on_inserted)
@@ -147,6 +178,11 @@ class DictationController(QObject):
     @property
     def state(self) -> State:
         return self._state
+
+    @property
+    def deferred(self) -> Deferred:
+        """Whether a start that came while busy waits to begin (and whether it was stopped)."""
+        return self._deferred
 
     @property
     def microphone_problem(self) -> str | None:
@@ -258,37 +294,91 @@ class DictationController(QObject):
 
     def _step(self, event: Event, detail: str) -> None:
         old = self._state
+        if is_busy(old):
+            deferred = defer(self._deferred, event)
+            if deferred is not None:
+                self._defer(event, deferred)
+                return
         new = transition(old, event)
-        if new is State.RECORDING and old is not State.RECORDING and self._microphone_problem:
+        if (new is State.RECORDING and old is not State.RECORDING and self._microphone_problem
+                and self._deferred is Deferred.NONE):  # a deferred one has audio: see below
             # Recording silence would look like "nothing was heard": say what is wrong instead.
             event, detail = Event.ERROR, NO_MICROPHONE.format(problem=self._microphone_problem)
             new = transition(old, event)
         if new is None:
             log.info("ignored %s while %s", event.value, old.value)
             self.event_ignored.emit(event, old)
-            if event in (Event.START, Event.TOGGLE) and is_busy(old):
-                self.notice.emit(BUSY_START)
-            elif event is Event.CANCEL and old is State.PASTING:
+            if event is Event.CANCEL and old is State.PASTING:
                 self.notice.emit(TOO_LATE_TO_CANCEL)
             return
         log.debug("%s: %s -> %s", event.value, old.value, new.value)
         self._state = new
         self._effects(old, event, new, detail)
-        self._gesture.sync(recording=new is State.RECORDING)
+        self._gesture.sync(recording=new is State.RECORDING or self._deferred is Deferred.WAITING)
         self.state_changed.emit(new)
+        if self._deferred is not Deferred.NONE and new in (State.IDLE, State.ERROR):
+            # The last dictation is done (or failed, its notice said so): the waiting one
+            # begins now, from its press; queued, so it is the very next move.
+            self._pending.append((Event.START, detail if new is State.ERROR else ""))
+        elif new is State.RECORDING and self._repeat:
+            # Entering RECORDING clears the window's notice; what a deferred dictation begins
+            # after (the last one's failure, its text on the clipboard, ...) must stay in view.
+            self.notice.emit(self._repeat)
+        self._repeat = ""
+
+    def _defer(self, event: Event, deferred: Deferred) -> None:
+        """A user intent while busy that is about the deferred start (``app.state.defer``)."""
+        old = self._deferred
+        if deferred is old:
+            log.info("ignored %s: the deferred start is already %s", event.value, old.value)
+            self.event_ignored.emit(event, self._state)
+            return
+        if old is Deferred.NONE:
+            if self._microphone_problem:  # as for any start: say what is wrong, record nothing
+                self.notice.emit(NO_MICROPHONE.format(problem=self._microphone_problem))
+                self._gesture.sync(recording=False)
+                return
+            self._deferred_start = _DeferredStart(self._recorder.mark())
+        start = self._deferred_start
+        if deferred is Deferred.NONE:
+            self._recorder.unmark()
+            self._deferred_start = None
+            self.notice.emit(DEFERRED_CANCEL)
+        elif deferred is Deferred.STOPPED:
+            # As at any release: this moment's position and focused window are where it ends.
+            start.until, start.target = self._recorder.position(), self._inserter.remember_target()
+            self.notice.emit(DEFERRED_STOP)
+        else:
+            start.until, start.target = None, None  # taken up again: it records on
+            self.notice.emit(DEFERRED_START)
+        log.info("deferred start: %s -> %s (%s while %s)", old.value, deferred.value,
+                 event.value, self._state.value)
+        self._deferred = deferred
+        self._gesture.sync(recording=deferred is Deferred.WAITING)
 
     def _effects(self, old: State, event: Event, new: State, detail: str) -> None:
         if old is State.RECORDING and new is State.TRANSCRIBING:
-            # Where the user is now, at release, is where the text goes; not where focus is
-            # once the transcript is ready.
-            self._target = self._inserter.remember_target()
+            stop, self._stop_at = self._stop_at, None
+            if stop is not None:  # a deferred dictation stopped before it began
+                self._target = stop.target
+                audio = self._recorder.finish(until=stop.until)
+            else:
+                # Where the user is now, at release, is where the text goes; not where focus
+                # is once the transcript is ready.
+                self._target = self._inserter.remember_target()
+                audio = self._recorder.finish()
             self._job += 1
-            self._transcriber.submit(self._job, self._recorder.finish())
+            self._transcriber.submit(self._job, audio)
         elif old is State.RECORDING and new is not State.RECORDING:
+            self._stop_at = None
             self._recorder.abort()
         elif new is State.RECORDING and old is not State.RECORDING:
             self._cut = False
-            self._recorder.begin()
+            if self._deferred is Deferred.NONE:
+                self._recorder.begin()
+            else:
+                self._repeat = detail
+                self._begin_deferred()
         if old is State.TRANSCRIBING and new is not State.PASTING:
             self._job += 1  # whatever that transcription still sends is stale now
         if new is State.PASTING:
@@ -305,6 +395,23 @@ class DictationController(QObject):
             self.notice.emit(NOTHING_HEARD)
         elif new is State.ERROR and detail:
             self.notice.emit(detail)
+
+    def _begin_deferred(self) -> None:
+        """The waiting start begins: from its press; if it was stopped already, it is finished
+        right away (the next queued move), with the audio up to its stop."""
+        start, deferred = self._deferred_start, self._deferred
+        self._deferred, self._deferred_start = Deferred.NONE, None
+        self._recorder.begin(from_index=start.from_index)
+        if deferred is Deferred.STOPPED:
+            self._stop_at = start
+            self._pending.append((Event.STOP, ""))
+        elif self._microphone_problem:
+            # The microphone went away while it waited: what it got until then is transcribed,
+            # as when it goes away during a recording.
+            lost = MICROPHONE_LOST.format(problem=self._microphone_problem)
+            self._repeat = f"{self._repeat} {lost}".strip()
+            self._cut = True
+            self._pending.append((Event.STOP, ""))
 
     # ---- insertion worker thread ------------------------------------------------------------
     def _insert(self, job: int, text: str, target: WindowInfo | None,

@@ -3,7 +3,10 @@
 ``begin`` asks the capture for the ring index where the dictation starts (``Capture.hold``: now
 minus the pre-roll); a GUI-thread ``QTimer`` then copies the new samples out of the ring every
 ``drain_ms``, so a dictation longer than the ring's capacity loses nothing; ``finish`` copies the
-tail and returns a ``RecordedAudio``.
+tail and returns a ``RecordedAudio``. A start that came while the last dictation was still being
+finished (deferred by the controller) takes its index at the press (``mark``) and begins from it
+later (``begin(from_index=...)``); if it was also stopped meanwhile, ``position`` gave its end
+(``finish(until=...)``).
 
 The copied samples go to a spool file (raw float32, 16 kHz) in ``spool_dir`` rather than memory,
 so memory stays flat however long someone speaks, and the audio of a dictation survives the app
@@ -117,20 +120,41 @@ class RingRecorder(QObject):
         """Samples of this dictation copied out of the ring so far."""
         return self._spooled + sum(len(chunk) for chunk in self._chunks)
 
-    def begin(self) -> None:
-        """A dictation starts: keep audio from the capture's pre-roll on."""
+    def mark(self) -> int:
+        """A start came while the last dictation is still being finished (a deferred start):
+        hold the microphone now and return the ring index it will start from (the pre-roll
+        included), for ``begin(from_index=...)`` once the last dictation is done."""
+        return self._source.hold()
+
+    def unmark(self) -> None:
+        """The deferred start was cancelled before it began: let the microphone go again."""
+        if not self._recording:
+            self._source.release()
+
+    def position(self) -> int:
+        """The ring index just past every sample delivered so far: where a deferred dictation
+        that was stopped before it began ends (``finish(until=...)``)."""
+        if not self._source.wait_drained():
+            log.warning("the capture did not drain in time; the last moment may be missing")
+        return self._source.ring.end_index
+
+    def begin(self, from_index: int | None = None) -> None:
+        """A dictation starts: keep audio from the capture's pre-roll on, or from ``from_index``
+        (a deferred start's ``mark``; the ring holds minutes, so it is still there)."""
         if self._recording:
             log.warning("begin() while recording: the previous recording is dropped")
             self.abort()
-        self._cursor = self._source.hold()
+        held = self._source.hold()
+        self._cursor = held if from_index is None else from_index
         self._recording, self._lost, self._chunks, self._spooled = True, 0, [], 0
         self._open_spool()
         if self._streamer is not None:
             self._streamer.begin()
         self._timer.start()
 
-    def finish(self) -> RecordedAudio:
-        """The dictation ends: return all of its audio (the spool stays until ``settle``).
+    def finish(self, until: int | None = None) -> RecordedAudio:
+        """The dictation ends: return all of its audio (the spool stays until ``settle``), up to
+        the ring index ``until`` if given (a deferred dictation stopped before it began).
 
         With a streamer, the ``StreamedAudio`` wrapping it (``samples``/``spool`` still work).
         """
@@ -141,7 +165,7 @@ class RingRecorder(QObject):
         # The last ~20 ms may still sit between the callback and the ring.
         if not self._source.wait_drained():
             log.warning("the capture did not drain in time; the last moment may be missing")
-        self._drain()
+        self._drain(until)
         self._stop()
         parts = []
         if self._spooled:
@@ -218,8 +242,8 @@ class RingRecorder(QObject):
                 if p is not None}
 
     # ---- internals (GUI thread) ---------------------------------------------------------------
-    def _drain(self) -> None:
-        got = self._source.ring.read(self._cursor)
+    def _drain(self, until: int | None = None) -> None:
+        got = self._source.ring.read(self._cursor, until)
         self._cursor = got.end
         if got.lost:
             log.warning("recorder lost %d samples (drained too late)", got.lost)

@@ -11,8 +11,11 @@ three), so the hold/tap timing lives in one place.
 
 Choices worth knowing:
 
-* ``START`` while ``TRANSCRIBING`` or ``PASTING`` is ignored: one dictation at a time, so two
-  transcripts can never race into the same window. The controller tells the user it is busy.
+* ``START`` while ``TRANSCRIBING`` or ``PASTING`` does not move this table: one dictation is
+  transcribed and inserted at a time, so two transcripts can never race into the same window.
+  It is a *deferred start* instead (``Deferred``, ``defer``): the controller keeps the ring
+  position of the press, and the next dictation begins from there as soon as this one reaches
+  ``IDLE`` or ``ERROR``, so what the user says right after the press is kept.
 * ``CANCEL`` while ``PASTING`` is ignored: the paste is already under way, and stopping half-way
   would leave the clipboard holding the transcript instead of what the user had copied. The
   controller says it came too late.
@@ -103,6 +106,40 @@ def transition(state: State, event: Event) -> State | None:
         the current state and must be ignored (and logged by the caller).
     """
     return _TABLE.get((state, event))
+
+
+class Deferred(enum.Enum):
+    """A start that came while busy (``TRANSCRIBING``/``PASTING``), kept by the controller."""
+
+    NONE = "none"  # no start is waiting
+    WAITING = "waiting"  # pressed: it records from the press once the last dictation is done
+    STOPPED = "stopped"  # pressed and stopped again: it is finished as soon as it begins
+
+
+_D = Deferred
+
+# What the user's intents do to the deferred start while busy. At most one start waits: a start
+# after its stop takes it up again (the audio in between stays part of it, nothing is dropped).
+_DEFERRED: dict[tuple[Deferred, Event], Deferred] = {
+    (_D.NONE, _E.START): _D.WAITING,
+    (_D.NONE, _E.TOGGLE): _D.WAITING,
+    (_D.WAITING, _E.START): _D.WAITING,
+    (_D.WAITING, _E.STOP): _D.STOPPED,
+    (_D.WAITING, _E.TOGGLE): _D.STOPPED,
+    (_D.WAITING, _E.CANCEL): _D.NONE,
+    (_D.STOPPED, _E.START): _D.WAITING,
+    (_D.STOPPED, _E.STOP): _D.STOPPED,
+    (_D.STOPPED, _E.TOGGLE): _D.WAITING,
+    (_D.STOPPED, _E.CANCEL): _D.NONE,
+}
+
+
+def defer(deferred: Deferred, event: Event) -> Deferred | None:
+    """While busy: what ``event`` makes of the deferred start, or ``None`` if it is not about it
+    (then ``transition`` decides, e.g. ``CANCEL`` with nothing waiting cancels the
+    transcription). Pure, like ``transition``; the controller calls it only while ``is_busy``.
+    """
+    return _DEFERRED.get((deferred, event))
 
 
 def is_busy(state: State) -> bool:

@@ -8,11 +8,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # QObjects only; no displ
 
 import pytest  # noqa: E402
 
-from app.controller import (BUSY_REINSERT, BUSY_START, MICROPHONE_LOST,  # noqa: E402
-                            NO_MICROPHONE, NOTHING_HEARD, TOO_LATE_TO_CANCEL,
-                            DictationController, HotkeyBridge)
+from app.controller import (BUSY_REINSERT, DEFERRED_CANCEL, DEFERRED_START,  # noqa: E402
+                            DEFERRED_STOP, MICROPHONE_LOST, NO_MICROPHONE, NOTHING_HEARD,
+                            TOO_LATE_TO_CANCEL, DictationController, HotkeyBridge)
 from app.settings import Gesture  # noqa: E402
-from app.state import Event, State  # noqa: E402
+from app.state import Deferred, State  # noqa: E402
 from audio.capture_types import CaptureEvent, CaptureEventKind  # noqa: E402
 from desktop.chord import DEFAULT_CHORD, TAP_MAX_S, KeyEvent, parse_chord  # noqa: E402
 from desktop.inject import InjectOptions, InjectResult, InsertMode  # noqa: E402
@@ -23,18 +23,35 @@ CHORD_KEYS = ("ctrl_l", "alt_l", "space")
 
 
 class FakeRecorder:
+    """Logs calls; ``now`` is the ring index ``mark``/``position`` report (a deferred start's
+    press and stop), shown in the log as ``begin@N`` / ``finish@N``."""
+
     def __init__(self):
         self.calls: list[str] = []
+        self.now = 0
 
-    def begin(self):
-        self.calls.append("begin")
+    def begin(self, from_index=None):
+        self.calls.append("begin" if from_index is None else f"begin@{from_index}")
 
-    def finish(self):
-        self.calls.append("finish")
-        return f"audio{self.calls.count('finish')}"
+    def finish(self, until=None):
+        self.calls.append("finish" if until is None else f"finish@{until}")
+        return f"audio{sum(call.startswith('finish') for call in self.calls)}"
 
     def abort(self):
         self.calls.append("abort")
+
+    def mark(self):
+        self.calls.append(f"mark@{self.now}")
+        return self.now
+
+    def unmark(self):
+        self.calls.append("unmark")
+
+    def position(self):
+        return self.now
+
+    def count(self, prefix):
+        return sum(call.startswith(prefix) for call in self.calls)
 
 
 class FakeTranscriber:
@@ -153,16 +170,159 @@ def test_late_transcript_after_cancel_is_dropped(parts):
     assert transcriber.jobs[-1][0] != 1
 
 
-def test_start_while_transcribing_is_ignored_and_reported(parts, qtbot):
+def test_start_while_transcribing_records_from_the_press_and_inserts_after_the_first(
+        parts, qtbot):
+    """Tap to toggle: the press while busy is kept (its ring index), the dictation begins from
+    there when the first is inserted, the next tap stops it; texts land in order."""
+    controller, recorder, transcriber, inserter, states, notices = parts
+    chord(controller, True, 0.0)
+    chord(controller, False, 0.05)
+    chord(controller, True, 2.0)  # stop: the first dictation is transcribed
+    chord(controller, False, 2.05)
+    recorder.now = 7000
+    chord(controller, True, 2.1)  # start while transcribing
+    chord(controller, False, 2.15)
+    assert controller.state is State.TRANSCRIBING and controller.deferred is Deferred.WAITING
+    assert notices == [DEFERRED_START]
+    assert recorder.calls == ["begin", "finish", "mark@7000"]
+    inserter.gate.clear()  # the first paste takes a while: nothing may begin during it
+    controller.transcribed(1, "First one.")
+    assert controller.state is State.PASTING and recorder.count("begin@") == 0
+    with qtbot.waitSignal(controller.dictation_finished, timeout=5000):
+        inserter.gate.set()
+    qtbot.waitUntil(lambda: controller.state is State.RECORDING)
+    assert recorder.calls[-1] == "begin@7000"  # from the press, not from now
+    assert controller.deferred is Deferred.NONE
+    assert states == [State.RECORDING, State.TRANSCRIBING, State.PASTING, State.IDLE,
+                      State.RECORDING]
+    chord(controller, True, 5.0)  # the second tap stops it, as for any tapped dictation
+    assert controller.state is State.TRANSCRIBING and recorder.calls[-1] == "finish"
+    assert transcriber.jobs[-1] == (2, "audio2")
+    with qtbot.waitSignal(controller.dictation_finished, timeout=5000):
+        controller.transcribed(2, "second one.")
+    qtbot.waitUntil(lambda: controller.state is State.IDLE)
+    assert [text for text, _, _ in inserter.inserted] == ["First one.", " Second one."]
+
+
+def test_hold_released_while_busy_is_finished_at_its_release_into_its_window(parts, qtbot):
+    """Hold-to-talk: pressed and released before the first is done; the deferred dictation ends
+    at the release's ring index and goes to the window focused at that release."""
+    controller, recorder, transcriber, inserter, states, notices = parts
+    controller.start()
+    controller.stop()
+    recorder.now = 100
+    chord(controller, True, 1.0)
+    recorder.now = 900
+    there = WindowInfo(7, ("xterm", "XTerm"))
+    inserter.remember_target = lambda: there
+    chord(controller, False, 3.0)  # a long press: push-to-talk, released
+    assert controller.deferred is Deferred.STOPPED
+    assert notices == [DEFERRED_START, DEFERRED_STOP]
+    inserter.remember_target = lambda: TARGET  # focus moves on: the text must not follow it
+    with qtbot.waitSignal(controller.dictation_finished, timeout=5000):
+        controller.transcribed(1, "first")
+    qtbot.waitUntil(lambda: controller.state is State.TRANSCRIBING and len(transcriber.jobs) == 2)
+    assert recorder.calls == ["begin", "finish", "mark@100", "begin@100", "finish@900"]
+    assert states[-3:] == [State.IDLE, State.RECORDING, State.TRANSCRIBING]
+    with qtbot.waitSignal(controller.dictation_finished, timeout=5000):
+        controller.transcribed(2, "second")
+    qtbot.waitUntil(lambda: controller.state is State.IDLE)
+    assert [(text.strip().lower(), target) for text, target, _ in inserter.inserted] == [
+        ("first", TARGET), ("second", there)]
+
+
+def test_esc_cancels_a_deferred_start_and_nothing_begins(parts, qtbot):
+    controller, recorder, transcriber, inserter, states, notices = parts
+    controller.start()
+    controller.stop()
+    chord(controller, True, 1.0)
+    controller.on_key(KeyEvent("esc", True, 1.5))
+    assert controller.deferred is Deferred.NONE and notices == [DEFERRED_START, DEFERRED_CANCEL]
+    assert controller.state is State.TRANSCRIBING  # the first dictation is not touched
+    with qtbot.waitSignal(controller.dictation_finished, timeout=5000):
+        controller.transcribed(1, "kept")
+    qtbot.waitUntil(lambda: controller.state is State.IDLE)
+    assert recorder.calls == ["begin", "finish", "mark@0", "unmark"]
+    assert [text.strip().lower() for text, _, _ in inserter.inserted] == ["kept"]
+    controller.on_key(KeyEvent("esc", False, 1.6))
+    chord(controller, False, 2.0)
+    chord(controller, True, 3.0)  # the hotkey works as before
+    assert controller.state is State.RECORDING
+
+
+def test_scripted_start_stop_cancel_while_busy(parts, qtbot):
+    """``main.py start/stop/toggle/cancel`` while busy drive the same deferred start."""
+    controller, recorder, *_ = parts
+    controller.start()
+    controller.stop()
+    controller.start()
+    controller.start()  # already waiting: nothing more
+    assert recorder.count("mark") == 1 and controller.deferred is Deferred.WAITING
+    controller.stop()
+    assert controller.deferred is Deferred.STOPPED
+    controller.toggle()  # taken up again, the same start: nothing dropped
+    assert controller.deferred is Deferred.WAITING and recorder.count("mark") == 1
+    controller.toggle()
+    assert controller.deferred is Deferred.STOPPED
+    controller.cancel()
+    assert controller.deferred is Deferred.NONE and recorder.calls[-1] == "unmark"
+    controller.cancel()  # nothing waits: now it cancels the transcription, as before
+    assert controller.state is State.IDLE and recorder.count("begin") == 1
+
+
+def test_a_deferred_start_begins_after_a_failed_paste_and_keeps_its_notice(parts, qtbot):
+    controller, recorder, _, inserter, states, notices = parts
+    gone = InjectResult(False, True, "The window closed; the text is on the clipboard instead.")
+    inserter.result = gone
+    controller.start()
+    controller.stop()
+    controller.toggle()
+    controller.transcribed(1, "first")
+    qtbot.waitUntil(lambda: controller.state is State.RECORDING)
+    assert states[-2:] == [State.ERROR, State.RECORDING]
+    assert notices[-1] == gone.message  # said again after RECORDING cleared the line
+    assert recorder.calls[-1] == "begin@0"
+
+
+def test_a_start_while_busy_without_a_microphone_is_refused_clearly(parts):
     controller, recorder, *_, notices = parts
     controller.start()
     controller.stop()
-    with qtbot.waitSignal(controller.event_ignored) as ignored:
-        controller.start()
-    assert ignored.args == [Event.START, State.TRANSCRIBING]
-    assert controller.state is State.TRANSCRIBING
-    assert recorder.calls == ["begin", "finish"]
-    assert notices == [BUSY_START]  # never silently: the user knows nothing is recorded
+    controller.on_capture_event(CaptureEvent(CaptureEventKind.NO_DEVICE, "No microphone found."))
+    controller.start()
+    assert notices[-1] == NO_MICROPHONE.format(problem="No microphone found.")
+    assert controller.deferred is Deferred.NONE and recorder.count("mark") == 0
+
+
+def test_a_microphone_lost_while_a_start_waits_keeps_what_it_got(parts, qtbot):
+    controller, recorder, transcriber, _, _, notices = parts
+    controller.start()
+    controller.stop()
+    controller.toggle()
+    controller.on_capture_event(lost())
+    controller.transcribed(1, "first")
+    qtbot.waitUntil(lambda: len(transcriber.jobs) == 2)
+    assert recorder.calls[-2:] == ["begin@0", "finish"]  # transcribed, not dropped
+    assert notices[-1] == MICROPHONE_LOST.format(problem=lost().message)
+
+
+def test_fifty_taps_while_pasting_keep_one_deferred_start(parts, qtbot):
+    controller, recorder, transcriber, inserter, states, _ = parts
+    inserter.gate.clear()
+    controller.start()
+    controller.stop()
+    controller.transcribed(1, "first")
+    assert controller.state is State.PASTING
+    for n in range(50):
+        chord(controller, True, n / 50)
+        chord(controller, False, n / 50 + 0.005)
+        assert controller.deferred is (Deferred.WAITING if n % 2 == 0 else Deferred.STOPPED)
+    assert recorder.count("mark") == 1 and recorder.count("unmark") == 0
+    with qtbot.waitSignal(controller.dictation_finished, timeout=5000):
+        inserter.gate.set()
+    qtbot.waitUntil(lambda: len(transcriber.jobs) == 2)
+    assert controller.state is State.TRANSCRIBING  # an even number of taps: it was stopped
+    assert recorder.count("begin") == 2 and recorder.count("finish") == 2
 
 
 def test_cancel_while_pasting_is_ignored_and_paste_completes(parts, qtbot):
@@ -297,8 +457,8 @@ def test_fifty_taps_in_a_second_leave_a_consistent_state(parts, qtbot):
         chord(controller, True, n / 50)
         chord(controller, False, n / 50 + 0.005)
     qtbot.waitUntil(lambda: controller.state in (State.IDLE, State.RECORDING), timeout=5000)
-    begins = recorder.calls.count("begin")
-    ends = recorder.calls.count("finish") + recorder.calls.count("abort")
+    begins = recorder.count("begin")
+    ends = recorder.count("finish") + recorder.count("abort")
     assert begins - ends == (1 if controller.state is State.RECORDING else 0)
     # Every move the controller reported is one the table allows, in order.
     assert all(s in State for s in states)

@@ -67,6 +67,38 @@ def test_dictation_starts_at_the_preroll_and_ends_at_finish(qtbot, spool, use_sp
     source.write(100)  # after finish: not part of it
 
 
+def test_a_deferred_start_records_from_its_mark_up_to_its_stop(qtbot, spool):
+    """A start while the last dictation is finished: ``mark`` at the press (pre-roll included)
+    holds the microphone; ``begin(from_index=...)`` later; ``finish(until=...)`` ends at a stop
+    taken with ``position`` before it began; what came after the stop is not part of it."""
+    source = RingSource()
+    recorder = RingRecorder(source, spool)
+    source.write(1000)
+    start = recorder.mark()
+    assert start == 1000 - PREROLL and source.holds == 1 and not recorder.recording
+    source.write(600)
+    stop = recorder.position()
+    source.write(400)  # after the stop, before it began
+    recorder.begin(from_index=start)
+    audio = recorder.finish(until=stop)
+    np.testing.assert_array_equal(audio.samples, ramp(1000 - PREROLL, 1600))
+    assert source.releases == 1 and not recorder.recording
+
+
+def test_a_deferred_start_that_records_on_and_a_cancelled_one(qtbot, spool):
+    source = RingSource()
+    recorder = RingRecorder(source, spool)
+    source.write(500)
+    start = recorder.mark()
+    source.write(700)
+    recorder.begin(from_index=start)  # it waited: the audio since the press is all there
+    source.write(300)
+    np.testing.assert_array_equal(recorder.finish().samples, ramp(500 - PREROLL, 1500))
+    recorder.mark()
+    recorder.unmark()  # cancelled before it began: the microphone is let go
+    assert source.releases == 2 and not recorder.recording
+
+
 def test_longer_than_the_ring_loses_nothing(qtbot, spool):
     source = RingSource(capacity=1000)
     recorder = RingRecorder(source, spool, drain_ms=5)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.state import Event, State, is_busy, transition
+from app.state import Deferred, Event, State, defer, is_busy, transition
 
 I, R, T, P, X = State.IDLE, State.RECORDING, State.TRANSCRIBING, State.PASTING, State.ERROR
 _ = None  # ignored
@@ -65,3 +65,30 @@ def test_status_word_is_lowercase_name(state):
 
 def test_busy_states():
     assert [s for s in State if is_busy(s)] == [T, P]
+
+
+# A start while busy is deferred: what each intent does to it. Columns: NONE, WAITING, STOPPED;
+# None means "not about the deferred start" (the main table decides).
+N, W, S = Deferred.NONE, Deferred.WAITING, Deferred.STOPPED
+DEFER_GRID = {
+    Event.START: (W, W, W),
+    Event.TOGGLE: (W, S, W),
+    Event.STOP: (_, S, S),
+    Event.CANCEL: (_, N, N),
+}
+
+
+@pytest.mark.parametrize(
+    ("deferred", "event", "expected"),
+    [pytest.param(d, e, DEFER_GRID.get(e, (_, _, _))[col], id=f"{d.name}-{e.name}")
+     for e in Event for col, d in enumerate((N, W, S))])
+def test_defer(deferred, event, expected):
+    assert defer(deferred, event) is expected
+
+
+def test_fifty_presses_while_busy_keep_at_most_one_deferred_start():
+    deferred = N
+    for n in range(50):
+        deferred = defer(deferred, (Event.START, Event.STOP, Event.TOGGLE, Event.CANCEL)[n % 4]) \
+            or deferred
+        assert deferred in (N, W, S)
