@@ -211,7 +211,8 @@ def run_desktop_app(args) -> int:
         window = MainWindow(capture.ring)
         window.spectrogram.live_changed.connect(capture.set_live)  # samples only while drawn
         tray = late["tray"] = Tray()
-        wire_views(app, window, tray, controller, keeper, worker, history, server, settings)
+        wire_views(app, window, tray, controller, keeper, worker, history, server, settings,
+                   pending)
         worker.preview_changed.connect(window.set_transcript)  # the text so far, while speaking
         settings_now, apply_settings = wire_settings(window, tray, store, settings, models,
                                                      capture, worker, shaper, controller,
@@ -228,7 +229,6 @@ def run_desktop_app(args) -> int:
         window.set_state(controller.state)
         tray.set_state(controller.state)
         report.window_text = window.status.text
-        pending.attach(window.show_notice)
         tray.show()
         window.show()
         startup.mark("window_shown")
@@ -258,9 +258,11 @@ def run_desktop_app(args) -> int:
     return app.exec()
 
 
-def wire_views(app, window, tray, controller, keeper, worker, history, server,
-               settings) -> None:
-    """The window and tray show the state and messages, and send the user's intents."""
+def wire_views(app, window, tray, controller, keeper, worker, history, server, settings,
+               pending) -> None:
+    """The window and tray show the state and messages, and send the user's intents.
+
+    ``pending`` (``ui.pending_notices``) carries every notice source's messages, held until now."""
     from PySide6.QtGui import QGuiApplication
 
     from app.history import HistoryError
@@ -270,6 +272,7 @@ def wire_views(app, window, tray, controller, keeper, worker, history, server,
     window.set_hotkey(settings.hotkey)
     controller.state_changed.connect(window.set_state)
     controller.state_changed.connect(tray.set_state)
+    pending.attach(window.show_notice)
     controller.dictation_finished.connect(lambda text, _result: window.set_transcript(text))
     keeper.entry_added.connect(window.add_entry)
 

@@ -9,7 +9,6 @@ import pytest
 from PySide6.QtCore import QObject, Signal
 
 import main
-from app.bridge import CallBridge
 from app.controller import NOTHING_HEARD, DictationController
 from app.history import History, HistoryKeeper
 from app.settings import Settings
@@ -18,6 +17,7 @@ from audio.ring_buffer import RingBuffer
 from desktop.chord import DEFAULT_CHORD, parse_chord
 from desktop.inject import InjectResult
 from ui.main_window import MainWindow
+from ui.pending_notices import PendingNotices
 from ui.tray import Tray
 
 
@@ -76,9 +76,12 @@ def app_parts(qapp, qtbot, tmp_path):
     window = MainWindow(RingBuffer(16000))
     qtbot.addWidget(window)
     tray = Tray(available=False)
-    controller.dictation_finished.connect(keeper.on_dictation_finished)  # run_desktop_app's part
-    main.wire_views(qapp, window, tray, controller, recorder, keeper, transcriber, history,
-                    InstanceServer(), CallBridge(), Settings())
+    # run_desktop_app's part: history, and notices held until the window exists
+    controller.dictation_finished.connect(keeper.on_dictation_finished)
+    pending = PendingNotices()
+    controller.notice.connect(pending.show)
+    main.wire_views(qapp, window, tray, controller, keeper, transcriber, history,
+                    InstanceServer(), Settings(), pending)
     yield controller, transcriber, window, tray, history
     controller.close()
     history.close()
