@@ -186,9 +186,17 @@ def run_desktop_app(args) -> int:
     if (said := capture.last_event()) is not None:
         controller.on_capture_event(said)
 
+    # The model's latest problem, for the banner built with the window: the load may fail
+    # before it exists (a damaged file fails at once).
+    model_problem = [problem]
+    worker.model_failed.connect(lambda message: model_problem.__setitem__(0, message))
+    worker.model_loaded.connect(lambda _name: model_problem.__setitem__(0, None))
     report = StatusReport(controller, capture, lambda: settings, model_path.name,
                           startup=startup)
     report.window_text = lambda: pending.held[-1] if pending.held else ""
+    # Until the window (and its banners) exist: no banner says anything yet, and the kept
+    # dictations are not counted yet (None).
+    report.details = lambda: {"kept_dictations": None, "model_problem": None, "banners": []}
     worker.model_loaded.connect(lambda _name: (setattr(report, "model_loaded", True),
                                                startup.mark("model_loaded")))
     pending.show(history.notice or "")
@@ -221,7 +229,7 @@ def run_desktop_app(args) -> int:
         late["files"] = wire_tools(window, controller, models, settings_now, apply_settings)
         report.details = wire_recovery(app, window, tray, server, recorder, worker, controller,
                                        keeper, shaper, models, settings_now, apply_settings,
-                                       problem)
+                                       model_problem[0])
         window.hidden_to_tray.connect(lambda: tray.show_message(
             "Murmur is still running",
             f"Hold {settings_now().hotkey} to dictate; quit from this icon."))
@@ -238,6 +246,7 @@ def run_desktop_app(args) -> int:
             late["tray"].hide()
         listener.stop()
         controller.close()
+        recorder.save_held()  # failed dictations the disk refused: one more try, or lost
         if "files" in late:
             late["files"].stop()
         worker.stop()
