@@ -5,7 +5,8 @@ when it ended without text in history: the app was killed mid-dictation (found a
 start), or it failed (device gone, engine crashed: ``RingRecorder.kept``). ``KeptRecordings``
 lists them with their time and length, transcribes one through the engine worker (the text goes
 to history and the clipboard, never pasted: the window the user spoke into may be long gone),
-and discards one. It also enforces the retention setting (``app.kept_audio.Retention``) at
+and discards one. A failed dictation that the disk refused is held in memory by the recorder
+(``RingRecorder.held``) and offered the same way, marked ``in_memory``. It also enforces the retention setting (``app.kept_audio.Retention``) at
 start and after each dictation; the files themselves are read and listed by ``app/kept_audio.py``.
 
 Engine jobs: the controller numbers its jobs 1, 2, 3…; ours are -1, -2, … so a result can never
@@ -82,9 +83,11 @@ class KeptRecordings(QObject):
         return self._queue[0] if self._jobs else None
 
     def summary(self) -> list[dict]:
-        """For ``status --json``: file, start time, seconds, and whether it is being retried."""
+        """For ``status --json``: file, start time, seconds, whether it is being retried, and
+        whether it is only in memory (lost if Murmur quits)."""
         return [{"file": k.path.name, "started": k.started.isoformat(timespec="seconds"),
-                 "seconds": round(k.seconds, 1), "transcribing": k.path == self.transcribing()}
+                 "seconds": round(k.seconds, 1), "transcribing": k.path == self.transcribing(),
+                 "in_memory": k.in_memory}
                 for k in self._items]
 
     # ---- user intents -------------------------------------------------------------------------
@@ -110,6 +113,7 @@ class KeptRecordings(QObject):
             return
         if path in self._queue:
             self._queue.remove(path)
+        self._recorder.held.drop(path)
         try:
             path.unlink(missing_ok=True)
         except OSError as error:
@@ -127,11 +131,16 @@ class KeptRecordings(QObject):
         retention = self._retention()
         self._recorder.keep_transcribed = retention.policy is KeepAudio.DAYS
         keep = self._recorder.in_use() | set(self._queue)
-        if apply_retention(self._dir, retention, keep):
+        held = self._recorder.held
+        if held:  # the disk refused them: it may have room now
+            self._recorder.save_held()
+        if apply_retention(self._dir, retention, keep) + held.expire(retention):
             self.refresh()
 
     def refresh(self) -> None:
-        self._items = list_kept(self._dir, self._recorder.in_use())
+        held = self._recorder.held
+        on_disk = [k for k in list_kept(self._dir, self._recorder.in_use()) if k.path not in held]
+        self._items = sorted(on_disk + held.recordings(), key=lambda k: (k.started, k.path.name))
         self.changed.emit()
 
     # ---- signals from the recorder, the controller and the engine worker -----------------------
@@ -160,7 +169,7 @@ class KeptRecordings(QObject):
         if job not in self._jobs:
             return
         path = self._done()
-        kept = read_label(path)
+        kept = self._label(path)
         cleaned = self._clean(text)
         if cleaned.strip():
             self._record(cleaned)
@@ -179,8 +188,10 @@ class KeptRecordings(QObject):
         path = self._done()
         self._queue.clear()  # the engine is in trouble: the rest would fail the same way
         self.failed_here.add(path)
-        self.notice.emit(f"The dictation from {read_label(path)} could not be transcribed "
-                         f"({message.rstrip('.')}); its audio is kept for another try.")
+        where = (" in memory only (the disk refused it; it is lost if Murmur quits)"
+                 if path in self._recorder.held else "")
+        self.notice.emit(f"The dictation from {self._label(path)} could not be transcribed "
+                         f"({message.rstrip('.')}); its audio is kept{where} for another try.")
         self._after_job()
 
     # ---- internals ----------------------------------------------------------------------------
@@ -200,16 +211,22 @@ class KeptRecordings(QObject):
                 return
             self._queue.pop(0)
 
+    def _label(self, path: Path) -> str:
+        held = [k for k in self._recorder.held.recordings() if k.path == path]
+        return held[0].label() if held else read_label(path)
+
     def _submit(self, path: Path) -> bool:
-        try:
-            audio = load_recording(path)
-        except OSError as error:
-            self.notice.emit(f"Could not read the kept dictation {path.name}: "
-                             f"{error.strerror or error}.")
-            return False
+        samples = self._recorder.held.samples(path)  # the disk refused it: from memory
+        if samples is None:
+            try:
+                samples = load_recording(path).samples
+            except OSError as error:
+                self.notice.emit(f"Could not read the kept dictation {path.name}: "
+                                 f"{error.strerror or error}.")
+                return False
         self._last_job -= 1
         self._jobs.add(self._last_job)
         log.info("transcribing kept dictation %s as job %d", path.name, self._last_job)
-        self._transcriber.submit(self._last_job, audio.samples)
+        self._transcriber.submit(self._last_job, samples)
         return True
 

@@ -15,6 +15,12 @@ reads it back for transcription. The file is deleted by ``settle`` once the dict
 safe (inserted and in history). If the spool cannot be written (disk full, read-only data dir)
 the recorder says so once (``notice``) and keeps the rest in memory.
 
+A failed dictation's audio is never dropped: if part of it is only in memory, the disk is tried
+again (it may have room now: ``write_spool`` appends the missing part to what reached it); if it
+still refuses, the whole audio is held in memory (``held``, an ``app.kept_audio.HeldAudio``)
+under its spool path, offered like a file, and the user is told it is lost if Murmur quits.
+``save_held`` (at quit, and after each dictation) tries the disk once more.
+
 A dictation that ends without text is decided by the state it ends in (``on_state_changed``,
 connected to the controller's ``state_changed``): back to ``IDLE`` means the user cancelled (or
 nothing was heard), so the audio goes; ``ERROR`` means it failed (device gone, engine crashed),
@@ -35,6 +41,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -44,14 +51,25 @@ from PySide6.QtCore import QObject, QTimer, Signal
 # The spool files' names and reading live in app/kept_audio.py (Qt-free); they are imported from
 # here too, as before.
 from app.kept_audio import (SPOOL_DTYPE, SPOOL_PREFIX, SPOOL_SUFFIX,  # noqa: F401
-                            TRANSCRIBED_PREFIX, RecordedAudio, default_spool_dir,
-                            load_recording, unfinished_recordings)
+                            TRANSCRIBED_PREFIX, HeldAudio, RecordedAudio, complete_spool,
+                            default_spool_dir, load_recording, unfinished_recordings,
+                            write_spool)
 from app.state import State
 from audio.ring_buffer import RingBuffer
 
 log = logging.getLogger(__name__)
 
 DRAIN_MS = 500  # the ring holds minutes: draining twice a second is plenty and cheap
+
+
+@dataclass
+class _Ended:
+    """The last dictation that ended, until its fate is decided (text safe, cancel, failure)."""
+
+    spool: Path | None  # the file holding its first ``spooled`` samples
+    spooled: int
+    memory: list[np.ndarray]  # the samples after those, which the disk refused
+    path: Path  # its spool path (``spool``, or the one the disk refused)
 
 
 class AudioSource(Protocol):
@@ -80,10 +98,12 @@ class RingRecorder(QObject):
     Attributes:
         keep_transcribed: Rename settled audio ``transcribed-…`` instead of deleting it (the
             "keep audio for N days" retention; GUI thread).
+        held: Failed dictations the disk refused, in memory (``HeldAudio``; GUI thread).
 
     Signals:
         notice(str): one sentence for the user (spool not writable, audio lost).
-        kept(object): a failed dictation's spool file (``Path``) stays on disk for a retry.
+        kept(object): a failed dictation's audio stays for a retry: its spool path (``Path``),
+            a file on disk, or held in memory (``held``) when the disk refused it.
     """
 
     notice = Signal(str)
@@ -106,9 +126,11 @@ class RingRecorder(QObject):
         self._spool: Path | None = None
         self._file: BinaryIO | None = None
         self._spooled = 0  # samples in the spool file
-        self._finished_spool: Path | None = None  # the last ended dictation's, until decided
+        self._name = ""  # this dictation's spool file name, even when the disk refused it
+        self._ended: _Ended | None = None  # the last ended dictation, until decided
         self._state = State.IDLE  # the controller's, as last told by on_state_changed
         self.keep_transcribed = False
+        self.held = HeldAudio()
 
     @property
     def recording(self) -> bool:
@@ -147,6 +169,8 @@ class RingRecorder(QObject):
         held = self._source.hold()
         self._cursor = held if from_index is None else from_index
         self._recording, self._lost, self._chunks, self._spooled = True, 0, [], 0
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        self._name = f"{SPOOL_PREFIX}{stamp}-{os.getpid()}-{time.monotonic_ns()}{SPOOL_SUFFIX}"
         self._open_spool()
         if self._streamer is not None:
             self._streamer.begin()
@@ -176,7 +200,9 @@ class RingRecorder(QObject):
         if self._lost:
             self.notice.emit(f"{self._lost / 16000:.1f} s of the recording were lost "
                              "(the app was too busy to keep up).")
-        self._finished_spool = self._spool
+        # A view, not a copy: what the disk refused, until this dictation's fate is known.
+        self._ended = self._end([samples[self._spooled:]] if len(samples) > self._spooled
+                                else [])
         recorded = RecordedAudio(samples, self._lost, self._spool)
         if self._streamer is not None:
             return self._streamer.finish(recorded, released_at)
@@ -189,7 +215,7 @@ class RingRecorder(QObject):
         """
         if self._recording:
             self._stop()
-            self._finished_spool = self._spool
+            self._ended = self._end(self._chunks)
         if self._streamer is not None:
             self._streamer.abort()
         self._chunks = []
@@ -198,8 +224,11 @@ class RingRecorder(QObject):
         """The dictation's text is safe: its audio goes (``RecordedAudio`` or a path), or is
         marked transcribed when ``keep_transcribed``."""
         path = getattr(audio, "spool", audio) if audio is not None else None
-        if path is not None and path == self._finished_spool:
-            self._finished_spool = None
+        if path is not None and self._ended is not None and path == self._ended.spool:
+            self._ended = None
+        held = self.held.drop(path) if path is not None else None
+        if held is not None and self.keep_transcribed:  # the retention keeps it, if it can
+            self._write(lambda: complete_spool(path, held), path)
         if path is not None and self.keep_transcribed and path.name.startswith(SPOOL_PREFIX):
             self._close_if_current(path)
             try:
@@ -211,7 +240,13 @@ class RingRecorder(QObject):
 
     def settle_finished(self, *_ignored: object) -> None:
         """``settle`` the last finished dictation; connect ``dictation_finished`` here."""
-        self.settle(self._finished_spool)
+        ended, self._ended = self._ended, None
+        if ended is None:
+            return
+        if ended.memory and self.keep_transcribed and self._write_rest(ended) is None:
+            self.settle(ended.path)  # whole on disk now: the retention keeps it
+        else:
+            self.settle(ended.spool)
 
     def on_state_changed(self, state: State) -> None:
         """Connect ``DictationController.state_changed`` (before anything that lists kept
@@ -221,25 +256,78 @@ class RingRecorder(QObject):
         nothing heard: settled. RECORDING/TRANSCRIBING → ERROR is a failure: kept (``kept``).
         """
         previous, self._state = self._state, state
-        path = self._finished_spool
-        if path is None or previous not in (State.RECORDING, State.TRANSCRIBING):
+        ended = self._ended
+        if ended is None or previous not in (State.RECORDING, State.TRANSCRIBING):
             return
         if state is State.ERROR:
-            self._finished_spool = None
-            if path.exists():
-                log.info("recorder: the failed dictation's audio is kept: %s", path)
-                self.kept.emit(path)
+            self._ended = None
+            self._keep(ended)
         elif state is State.IDLE:
+            self._ended = None  # a cancel or nothing heard: what was only in memory goes too
             if previous is State.RECORDING:
-                self._finished_spool = None
-                self._delete_spool(path)
+                self._delete_spool(ended.spool)
             else:
-                self.settle(path)
+                self.settle(ended.spool)
+
+    def save_held(self) -> int:
+        """Try once more to write the dictations held in memory to disk (at quit, and after
+        each dictation: the disk may have room now); returns how many are still only in memory.
+        """
+        for path in self.held.save():
+            log.info("recorder: a failed dictation held in memory is now on disk: %s", path.name)
+        if self.held:
+            log.warning("recorder: %d failed dictation(s) still only in memory", len(self.held))
+        return len(self.held)
 
     def in_use(self) -> set[Path]:
         """Spool files of the dictation under way or not yet decided (not "kept" ones)."""
-        return {p for p in (self._spool if self._recording else None, self._finished_spool)
-                if p is not None}
+        ended = self._ended.spool if self._ended is not None else None
+        return {p for p in (self._spool if self._recording else None, ended) if p is not None}
+
+    # ---- a failed dictation's audio (GUI thread) ----------------------------------------------
+    def _end(self, memory: list[np.ndarray]) -> _Ended:
+        path = self._spool or (self._spool_dir or Path()) / self._name
+        return _Ended(self._spool, self._spooled, memory, path)
+
+    def _keep(self, ended: _Ended) -> None:
+        """A failed dictation: all of its audio stays, on disk if it will go there."""
+        if not ended.memory:  # all of it is in its spool file (if it has any audio at all)
+            if ended.spool is not None and ended.spool.exists():
+                log.info("recorder: the failed dictation's audio is kept: %s", ended.spool)
+                self.kept.emit(ended.spool)
+            return
+        error = self._write_rest(ended)
+        if error is None:
+            log.info("recorder: the failed dictation's audio is now all on disk: %s", ended.path)
+        else:
+            parts = list(ended.memory)
+            if ended.spooled:
+                try:
+                    parts.insert(0, load_recording(ended.spool).samples[:ended.spooled])
+                except OSError as read_error:  # it stays on disk, found at the next start
+                    log.warning("recorder: cannot read back %s: %s", ended.spool, read_error)
+            self.held.hold(ended.path, np.concatenate(parts))
+            self.notice.emit(f"Could not save the failed dictation's audio on disk ({error}); "
+                             "it is kept in memory for a retry, but is lost if Murmur quits "
+                             "before then.")
+        self.kept.emit(ended.path)
+
+    def _write_rest(self, ended: _Ended) -> str | None:
+        """Write what only memory holds after what reached the disk; None, or why it failed."""
+        if self._spool_dir is None:
+            return "no folder for recordings"
+        on_disk = ended.spooled if ended.spool is not None else 0
+        return self._write(lambda: write_spool(ended.path, np.concatenate(ended.memory),
+                                               on_disk), ended.path)
+
+    @staticmethod
+    def _write(write, path: Path) -> str | None:
+        try:
+            write()
+            return None
+        except OSError as error:
+            log.warning("recorder: cannot write %s: %s", path, error)
+            return error.strerror or str(error)
 
     # ---- internals (GUI thread) ---------------------------------------------------------------
     def _drain(self, until: int | None = None) -> None:
@@ -268,9 +356,7 @@ class RingRecorder(QObject):
         self._spool = self._file = None
         if self._spool_dir is None:
             return
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        name = f"dictation-{stamp}-{os.getpid()}-{time.monotonic_ns()}{SPOOL_SUFFIX}"
-        path = self._spool_dir / name
+        path = self._spool_dir / self._name
         try:
             self._spool_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)

@@ -87,6 +87,9 @@ class KeptBanner(_Banner):
                     "transcribed.")
         elif self._kept.transcribing() == oldest.path:
             text = f"Transcribing the dictation from {oldest.label()}…"
+        elif failed and oldest.in_memory:  # the disk refused it
+            text = (f"The dictation from {oldest.label()} could not be transcribed; its audio "
+                    f"is kept in memory only, and is lost if Murmur quits{more}.")
         elif failed:
             text = (f"The dictation from {oldest.label()} could not be transcribed; its audio "
                     f"is kept{more}.")

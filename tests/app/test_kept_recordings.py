@@ -202,3 +202,75 @@ def test_a_retention_changed_in_the_settings_applies_from_the_next_dictation(par
     current[0] = Retention(KeepAudio.DAYS, 2)  # the settings dialog's OK
     kept.on_state_changed(State.RECORDING)
     assert recorder.keep_transcribed
+
+
+def fail_with_the_disk_refusing(spool, recorder, kept, samples=800):
+    """The spool dir cannot be created (an ordinary file is where it should be): a dictation
+    is recorded into memory only, and fails while being transcribed."""
+    spool.parent.mkdir(parents=True, exist_ok=True)
+    spool.write_text("a file where the recordings folder should be")
+    recorder.kept.connect(kept.on_kept)
+    for state in (State.RECORDING, State.TRANSCRIBING, State.ERROR):
+        recorder.on_state_changed(state)
+        kept.on_state_changed(state)
+        if state is State.RECORDING:
+            recorder.begin()
+            Source.ring.write(np.full(samples, 0.25, np.float32))
+        elif state is State.TRANSCRIBING:
+            recorder.finish()
+
+
+def test_a_failed_dictation_the_disk_refused_is_offered_from_memory_and_retried(parts, qtbot):
+    spool, recorder, transcriber, history, clipboard, make = parts
+    kept = make()
+    fail_with_the_disk_refusing(spool, recorder, kept)
+    (item,) = kept.recordings()
+    assert item.in_memory and item.path in kept.failed_here and item.seconds == 800 / 16_000
+    (listed,) = kept.summary()
+    assert listed["in_memory"] is True and listed["file"] == item.path.name
+    transcriber.fail = "The speech engine crashed"
+    with qtbot.waitSignal(kept.notice) as notice:
+        kept.transcribe_all()
+    assert "memory" in notice.args[0] and "lost if Murmur quits" in notice.args[0]
+    assert kept.recordings() == [item]  # still kept
+    transcriber.fail = None
+    kept.transcribe(item.path)  # Retry: from memory, like a file
+    assert history == ["heard 800"] and clipboard == history
+    assert kept.recordings() == [] and len(recorder.held) == 0 and not kept.failed_here
+
+
+def test_a_held_dictation_is_saved_to_disk_once_it_has_room_and_can_be_discarded(parts):
+    spool, recorder, transcriber, history, clipboard, make = parts
+    kept = make()
+    fail_with_the_disk_refusing(spool, recorder, kept)
+    kept.enforce_retention()  # after a dictation: still no room
+    (item,) = kept.recordings()
+    assert item.in_memory
+    spool.unlink()  # room again
+    kept.on_state_changed(State.IDLE)  # the next dictation ended: the disk is tried again
+    (saved,) = kept.recordings()
+    assert saved.path == item.path and saved.path.exists() and not saved.in_memory
+    assert kept.summary()[0]["in_memory"] is False
+    kept.discard(saved.path)
+    assert kept.recordings() == [] and list(spool.iterdir()) == [] and transcriber.jobs == []
+
+
+def test_discarding_a_held_dictation_drops_it(parts):
+    spool, recorder, transcriber, history, clipboard, make = parts
+    kept = make()
+    fail_with_the_disk_refusing(spool, recorder, kept)
+    (item,) = kept.recordings()
+    kept.discard(item.path)
+    assert kept.recordings() == [] and len(recorder.held) == 0 and transcriber.jobs == []
+
+
+def test_the_days_retention_applies_to_held_dictations(parts):
+    spool, recorder, transcriber, history, clipboard, make = parts
+    kept = make(Retention(KeepAudio.DAYS, 2))
+    fail_with_the_disk_refusing(spool, recorder, kept)
+    assert len(kept.recordings()) == 1
+    assert recorder.held.expire(Retention(KeepAudio.DAYS, 2), time.time() + 1.9 * DAY_S) == 0
+    assert recorder.held.expire(Retention(), time.time() + 30 * DAY_S) == 0  # until transcribed
+    assert recorder.held.expire(Retention(KeepAudio.DAYS, 2), time.time() + 2.1 * DAY_S) == 1
+    kept.refresh()
+    assert kept.recordings() == []
