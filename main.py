@@ -111,25 +111,29 @@ def run_desktop_app(args) -> int:
     # launch → ready is the longer of the two, not their sum. Its signals are queued until the
     # event loop runs, by when every connection below exists.
     worker.start()
-    from app.bridge import CallBridge
-    from app.controller import DictationController, HotkeyBridge
-    from app.cues import CueOptions, Cues
-    from app.history import History, HistoryKeeper, default_history_path
-    from app.recorder import RingRecorder, default_spool_dir
-    from app.status_report import StatusReport
-    from app.streaming import STREAM_DRAIN_MS, SegmentStreamer
-    from app.text_shaper import TextShaper
-    from audio.capture import Capture
-    from audio.deferred_vad import DeferredVad, check_available
-    from audio.devices import SoundDeviceBackend
-    from audio.vad import VadUnavailable
-    from desktop.chord import parse_chord
-    from desktop.clipboard import Clipboard
-    from desktop.hotkey import HotkeyListener
-    from desktop.inject import Injector
-    from desktop.selection import SelectionError, SelectionOwner
-    from desktop.xwindow import XDesktop
-    from engine.postprocess import PostProcessOptions
+    try:
+        from app.bridge import CallBridge
+        from app.controller import DictationController, HotkeyBridge
+        from app.cues import CueOptions, Cues
+        from app.history import History, HistoryKeeper, default_history_path
+        from app.recorder import RingRecorder, default_spool_dir
+        from app.status_report import StatusReport
+        from app.streaming import STREAM_DRAIN_MS, SegmentStreamer
+        from app.text_shaper import TextShaper
+        from audio.capture import Capture
+        from audio.deferred_vad import DeferredVad, check_available
+        from audio.devices import SoundDeviceBackend
+        from audio.vad import VadUnavailable
+        from desktop.chord import parse_chord
+        from desktop.clipboard import Clipboard
+        from desktop.hotkey import HotkeyListener
+        from desktop.inject import Injector
+        from desktop.selection import SelectionError, SelectionOwner
+        from desktop.xwindow import XDesktop
+        from engine.postprocess import PostProcessOptions
+    except BaseException:  # a broken install: stop the engine's thread and child, then say why
+        worker.stop()
+        raise
 
     startup.mark("imports_done")
     capture_events = CallBridge()  # Capture calls it on its worker thread; Qt queues the signal
