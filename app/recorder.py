@@ -299,18 +299,20 @@ class RingRecorder(QObject):
         error = self._write_rest(ended)
         if error is None:
             log.info("recorder: the failed dictation's audio is now all on disk: %s", ended.path)
-        else:
-            parts = list(ended.memory)
-            if ended.spooled:
-                try:
-                    parts.insert(0, load_recording(ended.spool).samples[:ended.spooled])
-                except OSError as read_error:  # it stays on disk, found at the next start
-                    log.warning("recorder: cannot read back %s: %s", ended.spool, read_error)
-            self.held.hold(ended.path, np.concatenate(parts))
-            self.notice.emit(f"Could not save the failed dictation's audio on disk ({error}); "
-                             "it is kept in memory for a retry, but is lost if Murmur quits "
-                             "before then.")
-        self.kept.emit(ended.path)
+            self.kept.emit(ended.path)
+            return
+        parts, path = list(ended.memory), ended.path
+        if ended.spooled:
+            try:
+                parts.insert(0, load_recording(ended.spool).samples[:ended.spooled])
+            except OSError as read_error:
+                # The file stays, offered on its own; the rest is held beside it.
+                log.warning("recorder: cannot read back %s: %s", ended.spool, read_error)
+                path = path.with_name(f"{path.stem}-rest{SPOOL_SUFFIX}")
+        self.held.hold(path, np.concatenate(parts))
+        self.notice.emit(f"Could not save the failed dictation's audio on disk ({error}); it is "
+                         "kept in memory for a retry, but is lost if Murmur quits before then.")
+        self.kept.emit(path)
 
     def _write_rest(self, ended: _Ended) -> str | None:
         """Write what only memory holds after what reached the disk; None, or why it failed."""

@@ -473,3 +473,22 @@ def test_the_days_retention_writes_settled_audio_the_disk_refused_once_it_can(qt
     (marked,) = spool.iterdir()
     assert marked.name.startswith(TRANSCRIBED_PREFIX)
     np.testing.assert_array_equal(load_recording(marked).samples, ramp(0, 35_000))
+
+
+def test_a_spool_that_cannot_be_read_back_stays_and_the_rest_is_held_beside_it(qtbot, spool):
+    """The partly written file can be neither completed nor read (a directory took its place):
+    it stays on disk as it is, and the part only in memory is held under a name of its own, so
+    a retry of one never settles (deletes) the other."""
+    source = RingSource(capacity=100_000)
+    recorder = RingRecorder(source, spool)
+    for _ in fail_partly_written(recorder, source, State.TRANSCRIBING):
+        (path,) = unfinished_recordings(spool)
+    path.unlink()
+    path.mkdir()  # neither readable nor writable as a file
+    with qtbot.waitSignal(recorder.kept) as kept:
+        recorder.on_state_changed(State.ERROR)
+    (rest,) = kept.args
+    assert rest != path and rest.parent == spool and path.exists()
+    np.testing.assert_array_equal(recorder.held.samples(rest), ramp(10_000, 35_000))
+    recorder.settle(rest)
+    assert path.exists() and len(recorder.held) == 0
