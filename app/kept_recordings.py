@@ -6,8 +6,9 @@ start), or it failed (device gone, engine crashed: ``RingRecorder.kept``). ``Kep
 lists them with their time and length, transcribes one through the engine worker (the text goes
 to history and the clipboard, never pasted: the window the user spoke into may be long gone),
 and discards one. A failed dictation that the disk refused is held in memory by the recorder
-(``RingRecorder.held``) and offered the same way, marked ``in_memory``. It also enforces the retention setting (``app.kept_audio.Retention``) at
-start and after each dictation; the files themselves are read and listed by ``app/kept_audio.py``.
+(``RingRecorder.held``) and offered the same way, marked ``in_memory``. It also enforces the
+retention setting (``app.kept_audio.Retention``) at start and after each dictation; the files
+themselves are read and listed by ``app/kept_audio.py``.
 
 Engine jobs: the controller numbers its jobs 1, 2, 3…; ours are -1, -2, … so a result can never
 be mistaken for the controller's (its ``transcribed`` drops jobs that are not its current one).
