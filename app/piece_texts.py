@@ -11,6 +11,7 @@ Threads: the engine worker's (``app/engine_worker._Loop``); nothing here is shar
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -29,6 +30,12 @@ PROMPT_CHARS = 600
 MAX_WORDS_PER_SECOND = 5.0
 #: A loop repeats at least this many words; shorter repeats ("very very") can be real.
 MIN_LOOP_WORDS = 4
+#: Token cap of a sized decode: generous for real speech, so a loop ends early instead of at
+#: whisper.cpp's limit (~224 tokens, 3-6 s of engine time). The fastest clip of
+#: tests/data/speech decodes to 4.1 text tokens per second (docs/PERFORMANCE.md "Streaming");
+#: twice that, plus room for a short piece dense with names or numbers.
+MAX_TOKENS_PER_SECOND = 8.0
+TOKEN_MARGIN = 16
 #: Languages whose pieces get the sized window: where it was measured to keep the words
 #: (docs/PERFORMANCE.md "audio_ctx"). A German sentence was sensitive to it; others: unmeasured.
 SIZED_LANGUAGES = frozenset({"en"})
@@ -47,11 +54,18 @@ def looks_looped(text: str, seconds: float) -> bool:
     return False
 
 
+def max_tokens_for(seconds: float) -> int:
+    """The token cap of a sized decode of ``seconds`` of audio (``TranscribeOptions.max_tokens``)."""
+    return math.ceil(seconds * MAX_TOKENS_PER_SECOND) + TOKEN_MARGIN
+
+
 def transcribe_piece(engine, samples: np.ndarray, options: TranscribeOptions,
                      size: bool = True) -> Transcript:
     """Transcribe a streamed piece with the encoder sized to it (unless ``size`` is off, the
-    options fix ``audio_ctx`` or the language is not in ``SIZED_LANGUAGES``), decoded in one pass (``single_segment``) without temperature
-    fallback: see engine/audio_ctx.py. A text that loops is decoded again in the full window.
+    options fix ``audio_ctx`` or the language is not in ``SIZED_LANGUAGES``), decoded in one pass
+    (``single_segment``) without temperature fallback and with its tokens capped in proportion
+    to its length (``max_tokens_for``): see engine/audio_ctx.py. A text that loops, or that the
+    cap cut off, is decoded again in the full window (no cap).
 
     Whole recordings (not streamed) keep the full window: one pass over several sentences
     in a shrunken window can stop after the first (docs/PERFORMANCE.md, "Streaming").
@@ -66,11 +80,16 @@ def transcribe_piece(engine, samples: np.ndarray, options: TranscribeOptions,
         return engine.transcribe(samples, options)
     seconds = len(samples) / SAMPLE_RATE
     ctx = audio_ctx_for(seconds)
+    if not ctx:
+        return engine.transcribe(samples, options)
+    cap = max_tokens_for(seconds)
     sized = engine.transcribe(samples, replace(
-        options, audio_ctx=ctx, single_segment=ctx > 0, temperature_fallback=ctx == 0))
-    if not ctx or not looks_looped(sized.text, seconds):
+        options, audio_ctx=ctx, single_segment=True, temperature_fallback=False, max_tokens=cap))
+    cut_off = sized.tokens > cap
+    if not cut_off and not looks_looped(sized.text, seconds):
         return sized
-    log.info("a %.1f s piece looped in a %d-frame window; full window instead", seconds, ctx)
+    log.info("a %.1f s piece %s in a %d-frame window; full window instead", seconds,
+             f"ran past {cap} tokens" if cut_off else "looped", ctx)
     full = engine.transcribe(samples, options)
     return replace(full, engine_seconds=full.engine_seconds + sized.engine_seconds)
 

@@ -92,6 +92,7 @@ class TranscribeOptions:
     audio_ctx: int = 0
     single_segment: bool = False
     temperature_fallback: bool = True
+    max_tokens: int = 0
 
     def __post_init__(self) -> None:
         if self.language != AUTO_LANGUAGE and self.language not in WHISPER_LANGUAGES:
@@ -102,6 +103,8 @@ class TranscribeOptions:
             raise ValueError("beam_size must be at least 1")
         if not 0 <= self.audio_ctx <= 1500:
             raise ValueError("audio_ctx must be between 0 and 1500")
+        if self.max_tokens < 0:
+            raise ValueError("max_tokens must not be negative")
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,9 @@ class Transcript:
         language: the language Whisper transcribed (detected when asked for "auto").
         audio_seconds: length of the audio transcribed.
         engine_seconds: wall time whisper.cpp took.
+        tokens: text tokens decoded (no special or timestamp tokens). whisper.cpp stops a
+            decode capped by ``TranscribeOptions.max_tokens`` one token after the cap, so more
+            tokens than the cap means the text was cut off.
     """
 
     text: str
@@ -130,3 +136,4 @@ class Transcript:
     language: str
     audio_seconds: float
     engine_seconds: float
+    tokens: int = 0

@@ -128,6 +128,7 @@ class WhisperEngine:
             params.no_timestamps = True
         if not options.temperature_fallback:
             params.temperature_inc = 0.0
+        params.max_tokens = options.max_tokens
         if beam:
             params.beam_search = {"beam_size": options.beam_size, "patience": -1.0}
         params.print_progress = False
@@ -161,11 +162,21 @@ class WhisperEngine:
             if status != 0:
                 raise EngineError(f"whisper.cpp failed to transcribe (code {status})")
             segments = tuple(self._segments())
+            tokens = self._text_tokens()
             language = options.language
             if language == AUTO_LANGUAGE or not self.multilingual:
                 language = pw.whisper_lang_str(pw.whisper_full_lang_id(self._ctx))
         text = " ".join(s.text for s in segments if s.text)
-        return Transcript(text, segments, language, audio_seconds, engine_seconds)
+        return Transcript(text, segments, language, audio_seconds, engine_seconds, tokens)
+
+    def _text_tokens(self) -> int:
+        """Text tokens of the last result: ids below end-of-text (the specials and timestamps
+        come after it in Whisper's vocabulary)."""
+        pw = self._pw
+        eot = pw.whisper_token_eot(self._ctx)
+        return sum(1 for i in range(pw.whisper_full_n_segments(self._ctx))
+                   for t in range(pw.whisper_full_n_tokens(self._ctx, i))
+                   if pw.whisper_full_get_token_id(self._ctx, i, t) < eot)
 
     def _segments(self):
         pw = self._pw

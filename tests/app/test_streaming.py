@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from app.engine_worker import EngineWorker, TranscriptionResult
-from app.piece_texts import DictationTexts, looks_looped, transcribe_piece
+from app.piece_texts import DictationTexts, looks_looped, max_tokens_for, transcribe_piece
 from app.recorder import RingRecorder
 from app.streaming import SegmentStreamer, StreamedAudio
 from engine.options import TranscribeOptions, Transcript
@@ -323,3 +323,46 @@ def test_only_measured_languages_get_the_sized_window(language, sized):
     out = transcribe_piece(engine, utterance(0.2), replace(EN, language=language))
     assert out.text == "alpha"
     assert (0 < engine.calls[-1][2] < 1500) is sized and (engine.calls[-1][2] == 0) is not sized
+
+
+class CappedEngine:
+    """Decodes ``tokens`` text tokens in a sized window, as a decoder running into a loop does,
+    stopping one past ``max_tokens`` as whisper.cpp does; the full window says "alpha". The
+    capped text is one word, so only the token count can tell it was cut off."""
+
+    def __init__(self, tokens: int):
+        self.tokens = tokens
+        self.calls: list[TranscribeOptions] = []
+
+    def transcribe(self, audio, options):
+        self.calls.append(options)
+        if options.audio_ctx == 0:
+            return Transcript("alpha", (), "en", len(audio) / 16000, 1.0, 2)
+        cap = options.max_tokens or 224
+        return Transcript("alphaaaa", (), "en", len(audio) / 16000, 0.5, min(self.tokens, cap + 1))
+
+
+def test_a_sized_piece_cut_off_by_its_token_cap_is_decoded_again_in_the_full_window():
+    samples = utterance(0.2)  # 1.6 s
+    cap = max_tokens_for(len(samples) / 16000)
+    assert 16 < cap < 224  # a loop stops well before whisper.cpp's own limit
+    engine = CappedEngine(tokens=500)
+    out = transcribe_piece(engine, samples, EN)
+    sized, full = engine.calls
+    assert sized.max_tokens == cap and 0 < sized.audio_ctx < 1500 and sized.single_segment
+    assert full.max_tokens == 0 and full.audio_ctx == 0  # the redo is neither capped nor sized
+    assert out.text == "alpha" and out.engine_seconds == pytest.approx(1.5)
+
+
+def test_a_sized_piece_within_its_cap_is_decoded_once():
+    samples = utterance(0.2)
+    engine = CappedEngine(tokens=max_tokens_for(len(samples) / 16000))  # exactly the cap
+    out = transcribe_piece(engine, samples, EN)
+    assert len(engine.calls) == 1 and out.text == "alphaaaa"
+
+
+@pytest.mark.parametrize("language", ["de", "auto"])
+def test_full_window_pieces_are_not_capped(language):
+    engine = CappedEngine(tokens=500)
+    transcribe_piece(engine, utterance(0.2), replace(EN, language=language))
+    assert [o.max_tokens for o in engine.calls] == [0]

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +65,13 @@ def test_same_transcript_as_in_process(engine, default_model_path, jfk_audio):
     assert got.language == "en"
     assert got.audio_seconds == pytest.approx(11.0, abs=0.01)
     assert engine.pid != os.getpid() and engine.pid in engine_children()
+
+
+def test_every_option_crosses_the_boundary(engine, jfk_audio):
+    """The options travel pickled whole: a token cap set here stops the child's decode."""
+    capped = engine.transcribe(jfk_audio, replace(EN, audio_ctx=640, single_segment=True,
+                                                  temperature_fallback=False, max_tokens=8))
+    assert capped.tokens == 9 and 0 < len(capped.text.split()) <= 9
 
 
 @pytest.mark.parametrize("samples", [0, 800, SAMPLE_RATE * 10])

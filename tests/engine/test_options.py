@@ -32,6 +32,7 @@ def test_default_language_follows_the_environment(monkeypatch):
     {"beam_size": 0},
     {"audio_ctx": -1},
     {"audio_ctx": 1501},
+    {"max_tokens": -1},
 ])
 def test_bad_options_are_refused(kwargs):
     with pytest.raises(ValueError):

