@@ -14,8 +14,10 @@ from pathlib import Path
 import numpy as np
 
 from audio.decode import decode_file
-from audio.ring_buffer import RingBuffer
 from bench.speech_set import load_clips
+# The tests' stand-in for the capture: the bench plays the dictations into its ring in real time,
+# as a microphone would, and runs from the repository (like bench/audio_ctx_pieces.py).
+from tests.app.ring_source import RingSource
 
 RATE = 16000
 TICK_MS = 20  # a microphone delivers a block about this often
@@ -73,22 +75,6 @@ def build_dictations(lengths: list[float], per_length: int) -> list[Dictation]:
     return out
 
 
-class _Source:
-    """The capture's contract for the recorder: a ring the player fills."""
-
-    def __init__(self, seconds: float) -> None:
-        self.ring = RingBuffer(int(seconds * RATE))
-
-    def hold(self) -> int:
-        return self.ring.end_index
-
-    def release(self) -> None:
-        pass
-
-    def wait_drained(self, timeout: float = 2.0) -> bool:
-        return True
-
-
 class StreamRig:
     """Recorder + streamer + warm engine worker, as main.py would wire them."""
 
@@ -102,7 +88,7 @@ class StreamRig:
 
         self.app = app
         self.worker = EngineWorker(model, options, size_pieces=size_pieces)
-        self.source = _Source(120.0)
+        self.source = RingSource(120 * RATE, preroll=0)  # the dictation carries its own lead
         self._spool = tempfile.TemporaryDirectory(prefix="murmur-latency-")
         segmenting = SegmenterOptions() if speculate else SegmenterOptions(speculate_frames=0)
         self.recorder = RingRecorder(self.source, Path(self._spool.name), STREAM_DRAIN_MS,

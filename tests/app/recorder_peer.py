@@ -18,28 +18,14 @@ from PySide6.QtCore import QCoreApplication  # noqa: E402
 
 from app.recorder import RingRecorder  # noqa: E402
 from audio.decode import decode_file  # noqa: E402
-from audio.ring_buffer import RingBuffer  # noqa: E402
-
-
-class Source:
-    def __init__(self) -> None:
-        self.ring = RingBuffer(16_000)
-
-    def hold(self) -> int:
-        return self.ring.end_index
-
-    def release(self) -> None:
-        pass
-
-    def wait_drained(self, timeout: float = 2.0) -> bool:
-        return True
+from ring_source import RingSource  # noqa: E402  (this script's own folder is on sys.path)
 
 
 def main() -> int:
     app = QCoreApplication(sys.argv)  # noqa: F841 - QTimer needs an application
     spool, wav = Path(sys.argv[1]), Path(sys.argv[2])
     samples = decode_file(wav).samples
-    source = Source()
+    source = RingSource(16_000, preroll=0)  # the dictation is the clip, from its first sample
     recorder = RingRecorder(source, spool, drain_ms=60_000)  # drained by hand below
     recorder.begin()
     for start in range(0, len(samples), 8000):

@@ -30,7 +30,7 @@ from bench.speech_set import load_clips
 from engine.options import TranscribeOptions
 from engine.wer import WordErrors, word_errors
 from engine.whisper_engine import WhisperEngine
-from tests.app.test_recorder import RingSource
+from tests.app.ring_source import RingSource  # bench/audio_ctx_pieces.py imports this module too
 
 DICTATIONS = (("jfk", "ls_1089-134686-0000", "ls_1272-128104-0000"),
               ("lj_LJ001-0024", "ls_1089-134691-0001", "arctic_a0024", "ls_1272-141231-0002"))

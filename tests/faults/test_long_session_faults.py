@@ -35,7 +35,7 @@ from bench.speech_set import load_clips  # noqa: E402
 from engine.engine_process import load_process_engine  # noqa: E402
 from engine.options import TranscribeOptions  # noqa: E402
 from engine.wer import word_errors  # noqa: E402
-from tests.app.test_recorder import RingSource  # noqa: E402
+from tests.app.ring_source import RingSource  # noqa: E402
 
 pytestmark = pytest.mark.model
 
