@@ -14,33 +14,8 @@ from app.recorder import (TRANSCRIBED_PREFIX, RecordedAudio, RingRecorder, defau
 from app.state import State
 from audio.capture import Capture
 from audio.capture_types import CaptureOptions
-from audio.ring_buffer import RingBuffer
+from ring_source import PREROLL, RingSource
 from tests.audio.fake_audio_backend import FakeBackend
-
-PREROLL = 300
-
-
-class RingSource:
-    """The capture's contract with a ring the test writes: hold() = now minus the pre-roll."""
-
-    def __init__(self, capacity: int = 4000):
-        self.ring = RingBuffer(capacity)
-        self.written = 0
-        self.holds = self.releases = 0
-
-    def write(self, n: int) -> None:
-        self.ring.write(np.arange(self.written, self.written + n, dtype=np.float32))
-        self.written += n
-
-    def hold(self) -> int:
-        self.holds += 1
-        return max(self.ring.oldest_index, self.ring.end_index - PREROLL)
-
-    def release(self) -> None:
-        self.releases += 1
-
-    def wait_drained(self, timeout: float = 2.0) -> bool:
-        return True
 
 
 def ramp(start: int, stop: int) -> np.ndarray:

@@ -19,7 +19,7 @@ from app.recorder import RingRecorder
 from app.streaming import SegmentStreamer, StreamedAudio
 from engine.options import TranscribeOptions, Transcript
 from engine.segmenter import FRAME_SAMPLES, SegmenterOptions
-from tests.app.test_recorder import RingSource
+from ring_source import RingSource
 
 EN = TranscribeOptions(language="en", threads=1)
 # No speculation here (it would come after the 4-frame pause cut); see SPECULATE below.
