@@ -8,30 +8,18 @@ finished (deferred by the controller) takes its index at the press (``mark``) an
 later (``begin(from_index=...)``); if it was also stopped meanwhile, ``position`` gave its end
 (``finish(until=...)``).
 
-The copied samples go to a spool file (raw float32, 16 kHz) in ``spool_dir`` rather than memory,
-so memory stays flat however long someone speaks, and the audio of a dictation survives the app
-being killed: ``unfinished_recordings`` lists what a previous run left behind, ``load_recording``
-reads it back for transcription. The file is deleted by ``settle`` once the dictation's text is
-safe (inserted and in history). If the spool cannot be written (disk full, read-only data dir)
-the recorder says so once (``notice``) and keeps the rest in memory.
+Where the samples go is ``app/spool.py``: the dictation's spool file (so memory stays flat and
+the audio survives a kill; ``unfinished_recordings`` lists what a previous run left), or memory
+when the disk refuses (said once, ``notice``). ``settle`` deletes the file once the text is safe;
+with ``keep_transcribed`` (the "keep audio for N days" retention) it is renamed ``transcribed-…``.
 
-A failed dictation's audio is never dropped: if part of it is only in memory, the disk is tried
-again (it may have room now: ``write_spool`` appends the missing part to what reached it); if it
-still refuses, the whole audio is held in memory (``held``, an ``app.kept_audio.HeldAudio``)
-under its spool path, offered like a file, and the user is told it is lost if Murmur quits.
-``save_held`` (at quit, and after each dictation) tries the disk once more.
+A dictation that ends without text is decided by the state it ends in (``on_state_changed``):
+back to ``IDLE`` is a cancel (or nothing heard), so the audio goes; ``ERROR`` is a failure, so
+its audio is kept whole for a retry (on disk, or ``held`` in memory when the disk refuses) and
+``kept`` says so (``app/kept_recordings.py`` offers it). ``save_held`` tries the disk again.
 
-A dictation that ends without text is decided by the state it ends in (``on_state_changed``,
-connected to the controller's ``state_changed``): back to ``IDLE`` means the user cancelled (or
-nothing was heard), so the audio goes; ``ERROR`` means it failed (device gone, engine crashed),
-so the file stays for a retry and ``kept`` says so (``app/kept_recordings.py`` offers it).
-With ``keep_transcribed`` set (the "keep audio for N days" retention), settled audio is renamed
-``transcribed-…`` instead of deleted, and the retention deletes it later.
-
-Streaming: given a ``SegmentStreamer`` (``app/streaming.py``), the recorder also feeds it every
-drained block, so finished segments reach the engine while the person still speaks; ``finish``
-then returns the streamer's ``StreamedAudio`` (the tail to transcribe, plus this
-``RecordedAudio``) instead.
+A ``SegmentStreamer`` (``app/streaming.py``) is fed every drained block (``finish`` returns its
+``StreamedAudio``), so segments are transcribed while the person speaks.
 
 Threads: every method runs on the GUI thread, the timer too. The ring is written by the capture
 worker and read here; ``RingBuffer`` is built for one writer and lock-free readers.
@@ -41,35 +29,24 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Protocol
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-# The spool files' names and reading live in app/kept_audio.py (Qt-free); they are imported from
-# here too, as before.
-from app.kept_audio import (SPOOL_DTYPE, SPOOL_PREFIX, SPOOL_SUFFIX,  # noqa: F401
-                            TRANSCRIBED_PREFIX, HeldAudio, RecordedAudio, complete_spool,
-                            default_spool_dir, load_recording, unfinished_recordings,
-                            write_spool)
+# Spool file names and reading live in app/kept_audio.py, writing in app/spool.py (both Qt-free);
+# importers of app.recorder get the kept_audio names too, as before.
+from app.kept_audio import (SPOOL_PREFIX, SPOOL_SUFFIX, TRANSCRIBED_PREFIX, HeldAudio,  # noqa: F401
+                            RecordedAudio, complete_spool, default_spool_dir, load_recording,
+                            unfinished_recordings)
+from app.spool import DictationSpool, EndedDictation, keep_failed, try_write, write_rest
 from app.state import State
 from audio.ring_buffer import RingBuffer
 
 log = logging.getLogger(__name__)
 
 DRAIN_MS = 500  # the ring holds minutes: draining twice a second is plenty and cheap
-
-
-@dataclass
-class _Ended:
-    """The last dictation that ended, until its fate is decided (text safe, cancel, failure)."""
-
-    spool: Path | None  # the file holding its first ``spooled`` samples
-    spooled: int
-    memory: list[np.ndarray]  # the samples after those, which the disk refused
-    path: Path  # its spool path (``spool``, or the one the disk refused)
 
 
 class AudioSource(Protocol):
@@ -116,18 +93,12 @@ class RingRecorder(QObject):
         self._source = source
         self._streamer = streamer
         self._spool_dir = spool_dir
+        self._spool = DictationSpool(spool_dir, self._spool_refused)
         self._timer = QTimer(self)
         self._timer.setInterval(drain_ms)
         self._timer.timeout.connect(self._drain)
-        self._recording = False
-        self._cursor = 0
-        self._lost = 0
-        self._chunks: list[np.ndarray] = []  # what could not go to the spool
-        self._spool: Path | None = None
-        self._file: BinaryIO | None = None
-        self._spooled = 0  # samples in the spool file
-        self._name = ""  # this dictation's spool file name, even when the disk refused it
-        self._ended: _Ended | None = None  # the last ended dictation, until decided
+        self._recording, self._cursor, self._lost = False, 0, 0
+        self._ended: EndedDictation | None = None  # the last ended dictation, until decided
         self._state = State.IDLE  # the controller's, as last told by on_state_changed
         self.keep_transcribed = False
         self.held = HeldAudio()
@@ -140,7 +111,7 @@ class RingRecorder(QObject):
     @property
     def recorded_samples(self) -> int:
         """Samples of this dictation copied out of the ring so far."""
-        return self._spooled + sum(len(chunk) for chunk in self._chunks)
+        return self._spool.samples_count
 
     def mark(self) -> int:
         """A start came while the last dictation is still being finished (a deferred start):
@@ -156,8 +127,7 @@ class RingRecorder(QObject):
     def position(self) -> int:
         """The ring index just past every sample delivered so far: where a deferred dictation
         that was stopped before it began ends (``finish(until=...)``)."""
-        if not self._source.wait_drained():
-            log.warning("the capture did not drain in time; the last moment may be missing")
+        self._wait_drained()
         return self._source.ring.end_index
 
     def begin(self, from_index: int | None = None) -> None:
@@ -168,10 +138,11 @@ class RingRecorder(QObject):
             self.abort()
         held = self._source.hold()
         self._cursor = held if from_index is None else from_index
-        self._recording, self._lost, self._chunks, self._spooled = True, 0, [], 0
+        self._recording, self._lost = True, 0
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        self._name = f"{SPOOL_PREFIX}{stamp}-{os.getpid()}-{time.monotonic_ns()}{SPOOL_SUFFIX}"
-        self._open_spool()
+        # Start time in the name (the kept list shows it); pid and ns make it unique.
+        self._spool.start(f"{SPOOL_PREFIX}{stamp}-{os.getpid()}-{time.monotonic_ns()}"
+                          f"{SPOOL_SUFFIX}")
         if self._streamer is not None:
             self._streamer.begin()
         self._timer.start()
@@ -186,24 +157,16 @@ class RingRecorder(QObject):
         if not self._recording:
             log.warning("finish() without begin(): no audio")
             return RecordedAudio(np.zeros(0, np.float32))
-        # The last ~20 ms may still sit between the callback and the ring.
-        if not self._source.wait_drained():
-            log.warning("the capture did not drain in time; the last moment may be missing")
+        self._wait_drained()
         self._drain(until)
         self._stop()
-        parts = []
-        if self._spooled:
-            parts.append(load_recording(self._spool).samples[:self._spooled])
-        parts.extend(self._chunks)
-        samples = np.concatenate(parts) if parts else np.zeros(0, np.float32)
-        self._chunks = []
+        samples, spooled, self._spool.memory = self._spool.read_all(), self._spool.spooled, []
         if self._lost:
             self.notice.emit(f"{self._lost / 16000:.1f} s of the recording were lost "
                              "(the app was too busy to keep up).")
         # A view, not a copy: what the disk refused, until this dictation's fate is known.
-        self._ended = self._end([samples[self._spooled:]] if len(samples) > self._spooled
-                                else [])
-        recorded = RecordedAudio(samples, self._lost, self._spool)
+        self._ended = self._spool.ended([samples[spooled:]] if len(samples) > spooled else [])
+        recorded = RecordedAudio(samples, self._lost, self._spool.path)
         if self._streamer is not None:
             return self._streamer.finish(recorded, released_at)
         return recorded
@@ -215,10 +178,10 @@ class RingRecorder(QObject):
         """
         if self._recording:
             self._stop()
-            self._ended = self._end(self._chunks)
+            self._ended = self._spool.ended(self._spool.memory)
         if self._streamer is not None:
             self._streamer.abort()
-        self._chunks = []
+        self._spool.memory = []
 
     def settle(self, audio: object) -> None:
         """The dictation's text is safe: its audio goes (``RecordedAudio`` or a path), or is
@@ -228,22 +191,23 @@ class RingRecorder(QObject):
             self._ended = None
         held = self.held.drop(path) if path is not None else None
         if held is not None and self.keep_transcribed:  # the retention keeps it, if it can
-            self._write(lambda: complete_spool(path, held), path)
+            try_write(lambda: complete_spool(path, held), path)
         if path is not None and self.keep_transcribed and path.name.startswith(SPOOL_PREFIX):
-            self._close_if_current(path)
+            self._spool.close_if_current(path)
             try:
                 path.rename(path.with_name(TRANSCRIBED_PREFIX + path.name))
                 return
             except OSError as error:
                 log.warning("recorder: could not mark %s transcribed: %s", path, error)
-        self._delete_spool(path)
+        self._spool.delete(path)
 
     def settle_finished(self, *_ignored: object) -> None:
         """``settle`` the last finished dictation; connect ``dictation_finished`` here."""
         ended, self._ended = self._ended, None
         if ended is None:
             return
-        if ended.memory and self.keep_transcribed and self._write_rest(ended) is None:
+        if (ended.memory and self.keep_transcribed
+                and write_rest(ended, self._spool_dir) is None):
             self.settle(ended.path)  # whole on disk now: the retention keeps it
         else:
             self.settle(ended.spool)
@@ -265,9 +229,22 @@ class RingRecorder(QObject):
         elif state is State.IDLE:
             self._ended = None  # a cancel or nothing heard: what was only in memory goes too
             if previous is State.RECORDING:
-                self._delete_spool(ended.spool)
+                self._spool.delete(ended.spool)
             else:
                 self.settle(ended.spool)
+
+    def keep_unfinished(self) -> None:
+        """At quit: a dictation being recorded (drained to its end) or transcribed has no text
+        yet, so its audio is kept like a failed one's and offered at the next launch."""
+        if self._recording:
+            self._wait_drained()
+            self._drain()
+            self._stop()
+            self._ended = self._spool.ended(self._spool.memory)
+            self._spool.memory = []
+        ended, self._ended = self._ended, None
+        if ended is not None:
+            self._keep(ended)
 
     def save_held(self) -> int:
         """Try once more to write the dictations held in memory to disk (at quit, and after
@@ -282,56 +259,23 @@ class RingRecorder(QObject):
     def in_use(self) -> set[Path]:
         """Spool files of the dictation under way or not yet decided (not "kept" ones)."""
         ended = self._ended.spool if self._ended is not None else None
-        return {p for p in (self._spool if self._recording else None, ended) if p is not None}
-
-    # ---- a failed dictation's audio (GUI thread) ----------------------------------------------
-    def _end(self, memory: list[np.ndarray]) -> _Ended:
-        path = self._spool or (self._spool_dir or Path()) / self._name
-        return _Ended(self._spool, self._spooled, memory, path)
-
-    def _keep(self, ended: _Ended) -> None:
-        """A failed dictation: all of its audio stays, on disk if it will go there."""
-        if not ended.memory:  # all of it is in its spool file (if it has any audio at all)
-            if ended.spool is not None and ended.spool.exists():
-                log.info("recorder: the failed dictation's audio is kept: %s", ended.spool)
-                self.kept.emit(ended.spool)
-            return
-        error = self._write_rest(ended)
-        if error is None:
-            log.info("recorder: the failed dictation's audio is now all on disk: %s", ended.path)
-            self.kept.emit(ended.path)
-            return
-        parts, path = list(ended.memory), ended.path
-        if ended.spooled:
-            try:
-                parts.insert(0, load_recording(ended.spool).samples[:ended.spooled])
-            except OSError as read_error:
-                # The file stays, offered on its own; the rest is held beside it.
-                log.warning("recorder: cannot read back %s: %s", ended.spool, read_error)
-                path = path.with_name(f"{path.stem}-rest{SPOOL_SUFFIX}")
-        self.held.hold(path, np.concatenate(parts))
-        self.notice.emit(f"Could not save the failed dictation's audio on disk ({error}); it is "
-                         "kept in memory for a retry, but is lost if Murmur quits before then.")
-        self.kept.emit(path)
-
-    def _write_rest(self, ended: _Ended) -> str | None:
-        """Write what only memory holds after what reached the disk; None, or why it failed."""
-        if self._spool_dir is None:
-            return "no folder for recordings"
-        on_disk = ended.spooled if ended.spool is not None else 0
-        return self._write(lambda: write_spool(ended.path, np.concatenate(ended.memory),
-                                               on_disk), ended.path)
-
-    @staticmethod
-    def _write(write, path: Path) -> str | None:
-        try:
-            write()
-            return None
-        except OSError as error:
-            log.warning("recorder: cannot write %s: %s", path, error)
-            return error.strerror or str(error)
+        return {p for p in (self._spool.path if self._recording else None, ended)
+                if p is not None}
 
     # ---- internals (GUI thread) ---------------------------------------------------------------
+    def _keep(self, ended: EndedDictation) -> None:
+        kept = keep_failed(ended, self._spool_dir, self.held)
+        if kept.refused is not None:
+            self.notice.emit(f"Could not save the failed dictation's audio on disk "
+                             f"({kept.refused}); it is kept in memory for a retry, but is lost "
+                             "if Murmur quits before then.")
+        if kept.path is not None:
+            self.kept.emit(kept.path)
+
+    def _spool_refused(self, why: str) -> None:
+        self.notice.emit(f"Could not keep a copy of the recording on disk ({why}); this "
+                         "dictation is kept in memory only.")
+
     def _drain(self, until: int | None = None) -> None:
         got = self._source.ring.read(self._cursor, until)
         self._cursor = got.end
@@ -339,66 +283,17 @@ class RingRecorder(QObject):
             log.warning("recorder lost %d samples (drained too late)", got.lost)
             self._lost += got.lost
         if len(got.samples):
-            self._append(got.samples)
+            self._spool.append(got.samples)
             if self._streamer is not None:
                 self._streamer.feed(got.samples)
 
-    def _append(self, samples: np.ndarray) -> None:
-        if self._file is not None:
-            try:
-                self._file.write(samples.astype(SPOOL_DTYPE, copy=False).tobytes())
-                self._file.flush()  # into the page cache: survives a SIGKILL of this process
-                self._spooled += len(samples)
-                return
-            except OSError as error:
-                self._spool_failed(error)
-        self._chunks.append(samples)
-
-    def _open_spool(self) -> None:
-        self._spool = self._file = None
-        if self._spool_dir is None:
-            return
-        path = self._spool_dir / self._name
-        try:
-            self._spool_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-            self._file, self._spool = os.fdopen(fd, "wb"), path
-        except OSError as error:
-            self._spool_failed(error)
-
-    def _spool_failed(self, error: OSError) -> None:
-        log.warning("recorder: cannot write %s: %s", self._spool or self._spool_dir, error)
-        why = error.strerror or str(error)
-        self.notice.emit(f"Could not keep a copy of the recording on disk ({why}); this "
-                         "dictation is kept in memory only.")
-        self._close_file()
-        if not self._spooled:
-            self._delete_spool(self._spool)
+    def _wait_drained(self) -> None:
+        # The last ~20 ms may still sit between the capture's callback and the ring.
+        if not self._source.wait_drained():
+            log.warning("the capture did not drain in time; the last moment may be missing")
 
     def _stop(self) -> None:
         self._timer.stop()
         self._recording = False
-        self._close_file()
+        self._spool.close()  # the file stays: settle, a cancel or a failure decides
         self._source.release()
-
-    def _close_file(self) -> None:
-        if self._file is not None:
-            try:
-                self._file.close()
-            except OSError as error:  # a full disk may refuse the final flush
-                log.warning("recorder: closing the spool: %s", error)
-            self._file = None
-
-    def _delete_spool(self, path: Path | None) -> None:
-        if path is None:
-            return
-        self._close_if_current(path)
-        try:
-            path.unlink(missing_ok=True)
-        except OSError as error:
-            log.warning("recorder: could not delete %s: %s", path, error)
-
-    def _close_if_current(self, path: Path) -> None:
-        if path == self._spool:
-            self._close_file()
-            self._spool, self._spooled = None, 0
