@@ -117,8 +117,10 @@ def run_desktop_app(args) -> int:
         from app.cues import CueOptions, Cues
         from app.history import History, HistoryKeeper, default_history_path
         from app.recorder import RingRecorder, default_spool_dir
+        from app.state import State
         from app.status_report import StatusReport
         from app.streaming import STREAM_DRAIN_MS, SegmentStreamer
+        from app.termination import TerminationSignals
         from app.text_shaper import TextShaper
         from audio.capture import Capture
         from audio.deferred_vad import DeferredVad, check_available
@@ -250,6 +252,8 @@ def run_desktop_app(args) -> int:
             late["tray"].hide()
         listener.stop()
         controller.close()
+        if controller.state in (State.RECORDING, State.TRANSCRIBING):  # no text yet: kept,
+            recorder.keep_unfinished()  # offered at the next launch; a quit loses no words
         recorder.save_held()  # failed dictations the disk refused: one more try, or lost
         if "files" in late:
             late["files"].stop()
@@ -261,6 +265,8 @@ def run_desktop_app(args) -> int:
         server.close()
 
     app.aboutToQuit.connect(shut_down)
+    # A logout or `kill` (SIGTERM) quits through the same path as the tray's Quit.
+    TerminationSignals(app).requested.connect(app.quit)
     # Ready needs the event loop too: until it runs, a hotkey press waits in the queue.
     QTimer.singleShot(0, lambda: startup.mark("event_loop"))
     # The window's imports (pyqtgraph: the largest part of a launch) run on a thread while the
