@@ -55,7 +55,7 @@ def looks_looped(text: str, seconds: float) -> bool:
 
 
 def max_tokens_for(seconds: float) -> int:
-    """The token cap of a sized decode of ``seconds`` of audio (``TranscribeOptions.max_tokens``)."""
+    """The token cap (``TranscribeOptions.max_tokens``) of a sized decode of ``seconds``."""
     return math.ceil(seconds * MAX_TOKENS_PER_SECOND) + TOKEN_MARGIN
 
 

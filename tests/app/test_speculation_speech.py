@@ -3,8 +3,9 @@
 The dictation is the one a desktop latency run once delivered without its last sentence
 (docs/PERFORMANCE.md "Streaming": ls_4507-16021-0012, ls_8455-210777-0068, ls_61-70968-0000,
 each trimmed to its speech, with pauses between). Its samples are written to a real
-``RingBuffer`` in 100 ms blocks and drained by the real ``RingRecorder`` into the real ``SegmentStreamer`` (Silero + segmenter), and released at
-many points: before, inside and after the last sentence, with the last block still in the ring
+``RingBuffer`` (tests/app/ring_source.py) in 100 ms blocks and drained by the real
+``RingRecorder`` into the real ``SegmentStreamer`` (Silero + segmenter), and released at many
+points: before, inside and after the last sentence, with the last block still in the ring
 (``finish`` must drain it through the VAD before it decides whether the speculation covers the
 tail). Whenever ``finish`` names a speculation (``tail_key``), the sink answers with its text
 instead of the tail's, so the speculated audio must hold all of the tail's speech. No engine:
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from ring_source import RingSource
 
 from app.recorder import RingRecorder
 from app.streaming import SegmentStreamer
@@ -21,7 +23,6 @@ from audio.decode import decode_file
 from audio.vad import SileroVad
 from bench.speech_set import load_clips
 from engine.segmenter import FRAME_SAMPLES, SegmenterOptions
-from tests.app.test_recorder import RingSource
 
 CLIPS = ("ls_4507-16021-0012", "ls_8455-210777-0068", "ls_61-70968-0000")
 PAUSES = (0.6, 0.8)
