@@ -115,7 +115,7 @@ def run_desktop_app(args) -> int:
         from app.bridge import CallBridge
         from app.controller import DictationController, HotkeyBridge
         from app.cues import CueOptions, Cues
-        from app.history import History, HistoryKeeper, default_history_path
+        from app.history import History, HistoryError, HistoryKeeper, default_history_path
         from app.recorder import RingRecorder, default_spool_dir
         from app.state import State
         from app.status_report import StatusReport
@@ -205,6 +205,10 @@ def run_desktop_app(args) -> int:
     report.details = lambda: {"kept_dictations": None, "model_problem": None, "banners": []}
     worker.model_loaded.connect(lambda _name: (setattr(report, "model_loaded", True),
                                                startup.mark("model_loaded")))
+    try:  # open it now: a damaged file is moved aside, and said, before the first dictation
+        history.entries(limit=1)
+    except HistoryError as error:
+        pending.show(str(error))
     pending.show(history.notice or "")
     if settings.history_days:
         history.prune(settings.history_days)
