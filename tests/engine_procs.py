@@ -5,23 +5,13 @@
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
+
+# The one deadline-bounded condition poll of the test harness (tests/desktop/xvfb.py).
+from tests.desktop.xvfb import wait_until as wait_for  # noqa: F401
 
 #: The child's command line names its module (engine/child_proc.py starts it with ``-m``).
 CHILD_MODULE = "engine.engine_child"
-
-
-def wait_for(condition, timeout: float, what: str, interval: float = 0.01):
-    """Poll ``condition()`` until it is truthy and return its value; fail after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise TimeoutError(f"timed out after {timeout:.1f} s waiting for {what}")
-        time.sleep(interval)
 
 
 def _stat(pid: int) -> list[str] | None:
