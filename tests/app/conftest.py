@@ -13,6 +13,12 @@ import pytest  # noqa: E402
 
 
 @pytest.fixture
+def spool(tmp_path):
+    """Where a test's recorder spools its dictations (made by the recorder when needed)."""
+    return tmp_path / "data" / "recordings"
+
+
+@pytest.fixture
 def controller_parts(qtbot):
     """(controller, recorder, transcriber, inserter, states, notices): the last two list what
     ``state_changed`` and ``notice`` emitted. The insertion thread is let go and joined after."""

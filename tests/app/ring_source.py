@@ -19,6 +19,11 @@ from audio.ring_buffer import RingBuffer
 PREROLL = 300  # samples a dictation keeps from before ``hold`` by default
 
 
+def ramp(start: int, stop: int) -> np.ndarray:
+    """What ``RingSource.write`` puts in the ring from sample ``start``: each sample's index."""
+    return np.arange(start, stop, dtype=np.float32)
+
+
 class RingSource:
     """The capture's contract over a ring the test writes into.
 
