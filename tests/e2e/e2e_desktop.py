@@ -4,9 +4,13 @@
 """
 from __future__ import annotations
 
+import os
 import subprocess
+from pathlib import Path
 
 from xvfb import XServer
+
+from app.history import History
 
 
 def set_clipboard(server: XServer, text: str) -> None:
@@ -22,3 +26,16 @@ def clipboard_text(server: XServer) -> str:
 
 def xdotool(server: XServer, *args: str) -> None:
     subprocess.run(["xdotool", *args], env=server.env, check=True, timeout=10)
+
+
+def history_texts() -> list[str]:
+    """The texts in the app's history (this test's XDG data dir), newest first; [] before the app
+    made the database."""
+    path = Path(os.environ["XDG_DATA_HOME"]) / "murmur" / "history.sqlite3"
+    if not path.exists():
+        return []
+    history = History(path)
+    try:
+        return [entry.text for entry in history.entries()]
+    finally:
+        history.close()

@@ -9,10 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from e2e_desktop import clipboard_text, set_clipboard, xdotool
+from e2e_desktop import clipboard_text, history_texts, set_clipboard, xdotool
 from xvfb import wait_until
 
-from app.history import History
 from engine.wer import word_errors
 
 pytestmark = pytest.mark.model
@@ -44,14 +43,6 @@ def speak(murmur, pulse, clip: Path, while_speaking=None) -> None:
     assert player.wait(60) == 0, player.stderr.read()
     murmur.record_past(TAIL_S)
 
-
-def history_texts() -> list[str]:
-    path = Path(os.environ["XDG_DATA_HOME"]) / "murmur" / "history.sqlite3"
-    history = History(path)
-    try:
-        return [entry.text for entry in history.entries()]
-    finally:
-        history.close()
 
 
 def test_hold_the_hotkey_speak_release_and_the_words_land_in_the_focused_window(

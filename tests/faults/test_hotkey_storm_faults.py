@@ -13,16 +13,14 @@ What the user sees is read from ``main.py status --json`` (``window`` is the sta
 """
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 from pathlib import Path
 
 import pytest
-from e2e_desktop import clipboard_text, xdotool
+from e2e_desktop import clipboard_text, history_texts, xdotool
 from xvfb import wait_until
 
-from app.history import History
 from engine.wer import word_errors
 
 pytestmark = pytest.mark.model
@@ -34,13 +32,6 @@ PRESSES = 50
 TRANSCRIBE_TIMEOUT_S = 90
 TAIL_S = 1.5
 
-
-def history_texts() -> list[str]:
-    history = History(Path(os.environ["XDG_DATA_HOME"]) / "murmur" / "history.sqlite3")
-    try:
-        return [entry.text for entry in history.entries()]
-    finally:
-        history.close()
 
 
 def speak(murmur, pulse, clip: Path) -> None:

@@ -18,12 +18,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from e2e_desktop import clipboard_text, set_clipboard, xdotool
+from e2e_desktop import clipboard_text, history_texts, set_clipboard, xdotool
 from xvfb import wait_until
 
 from murmur_app import RunningMurmur
 
-from app.history import History
 from engine.catalog import DEFAULT_MODEL, model_filename
 from engine.ggml_format import inspect_ggml
 from engine.wer import word_errors
@@ -41,13 +40,6 @@ TAIL_S = 1.5
 def data_dir() -> Path:
     return Path(os.environ["XDG_DATA_HOME"]) / "murmur"
 
-
-def history_texts() -> list[str]:
-    history = History(data_dir() / "history.sqlite3")
-    try:
-        return [entry.text for entry in history.entries()]
-    finally:
-        history.close()
 
 
 def spooled_seconds() -> float:

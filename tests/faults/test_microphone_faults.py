@@ -13,15 +13,13 @@ device), ``microphone_problem`` and ``window`` (what the window's status line sa
 """
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
-from e2e_desktop import xdotool
+from e2e_desktop import history_texts, xdotool
 from xvfb import wait_until
 
-from app.history import History
 from engine.wer import word_errors
 
 pytestmark = pytest.mark.model
@@ -50,13 +48,6 @@ def waited(murmur, condition, timeout: float, what: str):
     except TimeoutError as error:
         raise AssertionError(f"{error}\n{story(murmur)}") from None
 
-
-def history_texts() -> list[str]:
-    history = History(Path(os.environ["XDG_DATA_HOME"]) / "murmur" / "history.sqlite3")
-    try:
-        return [entry.text for entry in history.entries()]
-    finally:
-        history.close()
 
 
 def tap_hotkey(x_server) -> None:

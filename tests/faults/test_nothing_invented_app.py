@@ -12,15 +12,13 @@ ones closest to speech for the VAD and for Whisper (a voiced cough that Whisper 
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from e2e_desktop import xdotool
+from e2e_desktop import history_texts, xdotool
 from xvfb import wait_until
 
 from app.controller import NOTHING_HEARD
-from app.history import History
 
 pytestmark = pytest.mark.model
 
@@ -29,16 +27,6 @@ TRANSCRIBE_TIMEOUT_S = 90
 #: The capture delivers what was played a little after paplay returns: keep recording this long.
 TAIL_S = 1.5
 
-
-def history_texts() -> list[str]:
-    path = Path(os.environ["XDG_DATA_HOME"]) / "murmur" / "history.sqlite3"
-    if not path.exists():
-        return []
-    history = History(path)
-    try:
-        return [entry.text for entry in history.entries()]
-    finally:
-        history.close()
 
 
 @pytest.mark.parametrize("clip", ["cough", "keyboard", "breathing"])

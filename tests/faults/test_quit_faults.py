@@ -10,14 +10,13 @@ and transcribed with ``main.py retry``, its words read from the history database
 """
 from __future__ import annotations
 
-import os
 import signal
 from pathlib import Path
 
 import pytest
+from e2e_desktop import history_texts
 from xvfb import wait_until
 
-from app.history import History
 from engine.wer import word_errors
 from tests.engine_procs import engine_children, is_running
 
@@ -29,13 +28,6 @@ JFK_SECONDS = 11.0
 QUIT_TIMEOUT_S = 30  # a deadline for the exit, not a measured duration
 TRANSCRIBE_TIMEOUT_S = 120
 
-
-def history_texts() -> list[str]:
-    history = History(Path(os.environ["XDG_DATA_HOME"]) / "murmur" / "history.sqlite3")
-    try:
-        return [entry.text for entry in history.entries()]
-    finally:
-        history.close()
 
 
 def instance_sockets(murmur) -> list[Path]:
