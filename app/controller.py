@@ -248,6 +248,7 @@ class DictationController(QObject):
             self._target = stop.target if stop else self._inserter.remember_target()
             audio = self._recorder.finish(until=stop.until) if stop else self._recorder.finish()
             self._job += 1
+            log.info("dictation %d ended; its text goes to %s", self._job, self._target)
             self._transcriber.submit(self._job, audio)
         elif old is State.RECORDING and new is not State.RECORDING:
             self._deferred.take_stop()  # dropped: its stop, if any, must not end the next one

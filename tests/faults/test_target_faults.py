@@ -24,6 +24,7 @@ CLIP = "ls_1089-134691-0001.wav"
 TRANSCRIBE_TIMEOUT_S = 90
 TAIL_S = 1.5
 RELEASE = ("keyup", "space", "keyup", "alt", "keyup", "ctrl")
+TARGET_TAKEN = "its text goes to"  # app/controller.py logs it once it has the target window
 
 
 def speak_holding_the_hotkey(murmur, pulse, x_server, test_data) -> None:
@@ -33,6 +34,21 @@ def speak_holding_the_hotkey(murmur, pulse, x_server, test_data) -> None:
     player = pulse.play(test_data / "speech" / CLIP)
     assert player.wait(60) == 0, player.stderr.read()
     murmur.record_past(TAIL_S)
+
+
+def release_and_wait_for_the_target(murmur, x_server) -> None:
+    """Release the hotkey; return once Murmur has taken the window to insert into.
+
+    The faults below are "during transcription": they must come after Murmur has seen the
+    release. (xdotool's focus change in the same call as the key-up could reach the X server
+    before Murmur's GUI thread asks where the focus is; a window the user chose within those
+    few milliseconds counts as where they were at the release.)"""
+    def taken() -> int:
+        return murmur.log.read_text(errors="replace").count(TARGET_TAKEN)
+    before = taken()
+    xdotool(x_server, *RELEASE)
+    wait_until(lambda: taken() > before,
+               TRANSCRIBE_TIMEOUT_S, "Murmur to take the target window", interval=0.005)
 
 
 def wait_settled(murmur) -> str:
@@ -57,7 +73,8 @@ def test_focus_moved_during_transcription_never_inserts_elsewhere(
     second = open_target()  # opened second: focus it back to the first before speaking
     xdotool(x_server, "windowfocus", "--sync", str(first.id))
     speak_holding_the_hotkey(murmur, pulse, x_server, test_data)
-    xdotool(x_server, *RELEASE, "windowfocus", str(second.id))  # the user clicks elsewhere
+    release_and_wait_for_the_target(murmur, x_server)
+    xdotool(x_server, "windowfocus", str(second.id))  # the user clicks elsewhere
     wait_settled(murmur)
     if first.text().strip():  # insertion won the race: into the window of the release
         text = first.text()
@@ -72,7 +89,7 @@ def test_target_closed_before_insertion_keeps_the_text_on_the_clipboard(
     bystander = open_target()  # where the focus falls when the target closes
     target = open_target()
     speak_holding_the_hotkey(murmur, pulse, x_server, test_data)
-    xdotool(x_server, *RELEASE)
+    release_and_wait_for_the_target(murmur, x_server)
     stop_helper(target.process)  # the window closes while Murmur transcribes
     xdotool(x_server, "windowfocus", "--sync", str(bystander.id))
     wait_settled(murmur)
