@@ -32,6 +32,7 @@ APP_READY_TIMEOUT_S = 180  # a cold start with no sound server, on a loaded mach
 #: A capture looks for a device again at most every 5 s (``CaptureOptions.max_retry_seconds``).
 COME_BACK_TIMEOUT_S = 30
 TAIL_S = 1.5
+CUT_WORDS = 4
 
 
 def story(murmur) -> str:
@@ -73,6 +74,16 @@ def leading_words_errors(reference: str, heard: str) -> int:
     """Errors of ``heard`` against the best-matching leading part of ``reference``."""
     words = re.findall(r"[\w']+", reference)
     return min(word_errors(" ".join(words[:n]), heard).errors for n in range(1, len(words) + 1))
+
+
+def before_the_cut_errors(reference: str, heard: str) -> int:
+    """Errors of ``heard`` against the start of ``reference``, leaving out up to
+    ``CUT_WORDS`` last words: the word being said when the microphone died is cut off, and
+    Whisper may make several words of its last syllable ("what your coun-" came out as "why do
+    you are"). At least four words must still be scored."""
+    words = heard.split()
+    return min(leading_words_errors(reference, " ".join(words[:len(words) - cut]))
+               for cut in range(min(CUT_WORDS, len(words) - 4) + 1))
 
 
 def test_no_microphone_at_start_is_said_and_a_dictation_is_refused_until_one_comes(
@@ -117,7 +128,7 @@ def test_microphone_vanishing_mid_dictation_inserts_what_was_said_and_recording_
            TRANSCRIBE_TIMEOUT_S, "the text so far in the target window")
     heard = target.text().strip()
     assert len(heard.split()) >= 4, (heard, story(murmur))
-    assert leading_words_errors(JFK, heard) <= 1, (heard, story(murmur))
+    assert before_the_cut_errors(JFK, heard) <= 1, (heard, story(murmur))
     assert history_texts() == [heard]
     details = waited(murmur, murmur.details, 30, "a status answer")  # alive, and it says why
     assert details["microphone"] is None and details["microphone_problem"], details
