@@ -6,8 +6,11 @@ on stderr, so scripts can use ``$(python main.py models path)``.
 from __future__ import annotations
 
 import dataclasses
+import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
@@ -19,6 +22,7 @@ from app.terminal import ProgressLine, error_line
 
 EXIT_OK = 0
 EXIT_FAILED = 1
+EXIT_INTERRUPTED = 130  # what a shell reports for a command stopped by Ctrl+C
 
 
 def list_models(store: ModelStore, out: TextIO) -> int:
@@ -64,11 +68,34 @@ def download(store: ModelStore, name: str, out: TextIO) -> int:
         error_line(f"no model named '{name}' in the catalog; `python main.py models list` shows them")
         return EXIT_FAILED
     line = ProgressLine()
+    cancel = threading.Event()
 
     def report(done: int, total: int | None) -> None:
         line.update(f"downloading {name}", done / total if total else None, format_progress(done, total))
 
-    return _print_path(line, out, lambda: download_model(entry, store.ensure_root(), progress=report))
+    def produce() -> Path:
+        with _ctrl_c_sets(cancel):
+            return download_model(entry, store.ensure_root(), progress=report, cancel=cancel)
+
+    code = _print_path(line, out, produce)
+    return EXIT_INTERRUPTED if code != EXIT_OK and cancel.is_set() else code
+
+
+@contextmanager
+def _ctrl_c_sets(cancel: threading.Event) -> Iterator[None]:
+    """While inside, Ctrl+C (SIGINT) sets ``cancel`` instead of raising KeyboardInterrupt.
+
+    The download then stops the way the app's Cancel button stops it: the partial file is kept,
+    and the user reads one line saying so (and how much), not a traceback. Only the main thread
+    may set a signal handler; elsewhere Ctrl+C keeps Python's default."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, lambda _signum, _frame: cancel.set())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def import_dir(store: ModelStore, source: Path, name: str | None, quant: str, out: TextIO) -> int:

@@ -226,6 +226,39 @@ def test_models_download_refuses_a_plain_http_mirror(monkeypatch):
     assert result.returncode == 1 and "HTTPS only" in result.stderr
 
 
+def test_ctrl_c_cancels_a_download_in_one_line_and_the_next_one_resumes(monkeypatch):
+    """Ctrl+C (SIGINT) during ``models download`` against a loopback mirror (tests/http_server.py)
+    that stalls mid-file: one line, exit 130, the partial file kept; the next run resumes it."""
+    import signal
+    import time
+
+    from http_server import ModelServer
+
+    from engine.catalog import find
+
+    entry = find("tiny")
+    kept = 200_000
+    part = Path(os.environ["XDG_DATA_HOME"]) / "murmur" / "models" / f"{entry.filename}.part"
+    with ModelServer({entry.filename: b"\x01" * entry.size_bytes}) as server:
+        monkeypatch.setenv("MURMUR_MODEL_BASE_URL", server.url)
+        server.stall_after = kept
+        process = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "models", "download", "tiny"],
+                                   cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60  # sent is not yet received: wait for the bytes on disk
+        while not (part.is_file() and part.stat().st_size == kept):
+            assert time.monotonic() < deadline and process.poll() is None, "no partial download"
+            time.sleep(0.02)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+        assert (process.returncode, out) == (130, ""), err
+        assert err.count("\n") == 1 and "cancelled" in err and "Traceback" not in err
+        assert part.stat().st_size == kept
+        server.stall_after = None
+        again = murmur("models", "download", "tiny")
+        assert server.requests[-1].range == f"bytes={kept}-"  # resumed, not started over
+    assert again.returncode == 1 and "Checksum mismatch" in again.stderr  # not the real bytes
+
+
 @pytest.mark.parametrize("args", [("status",), ("status", "--json"), ("toggle",)])
 def test_remote_commands_without_a_running_app_say_so(args):
     result = murmur(*args)
