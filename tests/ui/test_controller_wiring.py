@@ -65,7 +65,12 @@ class InstanceServer(QObject):
 
 
 @pytest.fixture
-def app_parts(qapp, qtbot, tmp_path):
+def instance_server():
+    return InstanceServer()
+
+
+@pytest.fixture
+def app_parts(qapp, qtbot, tmp_path, instance_server):
     transcriber, recorder = Transcriber(), Recorder()
     inserter = Inserter()
     controller = DictationController(recorder, transcriber, inserter,
@@ -81,7 +86,7 @@ def app_parts(qapp, qtbot, tmp_path):
     pending = PendingNotices()
     controller.notice.connect(pending.show)
     main.wire_views(qapp, window, tray, controller, keeper, transcriber, history,
-                    InstanceServer(), Settings(), pending)
+                    instance_server, Settings(), pending)
     yield controller, transcriber, window, tray, history
     controller.close()
     history.close()
@@ -132,3 +137,25 @@ def test_paste_again_from_the_history_goes_through_the_controller(qtbot, app_par
     qtbot.waitUntil(lambda: controller.inserter.reinserted == ["noch einmal"], timeout=5000)
     qtbot.waitUntil(lambda: controller.state is State.IDLE, timeout=5000)
     assert len(history.entries()) == 1  # pasting again adds no entry
+
+
+def test_copy_from_the_history_puts_the_text_on_the_clipboard(qtbot, qapp, app_parts):
+    controller, transcriber, window, tray, history = app_parts
+    window.record_button.click()
+    window.record_button.click()
+    controller.transcribed(transcriber.jobs[-1], "Grüße, 中文")
+    qtbot.waitUntil(lambda: controller.state is State.IDLE, timeout=5000)
+    qapp.clipboard().setText("before")
+    window.history.select_row(0)
+    window.history.copy_button.click()
+    assert qapp.clipboard().text() == "Grüße, 中文"
+
+
+def test_a_second_launch_brings_the_hidden_window_back(qtbot, app_parts, instance_server):
+    """``python main.py`` again asks the running one to show itself (``raise_requested``, sent by
+    app/instance.py; shown across real processes in tests/app/test_instance.py)."""
+    controller, transcriber, window, tray, history = app_parts
+    window.hide()
+    instance_server.raise_requested.emit()
+    qtbot.waitExposed(window)
+    assert window.isVisible() and window.spectrogram.timer_active

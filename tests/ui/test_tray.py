@@ -72,3 +72,17 @@ def test_with_a_tray_the_icon_and_tooltip_follow_the_state(qtbot, qapp):
             tray._icon.activated.emit(QSystemTrayIcon.ActivationReason.Context)
     finally:
         tray.menu.deleteLater()
+
+
+def test_the_tray_icon_tells_the_four_states_apart(qapp):
+    """Idle, recording, transcribing and error each draw a different picture in the tray."""
+    tray = Tray(available=True)
+    try:
+        pictures = []
+        for state in (State.IDLE, State.RECORDING, State.TRANSCRIBING, State.ERROR):
+            tray.set_state(state)
+            image = tray._icon.icon().pixmap(22, 22).toImage()
+            pictures.append(bytes(image.constBits()))
+        assert len(set(pictures)) == 4
+    finally:
+        tray.menu.deleteLater()
