@@ -22,12 +22,19 @@ ENGINE_FIXTURES = Path(__file__).resolve().parent.parent / "engine" / "conftest.
 
 
 @pytest.fixture(scope="session")
-def tiny_ggml(tmp_path_factory) -> bytes:
-    """A small but valid whisper.cpp file, converted from the engine tests' tiny CTranslate2."""
+def engine_fixtures():
+    """tests/engine/conftest.py as a module: its tiny CTranslate2 and Transformers builders."""
     spec = importlib.util.spec_from_file_location("engine_test_fixtures", ENGINE_FIXTURES)
     fixtures = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = fixtures  # dataclasses look their module up while defining them
     spec.loader.exec_module(fixtures)
+    return fixtures
+
+
+@pytest.fixture(scope="session")
+def tiny_ggml(tmp_path_factory, engine_fixtures) -> bytes:
+    """A small but valid whisper.cpp file, converted from the engine tests' tiny CTranslate2."""
+    fixtures = engine_fixtures
     from engine.ct2_import import import_ct2_model
 
     folder = tmp_path_factory.mktemp("tiny")
@@ -175,3 +182,63 @@ def test_an_unusable_import_is_named(qtbot, store, tmp_path, open_dialog):
     text = dialog.status.text()
     assert "not-a-model" in text and "model.bin" in text  # names the folder and what is missing
     assert dialog.status.property("error") is True
+
+
+def test_the_catalog_shows_each_models_size(store, open_dialog):
+    from engine.catalog import CATALOG, format_size
+
+    dialog = open_dialog(ModelActions(store))
+    sizes = {dialog.table.item(r, 0).text(): dialog.table.item(r, 1).text()
+             for r in range(dialog.table.rowCount())}
+    assert all(sizes[e.name] == format_size(e.size_bytes) for e in CATALOG if e.size_bytes)
+    assert sizes["large-v3"].endswith("GiB") and sizes["tiny"].endswith("MiB")
+
+
+def test_model_folders_of_both_layouts_import_from_the_window(qtbot, store, tmp_path,
+                                                               engine_fixtures, open_dialog):
+    """A CTranslate2 (faster-whisper) folder and a Transformers folder (config.json +
+    model.safetensors) of the engine tests' tiny Whisper, imported as the Import… menu does."""
+    f = engine_fixtures
+    cfg = f.TinyWhisper()
+    ct2 = f.make_ct2_dir(tmp_path / "my-ct2")
+    hf = f.make_hf_dir(tmp_path / "my-finetune", f.tiny_whisper_variables(cfg),
+                       list(cfg.regular + cfg.specials))
+    dialog = open_dialog(ModelActions(store))
+    for folder in (ct2, hf):
+        with qtbot.waitSignal(dialog.runner.succeeded, timeout=10000):
+            dialog.import_from(folder)
+        assert dialog.state_of(folder.name) == "installed", dialog.status.text()
+    assert store.path_for("my-ct2").read_bytes() == store.path_for("my-finetune").read_bytes()
+
+
+def test_use_as_default_in_the_windows_model_manager_saves_the_setting(qtbot, tmp_path, store,
+                                                                      tiny_ggml):
+    """``main.wire_tools``: "Models…" in the window opens the manager; "Use as default" goes
+    through the same apply-settings function as the settings dialog (saved and loaded)."""
+    import dataclasses
+
+    from PySide6.QtCore import QObject, Signal
+
+    import main
+    from app.settings import Settings
+    from ui.main_window import MainWindow
+
+    class Controller(QObject):
+        state_changed = Signal(object)
+
+    store.ensure_root()
+    store.path_for("mine").write_bytes(tiny_ggml)
+    window = MainWindow(None)
+    qtbot.addWidget(window)
+    settings, applied = [Settings(model="base")], []
+    files = main.wire_tools(window, Controller(), store, lambda: settings[-1], applied.append)
+    try:
+        window.models_button.click()
+        dialog = window.findChild(ModelManagerDialog)
+        dialog.select("mine")
+        dialog.default_button.click()
+        assert applied == [dataclasses.replace(settings[-1], model="mine")]
+        assert dialog.state_of("mine") == "default"
+        dialog.done(0)
+    finally:
+        files.stop()
