@@ -74,3 +74,32 @@ def test_a_minute_in_20_s_windows_loses_no_words(default_model_path, test_data, 
     assert normalize_words(windowed.text) == normalize_words(single.text) * 5
     starts = [s.start for s in windowed.segments]
     assert starts == sorted(starts) and all(s.end <= windowed.audio_seconds for s in windowed.segments)
+
+
+def test_an_hour_runs_in_the_memory_of_a_few_windows(tmp_path):
+    """An hour of 16 kHz audio (a tone pausing every 7 s, written block by block: 115 MB as
+    PCM_16, 230 MB as float32) through the whole window loop with progress: the peak of Python
+    and numpy allocations (tracemalloc) stays at a few windows, far below the decoded hour."""
+    import tracemalloc
+
+    from audio.decode import WINDOW_SECONDS
+
+    path, hour = tmp_path / "hour.wav", 3600
+    with soundfile.SoundFile(path, "w", SAMPLE_RATE, 1, subtype="PCM_16") as out:
+        for first in range(0, hour * SAMPLE_RATE, 60 * SAMPLE_RATE):
+            t = (first + np.arange(60 * SAMPLE_RATE)) / SAMPLE_RATE
+            out.write((0.3 * np.sin(2 * np.pi * 300 * t) * ((t % 7.0) < 6.4)).astype(np.float32))
+    engine, fractions = FakeEngine(), []
+    tracemalloc.start()
+    try:
+        result = transcribe_file(engine, path, TranscribeOptions(language="en"),
+                                 progress=lambda fraction, _partial: fractions.append(fraction))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    window_bytes = int(WINDOW_SECONDS * SAMPLE_RATE * 4)
+    assert peak < 4 * window_bytes, f"peak {peak / 1e6:.0f} MB"  # the hour is 230 MB
+    assert sum(size for size, _ in engine.calls) == hour * SAMPLE_RATE
+    assert result.audio_seconds == pytest.approx(hour) and fractions[-1] == pytest.approx(1.0)
+    starts = [s.start for s in result.segments]
+    assert starts == sorted(starts) and result.segments[-1].end <= hour
