@@ -154,3 +154,34 @@ def test_dropped_audio_files_are_queued(qtbot, tmp_path, make_dialog):
     with qtbot.waitSignal(worker.finished, timeout=10000):
         dialog.dropEvent(event)
     assert dialog.files.count() == 1
+
+
+def test_audio_dropped_on_the_window_reaches_the_file_dialog(qtbot, tmp_path):
+    """``main.wire_tools``: a file dropped on the main window is queued in the file dialog and
+    run by its worker (here with no model installed, so the worker says which one is missing)."""
+    from PySide6.QtCore import QObject, Signal
+
+    import main
+    from app.settings import Settings
+    from engine.model_store import ModelStore
+    from ui.main_window import MainWindow
+
+    class Controller(QObject):
+        state_changed = Signal(object)
+
+    window = MainWindow(None)
+    qtbot.addWidget(window)
+    files = main.wire_tools(window, Controller(), ModelStore(tmp_path / "models"),
+                            lambda: Settings(model="base"), lambda settings: None)
+    try:
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(str(tone_file(tmp_path)))])
+        event = QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime,
+                           Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+        with qtbot.waitSignal(files.failed, timeout=10000):
+            window.dropEvent(event)
+        dialog = window.findChild(FileTranscriptionDialog)
+        assert dialog.isVisible() and dialog.files.count() == 1
+        assert "speech.wav" in dialog.files.item(0).text() and "base" in dialog.status.text()
+    finally:
+        files.stop()
