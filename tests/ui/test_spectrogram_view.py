@@ -70,6 +70,7 @@ def test_timer_drains_while_shown_and_stops_when_hidden(qtbot, view, ring):
     view.show()
     qtbot.waitExposed(view)
     assert view.timer_active
+    assert 28 <= 1000 / view._timer.interval() <= 32  # ~30 frames a second (issue #4)
     ring.write(sine(1000, 0.3))
     qtbot.waitUntil(lambda: view.image_data()[:, -1].max() > -20, timeout=2000)
     view.hide()
