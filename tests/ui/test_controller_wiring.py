@@ -159,3 +159,14 @@ def test_a_second_launch_brings_the_hidden_window_back(qtbot, app_parts, instanc
     instance_server.raise_requested.emit()
     qtbot.waitExposed(window)
     assert window.isVisible() and window.spectrogram.timer_active
+
+
+def test_without_a_tray_the_window_stays_the_way_in(qtbot, qapp, app_parts):
+    """No system tray (as under Xvfb): closing the window closes it, not hides it into a tray
+    nobody can see, and the app quits with its last window."""
+    controller, transcriber, window, tray, history = app_parts
+    assert not tray.available and qapp.quitOnLastWindowClosed()
+    window.show()
+    qtbot.waitExposed(window)
+    with qtbot.assertNotEmitted(window.hidden_to_tray):
+        assert window.close() is True
