@@ -75,6 +75,7 @@ def run_desktop_app(args) -> int:
     from engine.engine_process import load_process_engine
     from engine.model_store import ModelStore
     from ui.background_import import BackgroundImport
+    from ui.gui_thread_gc import GuiThreadCollector
     from ui.pending_notices import PendingNotices
     from ui.state_style import app_icon
 
@@ -83,6 +84,9 @@ def run_desktop_app(args) -> int:
     app.setApplicationDisplayName("Murmur")
     app.setDesktopFileName("murmur")
     app.setWindowIcon(app_icon())
+    # Cycles of Qt objects must be freed on this thread, never on an engine or capture thread.
+    collector = GuiThreadCollector(parent=app)
+    collector.start()
 
     # One instance: a second launch raises the first one's window and leaves. The server only
     # answers from the event loop, by when ``report`` exists.
@@ -267,6 +271,7 @@ def run_desktop_app(args) -> int:
         if owner is not None:
             owner.close()
         server.close()
+        collector.stop()
 
     app.aboutToQuit.connect(shut_down)
     # A logout or `kill` (SIGTERM) quits through the same path as the tray's Quit.

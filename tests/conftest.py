@@ -6,16 +6,37 @@
   ``make test`` exports its path as ``MURMUR_TEST_MODEL``. Tests open it read-only. Without the
   variable (a bare ``pytest`` run) the model tests are skipped with the reason printed, never
   silently passed.
+* Cyclic garbage is collected on the main thread only, between tests, as the app collects it on
+  its GUI thread (ui/gui_thread_gc.py): Qt objects in cycles must not be freed by whichever
+  engine, relay or capture thread happens to allocate.
 """
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
 import pytest
 
+from ui.gui_thread_gc import collect_due
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA = REPO_ROOT / "tests" / "data"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_collection_on_other_threads():
+    was_enabled = gc.isenabled()
+    gc.disable()
+    yield
+    if was_enabled:
+        gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def collect_between_tests(no_collection_on_other_threads):
+    yield
+    collect_due()
 
 
 @pytest.fixture(autouse=True)
