@@ -45,12 +45,14 @@ def pulse(tmp_path_factory):
 class RunningMurmur:
     """``python main.py`` in its own process, and the CLI that talks to it."""
 
-    def __init__(self, env: dict[str, str], log: Path, prefix: tuple[str, ...] = ()):
+    def __init__(self, env: dict[str, str], log: Path, prefix: tuple[str, ...] = (),
+                 args: tuple[str, ...] = ()):
         self.env = env
         self.log = log
         # ``prefix`` wraps the launch (e.g. ``unshare … sh -c '…; exec "$@"' sh``); it must exec
-        # the app so that this process is Murmur.
-        self.process = subprocess.Popen([*prefix, sys.executable, str(ROOT / "main.py"), "--verbose"],
+        # the app so that this process is Murmur. ``args`` follow ``main.py`` (e.g. --model).
+        self.process = subprocess.Popen([*prefix, sys.executable, str(ROOT / "main.py"), "--verbose",
+                                         *args],
                                         env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
                                         stdout=subprocess.DEVNULL, stderr=open(log, "wb"))
 
@@ -102,8 +104,9 @@ def launch_murmur(x_server, pulse, default_model_path, tmp_path):
     apps = []
 
     def launch(language: str = "en", ini: str | None = None,
-               prefix: tuple[str, ...] = ()) -> RunningMurmur:
-        """``ini`` replaces the settings file's text; ``prefix`` wraps the command."""
+               prefix: tuple[str, ...] = (), args: tuple[str, ...] = ()) -> RunningMurmur:
+        """``ini`` replaces the settings file's text; ``prefix`` wraps the command; ``args``
+        are the app's own arguments."""
         models = Path(os.environ["XDG_DATA_HOME"]) / "murmur" / "models"
         models.mkdir(parents=True, exist_ok=True)
         default = models / model_filename(DEFAULT_MODEL)
@@ -117,7 +120,7 @@ def launch_murmur(x_server, pulse, default_model_path, tmp_path):
         runtime = tmp_path / "runtime"
         runtime.mkdir(mode=0o700, exist_ok=True)
         env = {**x_server.env, **pulse.env, "QT_QPA_PLATFORM": "xcb", "XDG_RUNTIME_DIR": str(runtime)}
-        apps.append(RunningMurmur(env, tmp_path / f"murmur{len(apps)}.log", prefix))
+        apps.append(RunningMurmur(env, tmp_path / f"murmur{len(apps)}.log", prefix, args))
         return apps[-1]
 
     yield launch
