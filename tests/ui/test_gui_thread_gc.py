@@ -7,7 +7,11 @@ generation's threshold, and the collector's QTimer in pytest-qt's event loop.
 from __future__ import annotations
 
 import gc
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -91,3 +95,25 @@ def test_collect_due_collects_the_generation_python_would():
     finally:
         if was_enabled:
             gc.enable()
+
+
+QT_WARNING = "Timers cannot be stopped from another thread"
+
+
+def run_scenario(mode: str) -> subprocess.CompletedProcess:
+    """tests/ui/qt_cycles_on_threads.py in a fresh interpreter (offscreen Qt, no display)."""
+    script = Path(__file__).with_name("qt_cycles_on_threads.py")
+    return subprocess.run([sys.executable, str(script), mode, "3"], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+
+
+def test_qt_objects_freed_off_the_gui_thread_is_what_crashes_without_it():
+    """The hazard, in a real Qt process: Qt objects collected by the allocating thread."""
+    result = run_scenario("none")
+    assert QT_WARNING in result.stderr or result.returncode != 0, result
+
+
+def test_with_it_qt_objects_in_cycles_die_on_the_gui_thread_and_the_process_lives():
+    result = run_scenario("guard")
+    assert result.returncode == 0 and "survived" in result.stdout, result
+    assert QT_WARNING not in result.stderr, result.stderr[-2000:]
