@@ -93,6 +93,32 @@ class PulseServer:
             except subprocess.TimeoutExpired:
                 self.kill()
 
+    def pactl(self, *args: str) -> str:
+        """Run ``pactl`` against this daemon; its stdout (fails the caller on an error)."""
+        result = subprocess.run(["pactl", *args], env={**os.environ, **self.env},
+                                capture_output=True, text=True, timeout=10)
+        if result.returncode != 0:
+            raise RuntimeError(f"pactl {' '.join(args)} failed: {result.stderr.strip()}")
+        return result.stdout
+
+    def unload_sink(self) -> None:
+        """Unload the null sink (and with it its monitor, the default source) from the running
+        daemon: the sound server stays up while the microphone disappears under a stream."""
+        modules = self.pactl("list", "short", "modules").splitlines()
+        (index,) = [line.split()[0] for line in modules if "module-null-sink" in line]
+        self.pactl("unload-module", index)
+
+    def load_sink(self) -> None:
+        """Load the null sink again and make its monitor the default source (the mic is back)."""
+        self.pactl("load-module", "module-null-sink", f"sink_name={SINK}", f"rate={SINK_RATE}",
+                   "channels=1")
+        self.pactl("set-default-sink", SINK)
+        self.pactl("set-default-source", f"{SINK}.monitor")
+
+    def has_sink(self) -> bool:
+        """Whether the null sink is loaded."""
+        return SINK in self.pactl("list", "short", "sinks")
+
     def play(self, path: Path) -> subprocess.Popen:
         """Play a sound file into the sink (non-blocking)."""
         return subprocess.Popen(["paplay", f"--device={SINK}", str(path)],

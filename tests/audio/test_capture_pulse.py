@@ -2,8 +2,9 @@
 
 A speech file is played into the sink with ``paplay``; what ``Capture`` puts in its 16 kHz ring
 must match the file (normalised cross-correlation >= 0.9 at the best alignment, for each quarter
-of the clip), whatever the rate of the file and of the stream. Killing the daemon mid-stream must become a DEVICE_LOST
-event, not a hang, and a new daemon must bring the capture back.
+of the clip), whatever the rate of the file and of the stream. Killing the daemon mid-stream, or
+unloading the sink whose monitor is the microphone, must become a DEVICE_LOST event, not a hang,
+and a new daemon (or the sink loaded again) must bring the capture back.
 """
 from __future__ import annotations
 
@@ -139,6 +140,30 @@ def test_daemon_killed_mid_stream_then_back(pulse, running_capture, speech, tmp_
     soundfile.write(tmp_path / "speech.wav", speech, TARGET_RATE)
     captured = record_playback(pulse, capture, tmp_path / "speech.wav", speech)
     assert piecewise_correlation(captured, speech) >= MIN_CORRELATION
+
+
+def test_sink_unloaded_mid_stream_then_loaded_again(pulse, running_capture, speech, tmp_path):
+    """The sound server stays up but the source under the stream goes (``pactl unload-module``
+    of the null sink, whose monitor is the default source): a DEVICE_LOST event, no hang; the
+    sink loaded again brings the capture back, and what is played then is captured intact."""
+    capture, events = running_capture(retry_seconds=0.2)
+    try:
+        pulse.unload_sink()
+        lost = events.expect(CaptureEventKind.DEVICE_LOST, timeout=10)
+        assert "went away" in lost.message or "stopped delivering" in lost.message
+        assert capture.stats().device is None
+        index_at_loss = capture.ring.end_index
+        pulse.load_sink()
+        events.expect(CaptureEventKind.OPENED, timeout=FIRST_FRAMES_TIMEOUT_S)
+        wait_until(lambda: capture.ring.end_index > index_at_loss, FIRST_FRAMES_TIMEOUT_S,
+                   "frames from the sink loaded again")
+        assert capture.stats().opened >= 2
+        soundfile.write(tmp_path / "speech.wav", speech, TARGET_RATE)
+        captured = record_playback(pulse, capture, tmp_path / "speech.wav", speech)
+        assert piecewise_correlation(captured, speech) >= MIN_CORRELATION
+    finally:
+        if not pulse.has_sink():  # the daemon outlives this test: leave it as it was
+            pulse.load_sink()
 
 
 def test_default_device_is_listed_by_name(pulse, running_capture):
