@@ -1,17 +1,18 @@
-"""Silero VAD built on a thread of its own, so the app is ready before onnxruntime is.
+"""Silero VAD built on a thread of its own, so the app is ready before the detector is.
 
-Building ``SileroVad`` imports onnxruntime and creates an inference session: 0.1–0.4 s that a
-launch would otherwise spend on the GUI thread before the hotkey is armed (docs/PERFORMANCE.md,
-Resources). ``DeferredVad`` runs that build on a daemon thread from ``start`` and is the
-detector in the meantime: its first ``reset``/``process`` waits for the build to finish (and
-starts it if nobody did). Nothing is lost by
-waiting: the recorder keeps the samples and hands them over when the call returns, so a
-dictation started in the first fraction of a second is segmented exactly like any other; it
-only meets the wait once.
+Building ``SileroVad`` once imported onnxruntime and created an inference session: 0.1–0.4 s that
+a launch would otherwise spend on the GUI thread before the hotkey is armed (docs/PERFORMANCE.md,
+Resources). Since it runs on numpy (audio/silero_net.py) the build only reads the 1.3 MB model
+file (~10 ms), but it stays off the launch's path all the same, and its failure still only costs
+the segmentation quality. ``DeferredVad`` runs that build on a daemon thread from ``start`` and
+is the detector in the meantime: its first ``reset``/``process`` waits for the build to finish
+(and starts it if nobody did). Nothing is lost by waiting: the recorder keeps the samples and
+hands them over when the call returns, so a dictation started in the first fraction of a second
+is segmented exactly like any other; it only meets the wait once.
 
-If the build fails after ``check_available`` said yes (a damaged model file, onnxruntime
-refusing it), the detector falls back to ``EnergyVad`` and logs why: pieces are still cut in
-pauses, by energy instead of by Silero.
+If the build fails after ``check_available`` said yes (a damaged or unexpected model file), the
+detector falls back to ``EnergyVad`` and logs why: pieces are still cut in pauses, by energy
+instead of by Silero.
 
 Threads: the build runs on its own thread; ``reset``/``process`` belong to one caller thread
 (the streamer's), as with ``SileroVad``. The hand-over is a ``threading.Event``: the built
@@ -19,14 +20,13 @@ detector (or the error) is written before ``set`` and read after ``wait``.
 """
 from __future__ import annotations
 
-import importlib.util
 import logging
 import threading
 from collections.abc import Callable
 
 import numpy as np
 
-from audio.vad import EnergyVad, SileroVad, VadResult, VadUnavailable, silero_model_path
+from audio.vad import EnergyVad, SileroVad, VadResult, silero_model_path
 
 log = logging.getLogger(__name__)
 
@@ -37,14 +37,13 @@ BUILD_WAIT_S = 20.0
 
 
 def check_available() -> None:
-    """Raise ``VadUnavailable`` now when Silero cannot be built at all (cheap: no import).
+    """Raise ``VadUnavailable`` now when Silero cannot be built at all (cheap: the model file is
+    only looked for).
 
     Lets the composition root tell the user at launch, as it did when it built the detector
-    itself, without paying for onnxruntime's import on the GUI thread.
+    itself, without reading the model on the GUI thread.
     """
     silero_model_path()
-    if importlib.util.find_spec("onnxruntime") is None:
-        raise VadUnavailable("onnxruntime is not installed")
 
 
 class DeferredVad:

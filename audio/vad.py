@@ -5,10 +5,11 @@ noise (Whisper invents "Thank you." on silence). ``SileroVad`` is the detector t
 ``EnergyVad`` is the baseline it was measured against (``bench/vad.py``, ``docs/AUDIO.md``):
 Silero keeps F1 >= 0.9 in noise where the energy detector collapses, at ~1 % of a core.
 
-Silero's ONNX weights come from the ``silero-vad`` wheel, installed *without* its dependencies
-(it declares torch, which the app never needs): onnxruntime runs the model. The package is
-located with ``importlib.util.find_spec``, which does not execute its ``__init__`` (that one
-imports torch).
+Silero's weights come from the ``silero-vad`` wheel, installed *without* its dependencies (it
+declares torch, which the app never needs); ``audio/silero_net.py`` runs the network in numpy
+(onnxruntime cost the app's process ~47 MiB for it; the answers are the same to 1e-5, checked
+against onnxruntime in tests/audio/test_silero_net.py). The package is located with
+``importlib.util.find_spec``, which does not execute its ``__init__`` (that one imports torch).
 
 Threads: a detector keeps recurrent state, so each instance belongs to one thread (the
 segmenter's); make one per stream.
@@ -16,24 +17,23 @@ segmenter's); make one per stream.
 from __future__ import annotations
 
 import importlib.util
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from audio.resample import TARGET_RATE
+from audio.silero_net import INPUT_SAMPLES, WEIGHTS_FILE, SileroNet
 
 #: Silero's frame at 16 kHz (32 ms); EnergyVad uses the same so results line up.
 FRAME_SAMPLES = 512
-_SILERO_CONTEXT = 64  # the v5+ model sees the last 64 samples of the previous frame too
-_SILERO_FILE = "silero_vad.onnx"
+_SILERO_CONTEXT = INPUT_SAMPLES - FRAME_SAMPLES  # v5+ sees the previous frame's last 64 too
 #: EnergyVad's noise floor rises this much per frame while frames are louder (0.5 dB/s).
 _FLOOR_RISE_DB = 0.5 * FRAME_SAMPLES / TARGET_RATE
 
 
 class VadUnavailable(RuntimeError):
-    """The Silero model or onnxruntime is not installed."""
+    """The Silero model is not installed."""
 
 
 @dataclass(frozen=True)
@@ -50,12 +50,12 @@ class VadResult:
 
 
 def silero_model_path() -> Path:
-    """Where the ``silero-vad`` wheel put its ONNX model."""
+    """Where the ``silero-vad`` wheel put the ONNX model whose weights ``SileroNet`` reads."""
     spec = importlib.util.find_spec("silero_vad")
     if spec is None or not spec.submodule_search_locations:
         raise VadUnavailable("the silero-vad package is not installed "
                              "(pip install --no-deps silero-vad)")
-    path = Path(next(iter(spec.submodule_search_locations))) / "data" / _SILERO_FILE
+    path = Path(next(iter(spec.submodule_search_locations))) / "data" / WEIGHTS_FILE
     if not path.is_file():
         raise VadUnavailable(f"silero-vad is installed but {path} is missing")
     return path
@@ -79,31 +79,15 @@ class _Framer:
 
 
 class SileroVad:
-    """Silero VAD v5/v6 (ONNX) on onnxruntime, one thread, 16 kHz.
+    """Silero VAD v5/v6 on numpy (``audio/silero_net.py``), 16 kHz.
 
     Args:
-        model_path: The ONNX file; defaults to the one the ``silero-vad`` wheel ships.
+        model_path: The ONNX file to read the weights from; defaults to the one the
+            ``silero-vad`` wheel ships (``silero_model_path``).
     """
 
     def __init__(self, model_path: Path | None = None) -> None:
-        # Official onnxruntime builds send usage telemetry to Microsoft over HTTPS (its
-        # Privacy.md; seen here as DNS lookups of mobile.events.data.microsoft.com about 30 s
-        # after a session starts). Murmur opens no network connection for dictation, so turn it
-        # off before the runtime initialises (tests/faults/test_privacy_app.py checks).
-        os.environ["ORT_DISABLE_TELEMETRY"] = "1"
-        try:
-            import onnxruntime
-        except ImportError as error:
-            raise VadUnavailable("onnxruntime is not installed") from error
-        onnxruntime.disable_telemetry_events()
-        options = onnxruntime.SessionOptions()
-        # One thread: a 32 ms frame is too small to split, and the engine needs the cores.
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        self._session = onnxruntime.InferenceSession(
-            str(model_path or silero_model_path()), sess_options=options,
-            providers=["CPUExecutionProvider"])
-        self._sr = np.array(TARGET_RATE, dtype=np.int64)
+        self._net = SileroNet(model_path or silero_model_path())
         self._framer = _Framer()
         self.reset()
 
@@ -121,9 +105,7 @@ class SileroVad:
         for i, frame in enumerate(frames):
             self._input[0, :_SILERO_CONTEXT] = self._input[0, -_SILERO_CONTEXT:]
             self._input[0, _SILERO_CONTEXT:] = frame
-            prob, self._state = self._session.run(
-                None, {"input": self._input, "state": self._state, "sr": self._sr})
-            out[i] = prob[0, 0]
+            out[i], self._state = self._net.step(self._input, self._state)
         self._framer.frames_done += len(frames)
         return VadResult(probabilities=out, first_frame=first)
 

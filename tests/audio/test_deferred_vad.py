@@ -1,6 +1,6 @@
 """DeferredVad: Silero built on a thread gives the same probabilities as one built in place; the
 first use waits for (and if needed starts) the build; a failed build falls back to the energy
-detector instead of failing the dictation. Real onnxruntime and Silero model, real speech.
+detector instead of failing the dictation. Real Silero model (numpy), real speech.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def probabilities(detector, samples: np.ndarray, chunk: int = 4000) -> np.ndarra
 
 
 def test_silero_is_available_here():
-    check_available()  # raises VadUnavailable when the wheel or onnxruntime is missing
+    check_available()  # raises VadUnavailable when the silero-vad wheel or its model is missing
 
 
 def test_built_on_a_thread_it_scores_speech_exactly_as_silero(jfk):
@@ -61,9 +61,9 @@ def test_used_before_it_was_started_it_builds_and_works(jfk):
 
 def test_a_failed_build_falls_back_to_the_energy_detector(jfk, caplog):
     def broken():
-        raise RuntimeError("onnxruntime refused the model")
+        raise RuntimeError("the model file is damaged")
 
     deferred = DeferredVad(broken)
     deferred.start()
     np.testing.assert_array_equal(probabilities(deferred, jfk), probabilities(EnergyVad(), jfk))
-    assert "onnxruntime refused the model" in caplog.text
+    assert "the model file is damaged" in caplog.text

@@ -1,6 +1,7 @@
-"""VAD: Silero runs on onnxruntime without torch, streams in any chunking, meets F1 >= 0.9 in
-silence and in noise over the whole speech set; the gate's table. Its CPU share (< 3 % of a
-core) is measured by bench/vad.py and recorded in docs/AUDIO.md, never asserted in a test.
+"""VAD: Silero runs on numpy without torch or onnxruntime, streams in any chunking, meets
+F1 >= 0.9 in silence and in noise over the whole speech set; the gate's table. Its CPU share
+(< 3 % of a core) is measured by bench/vad.py and recorded in docs/AUDIO.md, never asserted in
+a test.
 """
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
-"""The VAD's onnxruntime keeps its telemetry off: no device id, no event store, no upload.
+"""The VAD leaves no telemetry behind: no device id, no event store, no upload.
 
-Official onnxruntime builds (1DS telemetry, their Privacy.md) create
+The app's Silero once ran on onnxruntime; it now runs on numpy (audio/silero_net.py), and this
+test keeps any runtime that comes back from writing telemetry. Official onnxruntime builds (1DS
+telemetry, their Privacy.md) create
 ``$XDG_CACHE_HOME/Microsoft/DeveloperTools/.onnxruntime/{deviceid,onnxruntime.db}`` as soon as a
 session starts and upload events to mobile.events.data.microsoft.com some 30 s later. A fresh
 Python process with its own HOME and XDG_CACHE_HOME builds the real ``SileroVad`` and runs
