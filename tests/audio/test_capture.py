@@ -1,10 +1,13 @@
-"""Capture against a fake backend: rates, pre-roll, device loss and return, idle close, stalls."""
+"""Capture against a fake backend: rates, pre-roll, device loss and return, idle close, stalls,
+and a callback that allocates no sample memory."""
 from __future__ import annotations
+
+import tracemalloc
 
 import numpy as np
 import pytest
 from audio_wait import Events, wait_until
-from fake_audio_backend import FakeBackend, ramp_source
+from fake_audio_backend import FakeBackend, Status, ramp_source
 
 from audio.capture import Capture
 from audio.capture_types import CaptureEventKind, CaptureOptions
@@ -213,3 +216,32 @@ def test_last_event_keeps_what_was_said_before_anyone_listened(make_capture):
     capture, events = make_capture(FakeBackend({}))
     said = events.expect(CaptureEventKind.NO_DEVICE)
     assert capture.last_event() == said
+
+
+def test_the_callback_allocates_no_sample_memory(make_capture):
+    """What PortAudio's thread runs copies into the preallocated raw ring and allocates no
+    sample memory: tracemalloc (which sees numpy's buffers) peaks below one block's bytes over
+    50 callbacks, and every sample still reaches ``ring``. The fake device is stalled and the
+    worker idle meanwhile, so only the callback runs while memory is traced."""
+    backend = FakeBackend({"Mic": 16_000}, speed=1)
+    capture, events = make_capture(backend, blocksize=512, stall_seconds=600,
+                                   idle_poll_seconds=600)
+    events.expect(CaptureEventKind.OPENED)
+    backend.stalled.set()
+    assert capture.wait_drained()
+    callback = backend.streams[-1].callback  # the function handed to the stream
+    start = capture.ring.end_index
+    block = np.arange(512, dtype=np.float32).reshape(512, 1) / 512
+    status = Status(input_overflow=False)
+    callback(block, 512, None, status)  # first call: nothing lazy left to set up
+    tracemalloc.start()
+    try:
+        for _ in range(50):
+            callback(block, 512, None, status)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < block.nbytes, f"{peak} bytes traced at peak in the callback"
+    assert capture.wait_drained()
+    assert capture.ring.end_index - start == 51 * 512
+    np.testing.assert_array_equal(capture.ring.read(start, start + 512).samples, block[:, 0])
