@@ -1,7 +1,8 @@
 """What ``main.py status --json`` answers: the running app's state in one line of JSON.
 
 Status bars and the end-to-end tests read it: the dictation state, the model and whether it is
-loaded, the microphone, how much audio has been captured, the hotkey and whether it is armed.
+loaded, the microphone, how much audio has been captured and whether any was dropped, the hotkey
+and whether it is armed.
 
 Threads: GUI thread (the instance server asks between events).
 """
@@ -55,6 +56,10 @@ class StatusReport:
             "microphone_problem": self.controller.microphone_problem,
             "window": self.window_text() if self.window_text else None,
             "captured_seconds": round(self.capture.ring.end_index / TARGET_RATE, 2),
+            # Blocks the device dropped (PortAudio's overflow flag) and samples we were too
+            # late to drain, since launch: both 0 unless the machine is badly overloaded.
+            "overflows": stats.overflows,
+            "lost_samples": stats.lost_samples,
             "ring_seconds": round(self.capture.ring.capacity / TARGET_RATE, 2),
             "hotkey": self.settings_now().hotkey,
             "hotkey_armed": self.hotkey_armed,

@@ -17,3 +17,11 @@ def test_status_reports_when_the_app_became_ready(murmur):
     assert startup["ready_after_s"] == max(startup[part] for part in READY_PARTS)
     assert 0 < startup["imports_done"] <= startup["ready_after_s"]
     assert startup["ready_monotonic"] > 0
+
+
+def test_status_reports_dropped_audio(murmur):
+    """The counters are there (their values from the capture: tests/app/test_status_report.py;
+    no loss on real capture: tests/audio/test_capture_soak.py)."""
+    details = murmur.wait_ready()
+    for counter in ("overflows", "lost_samples"):
+        assert isinstance(details[counter], int) and details[counter] >= 0, details
