@@ -177,9 +177,10 @@ def test_looks_for_a_device_less_and_less_often(make_capture):
     wait_until(lambda: len(backend.refresh_times) >= 6, 5, "six looks")
     gaps = np.diff(backend.refresh_times[:6])
     # Waits of 0.05, 0.1, 0.2, 0.2, 0.2 s: doubling, then capped so it never stops looking.
-    # (Late wake-ups on a busy machine only lengthen gaps, hence the one-sided margin.)
+    # Late wake-ups on a busy machine only lengthen gaps, hence the wide upper margin: still
+    # below the 0.8 s an uncapped doubling would wait for the fifth look.
     want = np.array([0.05, 0.1, 0.2, 0.2, 0.2])
-    assert np.all(gaps >= want - 0.01) and np.all(gaps <= want + 0.15), gaps
+    assert np.all(gaps >= want - 0.01) and np.all(gaps <= want + 0.45), gaps
     assert capture.stats().device is None
 
 
