@@ -175,8 +175,10 @@ class _Loop(QObject):
         if dictation < self.dead_below or self.engine is None:
             return
         self._pieces.switch_to(dictation)
+        log.debug("dictation %d: piece of %.2f s started", dictation, len(samples) / SAMPLE_RATE)
         if self._piece(samples, options, key):
             self.partial.emit(dictation, self._pieces.text)
+        log.debug("dictation %d: piece done", dictation)
 
     @Slot(int, object, object, object)
     def speculate(self, dictation: int, key: object, samples: np.ndarray,
@@ -184,11 +186,14 @@ class _Loop(QObject):
         """The open piece, ahead of its cut or the release; skipped once withdrawn."""
         if (dictation, key) != self.live_speculation or dictation < self.dead_below \
                 or self.engine is None:
+            log.debug("dictation %d: speculation %s skipped (withdrawn)", dictation, key)
             return
         pieces = self._pieces
         pieces.switch_to(dictation)
         if pieces.error:
             return
+        log.debug("dictation %d: speculation %s of %.2f s started", dictation, key,
+                  len(samples) / SAMPLE_RATE)
         try:
             transcript = self._run(samples, pieces.prompted(options))
         except Exception:  # noqa: BLE001 - the real piece or tail is transcribed anyway
@@ -196,12 +201,17 @@ class _Loop(QObject):
             return
         pieces.engine_seconds += transcript.engine_seconds
         pieces.speculations[key] = (transcript.text, len(pieces.texts))
+        log.debug("dictation %d: speculation %s done%s", dictation, key,
+                  "" if (dictation, key) == self.live_speculation else " (withdrawn meanwhile)")
         self.partial.emit(dictation, pieces.text_with(transcript.text))
 
     def _finish_streamed(self, job: int, audio: StreamedAudio, options: TranscribeOptions) -> None:
         pieces = self._pieces
         pieces.switch_to(audio.dictation)
         reused = pieces.speculated(audio.tail_key) is not None and not pieces.error
+        log.debug("dictation %d: tail of %.2f s started %.3f s after the release%s",
+                  audio.dictation, len(audio.tail) / SAMPLE_RATE,
+                  time.monotonic() - audio.released_at, " (speculated)" if reused else "")
         transcript = self._piece(audio.tail, options, audio.tail_key) if len(audio.tail) \
             else None
         if pieces.error:
@@ -211,6 +221,8 @@ class _Loop(QObject):
                 job, pieces.text, transcript.language if transcript else options.language,
                 len(audio.samples) / SAMPLE_RATE, pieces.engine_seconds, audio.released_at,
                 self.engine.model_path.name, audio.segments, reused))
+        log.debug("dictation %d: tail done %.3f s after the release", audio.dictation,
+                  time.monotonic() - audio.released_at)
         pieces.switch_to(0)  # nothing of this dictation may reach the next
 
     def _piece(self, samples: np.ndarray, options: TranscribeOptions,
@@ -332,15 +344,19 @@ class EngineWorker(QObject):
                        ) -> None:
         """Transcribe a finished piece of ``dictation`` in the background (or take the text
         of speculation ``key``, the same audio, if it ran)."""
+        log.debug("dictation %d: piece of %.2f s queued", dictation, len(samples) / SAMPLE_RATE)
         self._segment_submitted.emit(dictation, samples, self._options, key)
 
     def speculate(self, dictation: int, key: tuple, samples: np.ndarray) -> None:
         """Transcribe the open piece ahead (it replaces any earlier speculation)."""
+        log.debug("dictation %d: speculation %s of %.2f s queued", dictation, key,
+                  len(samples) / SAMPLE_RATE)
         self._loop.live_speculation = (dictation, key)
         self._speculation_submitted.emit(dictation, key, samples, self._options)
 
     def withdraw_speculation(self, dictation: int) -> None:
         """Speech went on: the speculation is wrong; skip it if it has not started."""
+        log.debug("dictation %d: speculation withdrawn", dictation)
         self._loop.live_speculation = None
 
     def drop_dictation(self, dictation: int) -> None:

@@ -1,10 +1,12 @@
 """The text side of a streamed dictation, on the engine worker's thread.
 
 ``transcribe_piece`` transcribes one piece of a dictation: in an encoder window sized to it
-(``engine.audio_ctx``), decoded in one pass without temperature fallback, and with the full
-window again if that text loops. ``DictationTexts`` collects one dictation's piece texts: the
-prompt for the next piece, the joined text (``engine.join``), and the speculations made ahead of
-a cut or the release (``app/streaming.py``) with the place they were decoded for.
+(``engine.audio_ctx``), decoded in one pass without temperature fallback. A text that loops is
+settled as cheaply as it safely can: a whole sentence said again from the start is that
+sentence; otherwise a wider sized window, and the full window only when that loops too.
+``DictationTexts`` collects one dictation's piece texts: the prompt for the next piece, the
+joined text (``engine.join``), and the speculations made ahead of a cut or the release
+(``app/streaming.py``) with the place they were decoded for.
 
 Threads: the engine worker's (``app/engine_worker._Loop``); nothing here is shared.
 """
@@ -17,7 +19,7 @@ from dataclasses import replace
 import numpy as np
 
 from app.streaming import Key
-from engine.audio_ctx import audio_ctx_for
+from engine.audio_ctx import FULL_WINDOW, audio_ctx_for
 from engine.join import join_segments
 from engine.options import SAMPLE_RATE, TranscribeOptions, Transcript
 from engine.postprocess import clean_segment
@@ -39,6 +41,17 @@ TOKEN_MARGIN = 16
 #: Languages whose pieces get the sized window: where it was measured to keep the words
 #: (docs/PERFORMANCE.md "audio_ctx"). A German sentence was sensitive to it; others: unmeasured.
 SIZED_LANGUAGES = frozenset({"en"})
+#: A loop is decoded again in a window this many frames wider before the full window is tried.
+#: Loops belong to one window size and prompt: the same piece decodes cleanly a few 64-frame
+#: steps up, at a fraction of the full window's cost (docs/PERFORMANCE.md, "Tail latency at
+#: release"). The full window stays the last resort.
+RETRY_EXTRA_FRAMES = 192
+#: A repeated sentence is taken as the piece's text only if it holds this many words per second
+#: of the piece (pauses and padding included): the streamed pieces of bench/latency.py's
+#: dictations read at 1.3-3.5 words per second, so a sentence that covers only half of a piece's
+#: speech stays below this, and a slow piece goes to the wider window instead.
+MIN_WORDS_PER_SECOND = 2.0
+_SENTENCE_END = (".", "?", "!")
 
 
 def looks_looped(text: str, seconds: float) -> bool:
@@ -54,6 +67,26 @@ def looks_looped(text: str, seconds: float) -> bool:
     return False
 
 
+def repeated_sentence(text: str, seconds: float) -> str | None:
+    """The sentence(s) a looping decode said before starting over, or None.
+
+    A sized window decoded in one pass sometimes reads the piece to its end and then starts
+    again from its first word: "Today only platforms 1 and 3 are used. Today only platforms 1
+    and 3 are used. Today only ..." until the token cap. When the text is exactly that — an
+    opening ``U`` that ends a sentence, then ``U`` again in full, then any beginning of it — and
+    ``U`` is long enough for ``seconds`` of audio (``MIN_WORDS_PER_SECOND``), ``U`` is the text.
+    A loop on a phrase inside the text ("glad to lead to glad to lead to") is not this.
+    """
+    words = text.split()
+    key = [w.strip(".,!?;:\"'").lower() for w in words]
+    for n in range(1, len(words) // 2 + 1):
+        if not words[n - 1].endswith(_SENTENCE_END):
+            continue
+        if all(key[i] == key[i % n] for i in range(n, len(words))):
+            return " ".join(words[:n]) if n >= MIN_WORDS_PER_SECOND * seconds else None
+    return None
+
+
 def max_tokens_for(seconds: float) -> int:
     """The token cap (``TranscribeOptions.max_tokens``) of a sized decode of ``seconds``."""
     return math.ceil(seconds * MAX_TOKENS_PER_SECOND) + TOKEN_MARGIN
@@ -65,7 +98,8 @@ def transcribe_piece(engine, samples: np.ndarray, options: TranscribeOptions,
     options fix ``audio_ctx`` or the language is not in ``SIZED_LANGUAGES``), decoded in one pass
     (``single_segment``) without temperature fallback and with its tokens capped in proportion
     to its length (``max_tokens_for``): see engine/audio_ctx.py. A text that loops, or that the
-    cap cut off, is decoded again in the full window (no cap).
+    cap cut off, is its ``repeated_sentence`` if it has one; else it is decoded again in a
+    window ``RETRY_EXTRA_FRAMES`` wider, and if that loops too in the full window (no cap).
 
     Whole recordings (not streamed) keep the full window: one pass over several sentences
     in a shrunken window can stop after the first (docs/PERFORMANCE.md, "Streaming").
@@ -83,15 +117,28 @@ def transcribe_piece(engine, samples: np.ndarray, options: TranscribeOptions,
     if not ctx:
         return engine.transcribe(samples, options)
     cap = max_tokens_for(seconds)
-    sized = engine.transcribe(samples, replace(
-        options, audio_ctx=ctx, single_segment=True, temperature_fallback=False, max_tokens=cap))
-    cut_off = sized.tokens > cap
-    if not cut_off and not looks_looped(sized.text, seconds):
-        return sized
-    log.info("a %.1f s piece %s in a %d-frame window; full window instead", seconds,
-             f"ran past {cap} tokens" if cut_off else "looped", ctx)
+    sized = replace(options, single_segment=True, temperature_fallback=False, max_tokens=cap)
+    spent = 0.0
+    for window in (ctx, ctx + RETRY_EXTRA_FRAMES):
+        if window >= FULL_WINDOW:
+            break
+        out = engine.transcribe(samples, replace(sized, audio_ctx=window))
+        spent += out.engine_seconds
+        log.debug("a %.2f s piece in a %d-frame window: %d tokens in %.2f s", seconds, window,
+                  out.tokens, out.engine_seconds)
+        cut_off = out.tokens > cap
+        if not cut_off and not looks_looped(out.text, seconds):
+            return replace(out, engine_seconds=spent)
+        said = repeated_sentence(out.text, seconds)
+        how = f"ran past {cap} tokens" if cut_off else "looped"
+        if said is not None:
+            log.info("a %.1f s piece %s in a %d-frame window; its sentence said again from the "
+                     "start is taken", seconds, how, window)
+            return replace(out, text=said, segments=(), engine_seconds=spent)
+        log.info("a %.1f s piece %s in a %d-frame window", seconds, how, window)
+    log.info("a %.1f s piece: full window instead", seconds)
     full = engine.transcribe(samples, options)
-    return replace(full, engine_seconds=full.engine_seconds + sized.engine_seconds)
+    return replace(full, engine_seconds=full.engine_seconds + spent)
 
 
 class DictationTexts:

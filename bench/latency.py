@@ -3,6 +3,7 @@
     .venv/bin/python bench/latency.py --model PATH.bin [--ct2 CT2_DIR | --no-fw]
         [--lengths 5,10,20,40] [--per-length 3] [--speed 1] [--threads 2] [--json PATH]
         [--stream-modes murmur-stream,stream-full-window,stream-no-speculation]
+        [--only 40s-2,5s-2] [--log PATH]
 
 Dictations of about 5, 10, 20 and 40 s are built from tests/data/speech clips joined by natural
 pauses (0.5-0.9 s), released 0.2, 0.4 or 0.6 s after the last word (in rotation). Each one is
@@ -28,11 +29,18 @@ whisper.cpp with the encoder sized by ``engine.audio_ctx``, and faster-whisper i
 CTranslate2 directory the ggml file was converted from. Their time-to-text is the wall time of
 that one call. Tables: p50/p95 time-to-text and aggregate WER per length and mode, and ratios.
 No assertion is made on any timing.
+
+``--only`` plays only the named dictations of the set (names as printed, e.g. ``40s-2``; the
+set is built for all ``--lengths`` first, so a name means the same audio as in a full run).
+``--log PATH`` keeps a timeline: the engine worker's debug lines (each piece, speculation and
+tail: queued, started, finished, with its decodes) and the bench's releases, in seconds since the
+run started (``docs/PERFORMANCE.md``, "Tail latency at release").
 """
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -74,12 +82,21 @@ def main() -> None:
     parser.add_argument("--stream-modes", default=DEFAULT_STREAM_MODES)
     parser.add_argument("--no-posthoc-ctx", action="store_true",
                         help="skip post-hoc whisper.cpp with the sized window")
+    parser.add_argument("--only", help="comma-separated dictation names to play (e.g. 40s-2)")
+    parser.add_argument("--log", type=Path, help="write the pipeline's timeline here")
     args = parser.parse_args()
+    if args.log:
+        logging.basicConfig(filename=args.log, filemode="w", level=logging.DEBUG,
+                            format="%(relativeCreated)9.0f ms %(name)s: %(message)s")
+        for noisy in ("engine.whisper_engine", "audio", "faster_whisper"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     from PySide6.QtCore import QCoreApplication
 
     app = QCoreApplication.instance() or QCoreApplication([])
     options = TranscribeOptions(language="en", threads=args.threads)
     dictations = build_dictations([float(x) for x in args.lengths.split(",")], args.per_length)
+    if args.only:
+        dictations = [d for d in dictations if d.name in args.only.split(",")]
     engine = WhisperEngine(args.model)
     scratch = tempfile.TemporaryDirectory(prefix="murmur-latency-ct2-")
     if args.ct2 is None and not args.no_fw:
@@ -118,7 +135,11 @@ def run_one(rigs: dict[str, StreamRig], args, dictation: Dictation, engine, fw) 
     the same audio."""
     rows = []
     for mode, rig in rigs.items():
+        logging.getLogger("bench.latency").info("%s %s: playing %.2f s", dictation.name, mode,
+                                                dictation.seconds)
         text, seconds, details = rig.play(dictation, args.speed)
+        logging.getLogger("bench.latency").info("%s %s: text %.2f s after the release",
+                                                dictation.name, mode, seconds)
         rows.append(_row(dictation, mode, text, seconds, **details))
     posthoc = [("wcpp-posthoc-full", 1500)]
     if not args.no_posthoc_ctx:

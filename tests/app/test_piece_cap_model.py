@@ -4,7 +4,7 @@ Starts the real whisper.cpp engine in-process on ``MURMUR_TEST_MODEL`` (tests/co
 decodes the real clips of tests/data/speech. The cap must never cut real speech short (every clip
 decodes to the same text with and without it), and must stop a real loop early: a clip that loops
 in a too-narrow window, with the prompt it looped after, stops at the cap and is then decoded
-again in the full window by ``transcribe_piece``.
+again (after the wider retry, narrowed here too) in the full window by ``transcribe_piece``.
 """
 from __future__ import annotations
 
@@ -80,8 +80,10 @@ def test_a_real_loop_stops_at_the_cap_and_is_redone_in_the_full_window(default_m
     with WhisperEngine(default_model_path) as fresh:
         narrow = NarrowWindow(fresh)
         out = transcribe_piece(narrow, samples, EN)
-    (first_options, first), (full_options, _) = narrow.decodes
+    # Cut off in its window, and again in the wider retry (which NarrowWindow narrows too).
+    (first_options, first), (_, wider), (full_options, _) = narrow.decodes
     assert first_options.max_tokens == cap and first.tokens == cap + 1  # cut off, not finished
+    assert wider.tokens == cap + 1
     assert full_options.audio_ctx == 0 and full_options.max_tokens == 0
     assert normalize_words(out.text)[:6] == normalize_words(clip.reference)[:6]
     assert len(normalize_words(out.text)) <= len(normalize_words(clip.reference)) + 2

@@ -343,15 +343,17 @@ class CappedEngine:
 
 
 def test_a_sized_piece_cut_off_by_its_token_cap_is_decoded_again_in_the_full_window():
+    """Cut off in its window and in the wider one (app/piece_texts.RETRY_EXTRA_FRAMES)."""
     samples = utterance(0.2)  # 1.6 s
     cap = max_tokens_for(len(samples) / 16000)
     assert 16 < cap < 224  # a loop stops well before whisper.cpp's own limit
     engine = CappedEngine(tokens=500)
     out = transcribe_piece(engine, samples, EN)
-    sized, full = engine.calls
+    sized, wider, full = engine.calls
     assert sized.max_tokens == cap and 0 < sized.audio_ctx < 1500 and sized.single_segment
+    assert wider.max_tokens == cap and sized.audio_ctx < wider.audio_ctx < 1500
     assert full.max_tokens == 0 and full.audio_ctx == 0  # the redo is neither capped nor sized
-    assert out.text == "alpha" and out.engine_seconds == pytest.approx(1.5)
+    assert out.text == "alpha" and out.engine_seconds == pytest.approx(2.0)
 
 
 def test_a_sized_piece_within_its_cap_is_decoded_once():

@@ -1,0 +1,123 @@
+"""How ``app/piece_texts.transcribe_piece`` settles a sized decode that loops, without a model.
+
+A scripted engine answers each decode by its encoder window (``audio_ctx``): the texts are the
+ones whisper.cpp gave on real pieces of bench/latency.py's dictations (docs/PERFORMANCE.md, "Tail
+latency at release"), and the token counts say whether the cap cut a decode off. No timing is
+measured; the engine seconds are the script's own numbers, summed.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from app.piece_texts import (MIN_WORDS_PER_SECOND, RETRY_EXTRA_FRAMES, max_tokens_for,
+                             repeated_sentence, transcribe_piece)
+from engine.audio_ctx import audio_ctx_for
+from engine.options import TranscribeOptions, Transcript
+
+EN = TranscribeOptions(language="en", threads=1)
+TODAY = "Today only platforms 1 and 3 are used."
+#: What the 2.99 s tail of dictation 40s-2 decoded to in its 256-frame window (41 tokens, cap 40).
+TODAY_LOOP = " ".join([TODAY] * 4) + " Today only platforms 1 and"
+
+
+def audio(seconds: float) -> np.ndarray:
+    return np.full(int(seconds * 16000), 0.1, np.float32)
+
+
+class ScriptedEngine:
+    """Answers a decode in window ``audio_ctx`` with ``texts[audio_ctx]`` (0 is the full window);
+    a text given as (text, tokens) reports that many tokens, else 9."""
+
+    def __init__(self, texts: dict):
+        self.texts = texts
+        self.calls: list[TranscribeOptions] = []
+
+    def transcribe(self, samples, options):
+        self.calls.append(options)
+        text = self.texts[options.audio_ctx]
+        text, tokens = text if isinstance(text, tuple) else (text, 9)
+        return Transcript(text, (), "en", len(samples) / 16000, 0.25, tokens)
+
+
+@pytest.mark.parametrize("text, seconds, said", [
+    (TODAY_LOOP, 2.99, TODAY),  # the sentence, again from the start, cut off by the cap
+    (f"{TODAY} {TODAY}", 2.99, TODAY),  # exactly twice
+    # Two sentences, over again.
+    ("Mr. Quilter is the apostle. And we are glad. " * 2 + "Mr.", 4.0,
+     "Mr. Quilter is the apostle. And we are glad."),
+    # A loop on a phrase inside the text: the words before it are not said again.
+    ("we are glad to lead to glad to lead to glad to lead to", 5.3, None),
+    ("Today only platforms 1 and 3 are used Today only platforms 1 and 3 are used", 2.99, None),
+    ("Ask not. Ask not. Ask not. Ask not.", 1.5, None),  # 2 words in 1.5 s: too few to trust
+    # The sentence again, then something else: not a clean loop.
+    (f"{TODAY} {TODAY} Then the platform.", 2.99, None),
+    (TODAY, 2.99, None),  # said once: no loop
+    ("", 1.0, None),
+])
+def test_repeated_sentence(text, seconds, said):
+    assert repeated_sentence(text, seconds) == said
+
+
+def test_a_sentence_too_short_for_its_audio_is_not_taken():
+    """Eight words are a whole 3 s piece, not a whole 8 s one: there, the loop may have skipped
+    words after the sentence."""
+    assert repeated_sentence(TODAY_LOOP, 8 / MIN_WORDS_PER_SECOND) == TODAY
+    assert repeated_sentence(TODAY_LOOP, 8 / MIN_WORDS_PER_SECOND + 0.1) is None
+
+
+def test_a_sentence_said_again_from_the_start_is_taken_without_a_second_decode():
+    """The 40s-2 tail: the loop was its sentence over and over; the full window decoded that
+    same sentence 2.4 s later."""
+    seconds = 2.99
+    ctx, cap = audio_ctx_for(seconds), max_tokens_for(seconds)
+    engine = ScriptedEngine({ctx: (TODAY_LOOP, cap + 1), 0: TODAY})
+    out = transcribe_piece(engine, audio(seconds), EN)
+    assert out.text == TODAY
+    assert [o.audio_ctx for o in engine.calls] == [ctx]
+    assert out.engine_seconds == pytest.approx(0.25)
+
+
+def test_a_loop_on_a_phrase_is_decoded_again_in_a_wider_window():
+    seconds = 5.34
+    ctx, cap = audio_ctx_for(seconds), max_tokens_for(seconds)
+    whole = "Mr. Quilter is the apostle of the middle classes, and we are glad to welcome him."
+    looping = "Mr. Quilter is the apostle of the middle classes, and we are" + " glad to" * 9
+    engine = ScriptedEngine({ctx: (looping, cap + 1), ctx + RETRY_EXTRA_FRAMES: whole, 0: whole})
+    out = transcribe_piece(engine, audio(seconds), EN)
+    assert out.text == whole
+    _, wider = engine.calls
+    assert wider.audio_ctx == ctx + RETRY_EXTRA_FRAMES and wider.max_tokens == cap
+    assert wider.single_segment and not wider.temperature_fallback
+    assert out.engine_seconds == pytest.approx(0.5)  # both decodes counted
+
+
+def test_a_loop_in_the_wider_window_too_ends_in_the_full_window():
+    seconds = 5.34
+    ctx, cap = audio_ctx_for(seconds), max_tokens_for(seconds)
+    phrase = "glad to lead to " * 20
+    engine = ScriptedEngine({ctx: (phrase, cap + 1), ctx + RETRY_EXTRA_FRAMES: (phrase, cap + 1),
+                             0: "Glad to welcome his gospel."})
+    out = transcribe_piece(engine, audio(seconds), EN)
+    assert out.text == "Glad to welcome his gospel."
+    assert [(o.audio_ctx, o.max_tokens) for o in engine.calls] == [
+        (ctx, cap), (ctx + RETRY_EXTRA_FRAMES, cap), (0, 0)]
+    assert out.engine_seconds == pytest.approx(0.75)
+
+
+def test_a_wider_window_that_would_reach_the_full_one_is_skipped():
+    seconds = 26.0  # its window is under the full 1500 frames; 192 more are not
+    ctx, cap = audio_ctx_for(seconds), max_tokens_for(seconds)
+    assert 0 < ctx < 1500 <= ctx + RETRY_EXTRA_FRAMES
+    engine = ScriptedEngine({ctx: ("word " * 300, cap + 1), 0: "The words."})
+    out = transcribe_piece(engine, audio(seconds), EN)
+    assert out.text == "The words." and [o.audio_ctx for o in engine.calls] == [ctx, 0]
+
+
+def test_a_clean_decode_is_taken_as_it_is():
+    engine = ScriptedEngine({audio_ctx_for(2.99): TODAY})
+    out = transcribe_piece(engine, audio(2.99), replace(EN, initial_prompt="Before."))
+    assert out.text == TODAY and len(engine.calls) == 1
+    assert engine.calls[0].initial_prompt == "Before."
