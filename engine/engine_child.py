@@ -25,15 +25,31 @@ that started the child ends, and the app starts and restarts engines from worker
 
 Log records go to stderr as ``LEVEL name: message`` lines; the parent re-logs them (and whatever
 whisper.cpp prints natively) under ``engine.child``.
+
+Memory: whisper.cpp reserves its compute buffers (conv 16, encode 23, cross 5, decode 96 MB for
+base) when the model loads, and the pages a call touches stay resident for good: the child
+grows from ~150 to ~210 MiB over the first calls of a dictation (more after a full 30 s window,
+and more the longer the prompt: the decoder computes logits for every prompt token, 200 kB
+each). Nothing in whisper.cpp's API hands them back, so once no request has come for
+``RELEASE_AFTER_S`` and the child has grown by more than ``RELEASE_MIN_GROWTH_MIB``, it frees
+the model and loads it again (~0.2 s of CPU from the page cache; docs/PERFORMANCE.md, "Memory
+and idle CPU, session 3"). A dictation's first piece comes a second or more after the hotkey
+(after a pause in the speech), so a reload that is under way then is done before it is needed;
+a request that does arrive meanwhile waits for it. The model is reloaded through a descriptor
+opened at start, so a model file deleted or replaced since still loads as the same model. After
+every reply ``malloc_trim`` gives glibc's free heap pages back too.
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
 import os
 import resource
 import signal
 import sys
 import threading
+import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -46,6 +62,36 @@ log = logging.getLogger("engine.child")
 
 #: Exit status when the lifeline closed: the parent died (tests tell the two ways of ending apart).
 EXIT_PARENT_GONE = 70
+#: Idle seconds after which a grown engine is reloaded to give its memory back (module
+#: docstring); ``MURMUR_ENGINE_RELEASE_S`` in the environment overrides it (tests, benches).
+RELEASE_AFTER_S = 20.0
+#: Growth since the load (MiB resident) below which a reload is not worth its CPU.
+RELEASE_MIN_GROWTH_MIB = 16.0
+_PAGE_MIB = os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def resident_mib() -> float:
+    """This process's resident memory now (``/proc/self/statm``: cheap, no parsing of smaps)."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * _PAGE_MIB
+
+
+def _libc_trim():
+    """``malloc_trim(0)`` of glibc, or a no-op elsewhere."""
+    try:
+        trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return lambda: None
+    trim.argtypes = [ctypes.c_size_t]
+    return lambda: trim(0)
+
+
+def release_after_s() -> float:
+    value = os.environ.get("MURMUR_ENGINE_RELEASE_S")
+    try:
+        return float(value) if value else RELEASE_AFTER_S
+    except ValueError:
+        return RELEASE_AFTER_S
 
 
 def _failed(error: BaseException) -> Failed:
@@ -75,22 +121,57 @@ def serve(model_path: Path, conn: Connection) -> None:
             log.exception("loading %s failed", model_path)
         conn.send(_failed(error))
         return
-    with engine:
-        conn.send(Ready(engine.info, engine.multilingual, engine.load_seconds))
-        while True:
+    held = [engine]  # the current engine: a reload replaces it
+    try:
+        # The same file for every reload, whatever happens to its name (module docstring).
+        with open(engine.model_path, "rb") as model_file:
+            same_model = Path(f"/proc/self/fd/{model_file.fileno()}")
+            conn.send(Ready(engine.info, engine.multilingual, engine.load_seconds))
+            _answer(held, conn, lambda: load_engine(same_model))
+    finally:
+        if held:
+            held[0].close()
+
+
+def _answer(held: list, conn: Connection, reload) -> None:
+    """Answer requests with ``held[0]`` until the parent closes ``conn``; when idle and grown,
+    replace it with ``reload()`` (the list is emptied while no engine is loaded)."""
+    trim = _libc_trim()
+    trim()
+    loaded = resident_mib()
+    idle_s = release_after_s()
+    while True:
+        grown = resident_mib() - loaded > RELEASE_MIN_GROWTH_MIB
+        if grown and not conn.poll(idle_s):
+            before, started = resident_mib(), time.perf_counter()
+            held.pop().close()  # before loading: never two models at once
+            trim()
             try:
-                request = conn.recv()
-                samples = np.frombuffer(conn.recv_bytes(), dtype=np.float32)
-            except (EOFError, OSError):
-                return  # the parent closed the engine (or is gone)
-            conn.send(Busy())
-            try:
-                reply = Done(engine.transcribe(samples, request.options))
-            except Exception as error:
-                if not isinstance(error, MurmurError):
-                    log.exception("transcription failed")
-                reply = _failed(error)
-            conn.send(reply)
+                held.append(reload())
+            except Exception:
+                # The parent sees this child gone at its next call and starts a new one.
+                log.exception("reloading the model to free memory failed")
+                return
+            trim()
+            loaded = resident_mib()
+            log.info("idle: reloaded the model to free whisper.cpp's buffers, %.0f -> %.0f MiB "
+                     "in %.2f s", before, loaded, time.perf_counter() - started)
+            continue
+        try:
+            request = conn.recv()
+            samples = np.frombuffer(conn.recv_bytes(), dtype=np.float32)
+        except (EOFError, OSError):
+            return  # the parent closed the engine (or is gone)
+        conn.send(Busy())
+        try:
+            reply = Done(held[0].transcribe(samples, request.options))
+        except Exception as error:
+            if not isinstance(error, MurmurError):
+                log.exception("transcription failed")
+            reply = _failed(error)
+        conn.send(reply)
+        del samples
+        trim()  # after the reply: off the caller's wait
 
 
 def main(argv: list[str]) -> int:
