@@ -152,10 +152,14 @@ def check_hparams(hp: GgmlHparams) -> str | None:
 
 
 def model_size_name(hp: GgmlHparams) -> str:
-    """OpenAI's size name: "tiny", "base.en", "large-v3", "large-v3-turbo", or "unknown"."""
+    """OpenAI's size name: "tiny", "base.en", "large-v3", "large-v3-turbo"; "unknown" (or
+    "unknown.en") for other shapes, such as distilled or random models."""
     name = _SIZE_NAMES.get((hp.n_audio_layer, hp.n_audio_state, hp.n_text_layer), "unknown")
     if name == "large" and hp.n_mels == 128:
         name = "large-v3"
-    if name != "unknown" and hp.n_vocab == _ENGLISH_ONLY_VOCAB:
+    # Kept for unknown shapes too: a CTranslate2 import is named after this, and an English-only
+    # model of another shape (e.g. distil-small.en) would otherwise lose the one hint in its name
+    # that it understands English only.
+    if hp.n_vocab == _ENGLISH_ONLY_VOCAB:
         name += ".en"
     return name

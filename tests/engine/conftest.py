@@ -117,13 +117,16 @@ def tiny_whisper_variables(cfg: TinyWhisper, seed: int = 0) -> dict:
 
 
 def make_ct2_dir(path: Path, cfg: TinyWhisper = TinyWhisper(), variables: dict | None = None,
-                 **header) -> Path:
-    """Write a complete CTranslate2 Whisper directory (model.bin, config.json, vocabulary)."""
+                 config: dict | None = None, **header) -> Path:
+    """Write a complete CTranslate2 Whisper directory (model.bin, config.json, vocabulary);
+    ``config`` replaces the default config.json (whose one language id is the tiny vocabulary's
+    ``<|en|>``)."""
     path.mkdir(parents=True, exist_ok=True)
     variables = tiny_whisper_variables(cfg) if variables is None else variables
     (path / "model.bin").write_bytes(ct2_bytes(
         variables, {"decoder/projection/weight": "decoder/embeddings/weight"}, **header))
-    (path / "config.json").write_text(json.dumps({"lang_ids": [cfg.n_vocab - 2]}))
+    config = {"lang_ids": [cfg.n_vocab - 2]} if config is None else config
+    (path / "config.json").write_text(json.dumps(config))
     (path / "vocabulary.txt").write_text("\n".join(cfg.regular + cfg.specials) + "\n", encoding="utf-8")
     return path
 
@@ -142,7 +145,7 @@ def tiny_whisper_variables_fixture():
 
 @pytest.fixture(name="make_ct2_dir")
 def make_ct2_dir_fixture():
-    """``make_ct2_dir(path, cfg=TinyWhisper(), variables=None, **header) -> path``."""
+    """``make_ct2_dir(path, cfg=TinyWhisper(), variables=None, config=None, **header) -> path``."""
     return make_ct2_dir
 
 
