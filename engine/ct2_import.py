@@ -20,13 +20,15 @@ from typing import Callable
 
 import numpy as np
 
-from engine.ct2_reader import Ct2Model, as_float32, read_config, read_ct2_model, read_vocabulary
+from engine.ct2_reader import (VOCABULARY_FILES, Ct2Model, as_float32, find_vocabulary, read_config,
+                               read_ct2_model, read_vocabulary)
 from engine.errors import ModelImportError
 from engine.ggml_layout import GgmlHparams
 from engine.ggml_writer import (QUANT_TYPES, byte_level_tokens, check_quant, check_shapes, file_ftype,  # noqa: F401 (QUANT_TYPES: re-exported for the CLI)
                                 write_whisper_ggml)
 
-REQUIRED_FILES = ("model.bin", "config.json", "vocabulary.txt")
+# Besides these, one of VOCABULARY_FILES (vocabulary.json or the older vocabulary.txt).
+REQUIRED_FILES = ("model.bin", "config.json")
 _LAYER = re.compile(r"^(encoder|decoder)/layer_(\d+)/")
 _END_OF_TEXT = "<|endoftext|>"
 _WHISPER_SPEC = "WhisperSpec"
@@ -35,7 +37,7 @@ _WHISPER_SPEC = "WhisperSpec"
 def is_ct2_whisper_dir(path: Path) -> bool:
     """True if ``path`` holds the files of a CTranslate2 Whisper model (checks the spec name)."""
     path = Path(path)
-    if not all((path / name).is_file() for name in REQUIRED_FILES):
+    if not all((path / name).is_file() for name in REQUIRED_FILES) or find_vocabulary(path) is None:
         return False
     try:
         with (path / "model.bin").open("rb") as handle:
@@ -54,7 +56,8 @@ def import_ct2_model(src_dir: Path, dest: Path, quant: str = "f16",
     ``.part`` file is removed and ``dest`` is left as it was.
 
     Args:
-        src_dir: Directory with ``model.bin``, ``config.json`` and ``vocabulary.txt``.
+        src_dir: Directory with ``model.bin``, ``config.json`` and ``vocabulary.json`` (or the
+            older ``vocabulary.txt``).
         dest: The ggml file to create.
         quant: One of :data:`QUANT_TYPES`; the big matrices are stored in that type and the
             rest as whisper.cpp's quantizer leaves them (f16 conv weights, f32 for the others).
@@ -75,7 +78,8 @@ def import_ct2_model(src_dir: Path, dest: Path, quant: str = "f16",
     if model.spec_name != _WHISPER_SPEC:
         raise ModelImportError(f"{src_dir} holds a CTranslate2 {model.spec_name} model, not Whisper.")
     hparams = _hparams(model, file_ftype(quant), src_dir)
-    tokens = _regular_tokens(read_vocabulary(src_dir / "vocabulary.txt"), hparams.n_vocab, src_dir)
+    vocabulary = find_vocabulary(src_dir)
+    tokens = _regular_tokens(read_vocabulary(vocabulary), hparams.n_vocab, vocabulary)
     arrays = _whisper_tensors(model, hparams)
     check_shapes(hparams, arrays, f"{src_dir}/model.bin")
     return write_whisper_ggml(dest, hparams, tokens, arrays, quant, progress)
@@ -85,9 +89,13 @@ def _check_dir(src_dir: Path) -> None:
     if not src_dir.is_dir():
         raise ModelImportError(f"{src_dir} is not a directory.")
     missing = [name for name in REQUIRED_FILES if not (src_dir / name).is_file()]
+    hint = ""
+    if find_vocabulary(src_dir) is None:
+        missing.append(VOCABULARY_FILES[1])
+        hint = f" (or {VOCABULARY_FILES[0]}, which newer CTranslate2 versions write)"
     if missing:
         raise ModelImportError(f"{src_dir} is not a CTranslate2 Whisper model: "
-                               f"{', '.join(missing)} missing.")
+                               f"{', '.join(missing)} missing{hint}.")
 
 
 def _count_layers(model: Ct2Model, side: str, src_dir: Path) -> int:
@@ -178,12 +186,10 @@ def _whisper_tensors(model: Ct2Model, hp: GgmlHparams) -> dict[str, np.ndarray]:
     return out
 
 
-def _regular_tokens(vocabulary: list[str], n_vocab: int, src_dir: Path) -> list[bytes]:
+def _regular_tokens(vocabulary: list[str], n_vocab: int, path: Path) -> list[bytes]:
     if len(vocabulary) != n_vocab:
-        raise ModelImportError(f"{src_dir}/vocabulary.txt has {len(vocabulary)} tokens, "
-                               f"the model has {n_vocab}.")
+        raise ModelImportError(f"{path} has {len(vocabulary)} tokens, the model has {n_vocab}.")
     if _END_OF_TEXT not in vocabulary:
-        raise ModelImportError(f"{src_dir}/vocabulary.txt has no {_END_OF_TEXT} token.")
-    return byte_level_tokens(vocabulary[:vocabulary.index(_END_OF_TEXT)],
-                             f"{src_dir}/vocabulary.txt")
+        raise ModelImportError(f"{path} has no {_END_OF_TEXT} token.")
+    return byte_level_tokens(vocabulary[:vocabulary.index(_END_OF_TEXT)], f"{path}")
 

@@ -144,13 +144,42 @@ def as_float32(model: Ct2Model, name: str) -> np.ndarray:
     return value.astype(np.float32)
 
 
-def read_vocabulary(path: Path) -> list[str]:
-    """Read ``vocabulary.txt``: one token per line, split on ``\\n`` only.
+VOCABULARY_FILES = ("vocabulary.json", "vocabulary.txt")  # in the order they are looked for
 
-    Empty lines are tokens too (Whisper's token 50256 is the empty string), so neither
-    ``splitlines`` (which also splits on other separators) nor stripping may be used; only the
-    newline that ends the file is not a token.
+
+def find_vocabulary(model_dir: Path) -> Path | None:
+    """The vocabulary file of a CTranslate2 model directory, or None.
+
+    Newer CTranslate2 versions write ``vocabulary.json`` (``_save_vocabulary`` in
+    ``specs/model_spec.py``), older ones ``vocabulary.txt``: Systran's faster-distil-whisper
+    directories (``distil-small.en`` …) have the JSON file, the older faster-whisper ones the
+    text file. The JSON file wins when both are there, as in CTranslate2's own loader.
     """
+    for name in VOCABULARY_FILES:
+        if (Path(model_dir) / name).is_file():
+            return Path(model_dir) / name
+    return None
+
+
+def read_vocabulary(path: Path) -> list[str]:
+    """Read ``vocabulary.json`` (a JSON list of tokens) or ``vocabulary.txt``.
+
+    The text file has one token per line, split on ``\\n`` only. Empty lines are tokens too
+    (Whisper's token 50256 is the empty string), so neither ``splitlines`` (which also splits on
+    other separators) nor stripping may be used; only the newline that ends the file is not a
+    token.
+
+    Raises:
+        ModelImportError: the JSON file is not a list of strings.
+    """
+    if Path(path).suffix == ".json":
+        try:
+            tokens = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise ModelImportError(f"{path} is not a readable JSON file: {error}.") from None
+        if not isinstance(tokens, list) or not all(isinstance(token, str) for token in tokens):
+            raise ModelImportError(f"{path} does not hold a JSON list of tokens.")
+        return tokens
     text = Path(path).read_text(encoding="utf-8")
     tokens = text.split("\n")
     if tokens and tokens[-1] == "":

@@ -2,8 +2,8 @@
 
 Three layouts are accepted, told apart by their files:
 
-* a CTranslate2 / faster-whisper directory: ``model.bin``, ``config.json``, ``vocabulary.txt``
-  (:mod:`engine.ct2_import`);
+* a CTranslate2 / faster-whisper directory: ``model.bin``, ``config.json``, ``vocabulary.json``
+  or ``vocabulary.txt`` (:mod:`engine.ct2_import`);
 * a Hugging Face Transformers directory: ``config.json`` with ``"model_type": "whisper"``,
   ``model.safetensors`` (or shards) and ``vocab.json`` / ``tokenizer.json``
   (:mod:`engine.hf_import`);
@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from engine.ct2_import import import_ct2_model
+from engine.ct2_reader import VOCABULARY_FILES
 from engine.errors import ModelImportError
 from engine.ggml_import import import_ggml_file, is_ggml_file
 from engine.hf_import import CONFIG, WEIGHTS, WEIGHTS_INDEX, import_hf_model, read_hf_config
@@ -33,7 +34,7 @@ class ModelLayout(enum.Enum):
 
 
 _EXPECTED = ("expected a CTranslate2 / faster-whisper directory (model.bin, config.json, "
-             "vocabulary.txt), a Transformers directory (config.json, model.safetensors, "
+             "vocabulary.json or .txt), a Transformers directory (config.json, model.safetensors, "
              "vocab.json) or a whisper.cpp ggml .bin file")
 
 
@@ -53,7 +54,7 @@ def detect_layout(source: Path) -> ModelLayout:
         raise ModelImportError(f"{source} is not a whisper.cpp ggml model (wrong magic number); "
                                f"{_EXPECTED}.")
     names = {path.name for path in source.iterdir()}
-    if "model.bin" in names or "vocabulary.txt" in names:
+    if "model.bin" in names or names & set(VOCABULARY_FILES):
         return ModelLayout.CT2
     if CONFIG in names:
         read_hf_config(source)  # refuses a config.json of another model type, by name

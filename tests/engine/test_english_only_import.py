@@ -4,7 +4,9 @@
 English-only Whispers have 51864 tokens (multilingual ones 51865): GPT-2's 50256 BPE tokens, then
 <|endoftext|> at 50256, <|startoftranscript|> at 50257, ... whisper.cpp writes no special token
 from the file; it calls a model multilingual when n_vocab >= 51865 and places its special ids
-from that. So the importers must write n_vocab 51864 and exactly the 50256 BPE tokens.
+from that. So the importers must write n_vocab 51864 and exactly the 50256 BPE tokens. The
+CTranslate2 English-only models of other shapes (faster-distil-whisper-*.en) come with
+``vocabulary.json`` instead of ``vocabulary.txt``, so that layout is imported too.
 
 How the real parts start: small random-weight models (2 + 2 layers, width 64, but the real
 vocabulary size and context lengths) are written in CTranslate2 and Transformers layout by the
@@ -17,7 +19,9 @@ looks at the words.
 """
 from __future__ import annotations
 
+import json
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -27,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from engine.errors import ModelImportError
 from engine.ggml_format import inspect_ggml
 from engine.model_import import ModelLayout, import_model
 from engine.model_store import ModelStore, import_model_dir, models_dir
@@ -232,3 +237,46 @@ def test_models_import_command_installs_an_english_only_fine_tune(tmp_path, make
     assert (info.hparams.n_vocab, info.n_vocab_tokens, info.ftype) == (ENGLISH_ONLY_VOCAB, 50256, "f16")
     assert stored_vocabulary(installed) == model.bpe
     assert [m.name for m in ModelStore().installed()] == ["whisper-random.en"]
+
+
+# --- vocabulary.json: what newer CTranslate2 versions write ---------------------------------
+# Systran's faster-distil-whisper-small.en and -medium.en, the CTranslate2 English-only models
+# of other shapes, carry vocabulary.json (a JSON list) and no vocabulary.txt.
+
+def _json_vocabulary(ct2_dir: Path) -> Path:
+    """Replace vocabulary.txt by the vocabulary.json CTranslate2's ``_save_vocabulary`` writes."""
+    from engine.ct2_reader import read_vocabulary
+
+    tokens = read_vocabulary(ct2_dir / "vocabulary.txt")
+    (ct2_dir / "vocabulary.json").write_text(json.dumps(tokens, indent=2), encoding="utf-8")
+    (ct2_dir / "vocabulary.txt").unlink()
+    return ct2_dir
+
+
+def test_a_ct2_dir_with_vocabulary_json_gives_the_same_file(tmp_path, make_random_whisper):
+    from engine.ct2_import import is_ct2_whisper_dir
+
+    model = make_random_whisper(True)
+    reference, _ = import_model(model.ct2_dir, tmp_path / "txt.bin")
+    _json_vocabulary(model.ct2_dir)
+    assert is_ct2_whisper_dir(model.ct2_dir)
+    dest, layout = import_model(model.ct2_dir, tmp_path / "json.bin")
+    assert layout is ModelLayout.CT2
+    assert dest.read_bytes() == reference.read_bytes()
+    assert stored_vocabulary(dest) == model.bpe
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda d: (d / "vocabulary.json").write_text('{"a": 1}'), "does not hold a JSON list of tokens"),
+    (lambda d: (d / "vocabulary.json").write_text("[1, 2"), "is not a readable JSON file"),
+    (lambda d: (d / "vocabulary.json").write_text(json.dumps(["!"] * 51865)),
+     "vocabulary.json has 51865 tokens, the model has 51864"),
+    (lambda d: (d / "vocabulary.json").unlink(),
+     "vocabulary.txt missing (or vocabulary.json, which newer CTranslate2 versions write)"),
+], ids=["not a list", "not JSON", "wrong length", "no vocabulary file"])
+def test_a_bad_vocabulary_json_is_refused_naming_it(tmp_path, make_random_whisper, damage, message):
+    model = make_random_whisper(True)
+    damage(_json_vocabulary(model.ct2_dir))
+    with pytest.raises(ModelImportError, match=re.escape(message)):
+        import_model(model.ct2_dir, tmp_path / "out.bin")
+    assert not (tmp_path / "out.bin").exists()
