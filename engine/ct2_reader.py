@@ -151,9 +151,9 @@ def find_vocabulary(model_dir: Path) -> Path | None:
     """The vocabulary file of a CTranslate2 model directory, or None.
 
     Newer CTranslate2 versions write ``vocabulary.json`` (``_save_vocabulary`` in
-    ``specs/model_spec.py``), older ones ``vocabulary.txt``: Systran's faster-distil-whisper
-    directories (``distil-small.en`` …) have the JSON file, the older faster-whisper ones the
-    text file. The JSON file wins when both are there, as in CTranslate2's own loader.
+    ``specs/model_spec.py``), older ones ``vocabulary.txt`` (Systran's
+    faster-distil-whisper-large-v3, for one, has the JSON file). The JSON file wins when both
+    are there, as in CTranslate2's own loader (``load_vocabulary``, src/models/model_reader.cc).
     """
     for name in VOCABULARY_FILES:
         if (Path(model_dir) / name).is_file():

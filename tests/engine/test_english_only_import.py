@@ -4,9 +4,9 @@
 English-only Whispers have 51864 tokens (multilingual ones 51865): GPT-2's 50256 BPE tokens, then
 <|endoftext|> at 50256, <|startoftranscript|> at 50257, ... whisper.cpp writes no special token
 from the file; it calls a model multilingual when n_vocab >= 51865 and places its special ids
-from that. So the importers must write n_vocab 51864 and exactly the 50256 BPE tokens. The
-CTranslate2 English-only models of other shapes (faster-distil-whisper-*.en) come with
-``vocabulary.json`` instead of ``vocabulary.txt``, so that layout is imported too.
+from that. So the importers must write n_vocab 51864 and exactly the 50256 BPE tokens. Current
+CTranslate2 versions write ``vocabulary.json`` instead of ``vocabulary.txt`` (so would a
+faster-whisper conversion of distil-small.en today), so that layout is imported too.
 
 How the real parts start: small random-weight models (2 + 2 layers, width 64, but the real
 vocabulary size and context lengths) are written in CTranslate2 and Transformers layout by the
@@ -240,8 +240,8 @@ def test_models_import_command_installs_an_english_only_fine_tune(tmp_path, make
 
 
 # --- vocabulary.json: what newer CTranslate2 versions write ---------------------------------
-# Systran's faster-distil-whisper-small.en and -medium.en, the CTranslate2 English-only models
-# of other shapes, carry vocabulary.json (a JSON list) and no vocabulary.txt.
+# A directory converted by a current CTranslate2 (e.g. an English-only distil-small.en, whose
+# shape is no OpenAI size) carries vocabulary.json (a JSON list) and no vocabulary.txt.
 
 def _json_vocabulary(ct2_dir: Path) -> Path:
     """Replace vocabulary.txt by the vocabulary.json CTranslate2's ``_save_vocabulary`` writes."""
