@@ -198,11 +198,27 @@ def import_model_dir(store: ModelStore, source: Path, name: str | None, quant: s
     return dest
 
 
+def _ct2_name(source: Path, size_name: str) -> str:
+    """A CTranslate2 folder is named by its Whisper size ("small.en"). Other shapes (distilled,
+    pruned) are named by their folder, or by the repository of a Hugging Face cache path
+    (``models--Systran--faster-distil-whisper-small.en/snapshots/<rev>``), so two such imports
+    do not both become "unknown"; an English-only one keeps ".en" in its name."""
+    if not size_name.startswith("unknown"):
+        return size_name
+    parts = Path(source).resolve().parts
+    repo = next((part for part in reversed(parts) if part.startswith("models--")), None)
+    stem = repo.split("--")[-1] if repo else Path(source).resolve().name
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.")
+    if not stem:
+        return size_name
+    return stem + ".en" if size_name.endswith(".en") and ".en" not in stem else stem
+
+
 def _default_name(source: Path, layout, info: GgmlModelInfo) -> str:
     from engine.model_import import ModelLayout
 
     if layout is ModelLayout.CT2:
-        base = info.size_name
+        base = _ct2_name(source, info.size_name)
     else:
         stem = source.stem if layout is ModelLayout.GGML else source.resolve().name
         stem = stem[len("ggml-"):] if stem.startswith("ggml-") else stem

@@ -215,14 +215,31 @@ def test_the_store_keeps_en_in_the_names_of_imported_files(tmp_path, make_random
     ggml = tmp_path / "ggml-random.en.bin"
     ggml.write_bytes(ct2_f16.read_bytes())
     names.append(import_model_dir(store, ggml, None, "f16").name)
-    # CTranslate2 directories are named by size: this shape is no OpenAI size, but the name
-    # still says English only; fine-tunes and ggml files keep their own names, ".en" included.
-    assert names == ["ggml-unknown.en.bin", "ggml-unknown.en-q8_0.bin", "ggml-whisper-random.en.bin",
-                     "ggml-random.en.bin"]
+    # CTranslate2 directories are named by size; this shape is no OpenAI size, so by its folder,
+    # and the name says English only. Fine-tunes and ggml files keep their own names.
+    assert names == ["ggml-faster-whisper-random.en.bin", "ggml-faster-whisper-random.en-q8_0.bin",
+                     "ggml-whisper-random.en.bin", "ggml-random.en.bin"]
     installed = {m.name: m for m in store.installed()}
-    assert sorted(installed) == ["random.en", "unknown.en", "unknown.en-q8_0", "whisper-random.en"]
+    assert sorted(installed) == ["faster-whisper-random.en", "faster-whisper-random.en-q8_0",
+                                 "random.en", "whisper-random.en"]
     assert all(m.problem is None and m.info.hparams.n_vocab == ENGLISH_ONLY_VOCAB
                for m in installed.values())
+
+
+def test_ct2_folders_of_other_shapes_in_the_hugging_face_cache_are_named_by_repository(
+        tmp_path, make_random_whisper):
+    """Two distilled-like models from the Hugging Face cache: each its own name, not "unknown"."""
+    store = ModelStore(tmp_path / "models")
+    names = []
+    for english_only, repo in ((True, "faster-distil-whisper-small.en"),
+                               (False, "faster-distil-whisper-large-v3")):
+        made = make_random_whisper(english_only).ct2_dir
+        cached = tmp_path / "hub" / f"models--Systran--{repo}" / "snapshots" / "0123abcd"
+        cached.parent.mkdir(parents=True)
+        made.rename(cached)
+        names.append(import_model_dir(store, cached, None, "q8_0").name)
+    assert names == ["ggml-faster-distil-whisper-small.en-q8_0.bin",
+                     "ggml-faster-distil-whisper-large-v3-q8_0.bin"]
 
 
 def test_models_import_command_installs_an_english_only_fine_tune(tmp_path, make_random_whisper):

@@ -91,8 +91,9 @@ def test_store_names_imports_by_layout(tmp_path, tiny_ct2_dir, tiny_hf_dir, tiny
     renamed = tiny_hf_dir.rename(tiny_hf_dir.parent / "whisper tiny (de)")
     names = [import_model_dir(store, source, None, quant).name for source, quant in
              ((tiny_ct2_dir, "q5_1"), (renamed, "f16"), (renamed, "q8_0"), (tiny_ggml, "f16"))]
-    # CTranslate2: size + type; fine-tunes and ggml files keep their own name (+ type).
-    assert names == ["ggml-unknown-q5_1.bin", "ggml-whisper-tiny-de.bin", "ggml-whisper-tiny-de-q8_0.bin",
+    # CTranslate2: size + type (a shape of no OpenAI size: its folder); fine-tunes and ggml
+    # files keep their own name (+ type).
+    assert names == ["ggml-tiny-ct2-q5_1.bin", "ggml-whisper-tiny-de.bin", "ggml-whisper-tiny-de-q8_0.bin",
                      "ggml-tiny-test-q8_0.bin"]
     with pytest.raises(ModelImportError, match="already installed"):
         import_model_dir(store, tiny_ggml, None, "f16")
