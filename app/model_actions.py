@@ -21,7 +21,7 @@ from engine.catalog import CATALOG, CatalogEntry, find, format_size
 from engine.download_check import DownloadCancelled
 from engine.errors import ModelFileError
 from engine.model_import import import_model
-from engine.model_store import ModelStore
+from engine.model_store import InstalledModel, ModelStore
 
 Progress = Callable[[int, "int | None"], None]
 
@@ -49,6 +49,24 @@ class ModelRow:
     in_catalog: bool
 
 
+#: Vocabulary sizes of Whisper's English-only models and of large-v3 (whisper.cpp tells them
+#: apart the same way: multilingual from 51865 tokens on, Cantonese added at 51866).
+ENGLISH_ONLY_VOCAB = 51864
+WITH_CANTONESE_VOCAB = 51866
+
+
+def imported_languages(model: InstalledModel) -> str:
+    """The languages column for a model the user brought, from its vocabulary."""
+    if model.info is None:  # damaged: its problem column says why
+        return "imported"
+    n_vocab = model.info.hparams.n_vocab
+    if n_vocab <= ENGLISH_ONLY_VOCAB:
+        return "English only (imported)"
+    if n_vocab >= WITH_CANTONESE_VOCAB:
+        return "100 languages (imported)"
+    return "99 languages (imported)"
+
+
 class ModelActions:
     """Operations on ``store`` (the models folder).
 
@@ -74,8 +92,8 @@ class ModelActions:
             rows.append(ModelRow(entry.name, entry.disk, entry.languages, model is not None,
                                  partial, model.problem if model else None, True))
         for name, model in installed.items():
-            rows.append(ModelRow(name, format_size(model.size_bytes), "imported", True, 0,
-                                 model.problem, False))
+            rows.append(ModelRow(name, format_size(model.size_bytes), imported_languages(model),
+                                 True, 0, model.problem, False))
         return rows
 
     def download(self, name: str, progress: Progress, cancel: threading.Event) -> Path:
