@@ -4,11 +4,14 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-#: Default callback block (32 ms): latency is irrelevant for dictation, wake-ups cost CPU. Each
-#: block costs the PortAudio thread about the same (ALSA's pulse plugin, the Python callback):
-#: with the window hidden, 20 ms blocks took ~0.8 % of a core, 32 ms ~0.5 % (bench/resources.py).
-#: 32 ms still reaches the ~30 Hz spectrogram about once a frame, so it scrolls evenly.
-BLOCK_SECONDS = 0.032
+#: Default callback block (48 ms): latency is irrelevant for dictation, wake-ups cost CPU. Each
+#: block costs about the same (PortAudio's thread through the Python callback, and libpulse's
+#: client loop), and the microphone stays open while the app idles: with the window hidden,
+#: 20 ms blocks took ~0.8 % of a core, 32 ms ~0.5 %, 48 ms ~0.35 % (bench/resources.py;
+#: docs/PERFORMANCE.md, "Memory and idle CPU, session 3"). 48 ms still gives the ~30 Hz
+#: spectrogram new columns on two frames of three, and the audio not yet delivered when a
+#: recording ends is at most one block.
+BLOCK_SECONDS = 0.048
 
 
 @dataclass(frozen=True)

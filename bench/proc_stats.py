@@ -1,8 +1,12 @@
 """CPU time and memory of a process tree, read from ``/proc`` (Linux only).
 
-CPU share is measured the way ``top`` does over an interval: the change in ``utime + stime``
-(``/proc/<pid>/stat`` fields 14 and 15, in clock ticks) divided by the wall time, in percent of
-one core. A process tree is the root and every descendant alive when it is read; a child that
+CPU share is measured the way ``top`` does over an interval: the CPU time a process used
+divided by the wall time, in percent of one core. The time is each thread's
+``/proc/<pid>/task/<tid>/schedstat`` (nanoseconds on a CPU), summed: clock ticks (``utime +
+stime``, 10 ms each) are too coarse for an idle app, where 15 s at 0.7 % is ~10 ticks. A thread
+that ends inside the interval takes its schedstat with it, so when the change in ``utime +
+stime`` (``/proc/<pid>/stat`` fields 14 and 15, which keep ended threads' time) exceeds the sum
+by more than two ticks, the ticks are used instead. A process tree is the root and every descendant alive when it is read; a child that
 exits inside an interval is counted through its parent's ``cutime + cstime`` (fields 16 and 17),
 which the kernel adds to when the child is reaped. Threads are listed per process with their
 names (``/proc/<pid>/task/<tid>/comm``), so the table can say which thread spends the time.
@@ -56,7 +60,7 @@ class ProcSample:
         name: Its script or module (``role``).
         ticks: ``utime + stime`` so far.
         reaped_ticks: ``cutime + cstime``: time of its exited, reaped children.
-        threads: ``{thread name: ticks}`` (threads of one name are summed).
+        threads: ``{thread id: (name, nanoseconds on a CPU so far)}``.
     """
 
     pid: int
@@ -64,7 +68,7 @@ class ProcSample:
     name: str
     ticks: int
     reaped_ticks: int
-    threads: dict[str, int]
+    threads: dict[int, tuple[str, int]]
 
 
 def sample(pid: int) -> ProcSample | None:
@@ -72,12 +76,13 @@ def sample(pid: int) -> ProcSample | None:
     fields = _stat_fields(Path(f"/proc/{pid}/stat"))
     if fields is None:
         return None
-    threads: dict[str, int] = {}
+    threads: dict[int, tuple[str, int]] = {}
     for task in Path(f"/proc/{pid}/task").glob("*"):
-        task_fields = _stat_fields(task / "stat")
-        if task_fields is not None:
-            name = task_fields[1]
-            threads[name] = threads.get(name, 0) + int(task_fields[13]) + int(task_fields[14])
+        try:
+            name = (task / "comm").read_text().strip()
+            threads[int(task.name)] = (name, int((task / "schedstat").read_text().split()[0]))
+        except (FileNotFoundError, ProcessLookupError, PermissionError, ValueError, IndexError):
+            continue  # the thread ended while we looked
     return ProcSample(pid, int(fields[21]), role(pid), int(fields[13]) + int(fields[14]),
                       int(fields[15]) + int(fields[16]), threads)
 
@@ -131,24 +136,32 @@ class CpuShare:
 def cpu_share(before: TreeSample, after: TreeSample) -> CpuShare:
     """The CPU the tree used from ``before`` to ``after``."""
     seconds = after.at - before.at
-    scale = 100.0 / TICKS_PER_SECOND / seconds
+    tick_scale = 100.0 / TICKS_PER_SECOND / seconds
+    ns_scale = 100.0 / 1e9 / seconds
     old = {(p.pid, p.start): p for p in before.processes}
-    total = 0
+    total = 0.0
     by_process: dict[str, float] = {}
     by_thread: dict[str, float] = {}
     for proc in after.processes:
         prior = old.get((proc.pid, proc.start))
-        used = proc.ticks - (prior.ticks if prior else 0)
-        reaped = proc.reaped_ticks - (prior.reaped_ticks if prior else 0)
-        total += used + reaped
+        prior_threads = prior.threads if prior else {}
         key = f"{proc.name}[{proc.pid}]"
-        by_process[key] = (used + reaped) * scale
-        for name, ticks in proc.threads.items():
-            spent = ticks - (prior.threads.get(name, 0) if prior else 0)
+        spent_ns = 0
+        for tid, (name, ns) in proc.threads.items():
+            spent = ns - prior_threads.get(tid, (name, 0))[1]
+            spent_ns += spent
             if spent > 0:
-                by_thread[f"{key}/{name}"] = spent * scale
+                thread_key = f"{key}/{name}"
+                by_thread[thread_key] = by_thread.get(thread_key, 0.0) + spent * ns_scale
+        used = spent_ns * ns_scale
+        ticked = (proc.ticks - (prior.ticks if prior else 0)) * tick_scale
+        if ticked > used + 2 * tick_scale:  # threads ended meanwhile: only the ticks keep theirs
+            used = ticked
+        reaped = (proc.reaped_ticks - (prior.reaped_ticks if prior else 0)) * tick_scale
+        total += used + reaped
+        by_process[key] = used + reaped
     ordered = dict(sorted(by_thread.items(), key=lambda item: -item[1]))
-    return CpuShare(seconds, total * scale, by_process, ordered)
+    return CpuShare(seconds, total, by_process, ordered)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """What the running app costs: launch → ready, CPU share idle and recording, resident memory.
 
     .venv/bin/python bench/resources.py [--model PATH.bin] [--runs 5] [--idle-seconds 30]
-        [--record-seconds 30] [--dictations 3] [--json PATH]
+        [--record-seconds 30] [--dictations 3] [--rest-seconds 25] [--json PATH]
 
 The real app (``python main.py``) runs on a private Xvfb with a bare tray owner and a private
 PulseAudio daemon whose null sink is the microphone (``bench/resource_rig.py`` says how each
@@ -18,8 +18,10 @@ part starts). Measured, in this order:
    shown, idle with the window hidden to the tray (closed as a user closes it), recording with
    the window shown in silence, and recording while ``paplay`` plays speech into the microphone
    (which includes whisper.cpp transcribing finished pieces while the speech goes on).
-3. **Resident memory** (``VmRSS``, peak ``VmHWM``, ``Pss``) of each process, after the launch
-   and after ``--dictations`` complete dictations (start, speech, stop, transcribe, insert).
+3. **Resident memory** (``VmRSS``, peak ``VmHWM``, ``Pss``) of each process, after the launch,
+   right after ``--dictations`` complete dictations (start, speech, stop, transcribe, insert),
+   and ``--rest-seconds`` later with nothing happening (the engine child gives whisper.cpp's
+   working memory back once it has been idle for ``engine_child.RELEASE_AFTER_S``).
 
 Nothing else runs in the app meanwhile: the bench never polls the status inside a measured
 interval. The load average is printed with each interval: on a shared machine other processes
@@ -46,6 +48,8 @@ SPEECH = ROOT / "tests" / "data" / "speech"
 LONG_SPEECH = SPEECH / "lj_LJ001-0001to0010_long.wav"  # 69 s of continuous reading
 DICTATION_CLIPS = ("jfk.wav", "ls_1089-134686-0000.wav", "lj_LJ001-0024.wav")
 SETTLE_S = 5.0  # after a change (launch, hide, show), before measuring: let it finish reacting
+#: Long enough for the engine child's idle release (engine/engine_child.py) to have happened.
+REST_S = 25.0
 
 
 def main() -> None:
@@ -55,6 +59,8 @@ def main() -> None:
     parser.add_argument("--idle-seconds", type=float, default=30.0)
     parser.add_argument("--record-seconds", type=float, default=30.0)
     parser.add_argument("--dictations", type=int, default=3)
+    parser.add_argument("--rest-seconds", type=float, default=REST_S,
+                        help="wait this long after the dictations, then read memory again")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     model = args.model or Path(subprocess.run(
@@ -119,6 +125,10 @@ def measure_running(rig: AppRig, app: RunningApp, args) -> dict:
     for n in range(args.dictations):
         dictate(app, rig, SPEECH / DICTATION_CLIPS[n % len(DICTATION_CLIPS)])
     memory[f"after {args.dictations} dictations"] = [asdict(m) for m in tree_memory(app.pid)]
+    if args.rest_seconds > 0:
+        time.sleep(args.rest_seconds)  # nothing touches the app meanwhile
+        memory[f"{args.rest_seconds:.0f} s after the last dictation"] = [
+            asdict(m) for m in tree_memory(app.pid)]
     return {"cpu": cpu, "memory": memory}
 
 
