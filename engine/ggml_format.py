@@ -63,7 +63,7 @@ class GgmlModelInfo:
     path: Path
     hparams: GgmlHparams
     ftype: str          # "f16", "q8_0", "q5_1", ...
-    size_name: str      # "tiny", "base", "large-v3", "base.en", ... or "unknown"
+    size_name: str      # "tiny", "base", "large-v3", "base.en", ... or "unknown" ("unknown.en")
     n_vocab_tokens: int  # regular tokens stored in the file
     n_tensors: int
     file_size: int      # the exact size the headers call for (== the size on disk)
