@@ -230,9 +230,10 @@ def test_ctrl_c_cancels_a_download_in_one_line_and_the_next_one_resumes(monkeypa
     """Ctrl+C (SIGINT) during ``models download`` against a loopback mirror (tests/http_server.py)
     that stalls mid-file: one line, exit 130, the partial file kept; the next run resumes it."""
     import signal
-    import time
 
     from http_server import ModelServer
+
+    from tests.desktop.xvfb import wait_until
 
     from engine.catalog import find
 
@@ -244,10 +245,10 @@ def test_ctrl_c_cancels_a_download_in_one_line_and_the_next_one_resumes(monkeypa
         server.stall_after = kept
         process = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "models", "download", "tiny"],
                                    cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 60  # sent is not yet received: wait for the bytes on disk
-        while not (part.is_file() and part.stat().st_size == kept):
-            assert time.monotonic() < deadline and process.poll() is None, "no partial download"
-            time.sleep(0.02)
+        # Sent is not yet received: wait for the bytes on disk (or the download to end early).
+        wait_until(lambda: (part.is_file() and part.stat().st_size == kept)
+                   or process.poll() is not None, 60, "the partial download")
+        assert process.poll() is None, process.communicate()
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=60)
         assert (process.returncode, out) == (130, ""), err
