@@ -36,8 +36,8 @@ the model and loads it again (~0.2 s of CPU from the page cache; docs/PERFORMANC
 and idle CPU, session 3"). A dictation's first piece comes a second or more after the hotkey
 (after a pause in the speech), so a reload that is under way then is done before it is needed;
 a request that does arrive meanwhile waits for it. The model is reloaded through a descriptor
-opened at start, so a model file deleted or replaced since still loads as the same model. After
-every reply ``malloc_trim`` gives glibc's free heap pages back too.
+opened at start, so a model file deleted or replaced since still loads as the same model, and
+``malloc_trim`` gives glibc's free heap pages back after the reload.
 """
 from __future__ import annotations
 
@@ -170,8 +170,8 @@ def _answer(held: list, conn: Connection, reload) -> None:
                 log.exception("transcription failed")
             reply = _failed(error)
         conn.send(reply)
-        del samples
-        trim()  # after the reply: off the caller's wait
+        # No malloc_trim per call: it gave back 0.4-3 MiB, and the next call paid for it in page
+        # faults (+0.7 ms outside whisper.cpp in bench/engine_process.py).
 
 
 def main(argv: list[str]) -> int:
