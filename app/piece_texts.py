@@ -52,6 +52,12 @@ RETRY_EXTRA_FRAMES = 192
 #: speech stays below this, and a slow piece goes to the wider window instead.
 MIN_WORDS_PER_SECOND = 2.0
 _SENTENCE_END = (".", "?", "!")
+#: Fewer words per second than this in a piece of at least ``SPARSE_MIN_SECONDS`` is a decode
+#: that dropped speech: the sized window sometimes gives "I am." or "The" for a 4.8 s sentence
+#: (docs/PERFORMANCE.md, "Tail latency at release"); real pieces of 2.5 s or more read at 1.7 or
+#: more. Such a text is decoded again in the wider window, and the one with more words is kept.
+MIN_SPARSE_WORDS_PER_SECOND = 1.0
+SPARSE_MIN_SECONDS = 2.5
 
 
 def looks_looped(text: str, seconds: float) -> bool:
@@ -87,6 +93,13 @@ def repeated_sentence(text: str, seconds: float) -> str | None:
     return None
 
 
+def too_few_words(text: str, seconds: float) -> bool:
+    """Whether a piece's text is far too short for its audio (``MIN_SPARSE_WORDS_PER_SECOND``):
+    a sized decode that dropped most of the speech."""
+    return seconds >= SPARSE_MIN_SECONDS \
+        and len(text.split()) < MIN_SPARSE_WORDS_PER_SECOND * seconds
+
+
 def max_tokens_for(seconds: float) -> int:
     """The token cap (``TranscribeOptions.max_tokens``) of a sized decode of ``seconds``."""
     return math.ceil(seconds * MAX_TOKENS_PER_SECOND) + TOKEN_MARGIN
@@ -99,7 +112,9 @@ def transcribe_piece(engine, samples: np.ndarray, options: TranscribeOptions,
     (``single_segment``) without temperature fallback and with its tokens capped in proportion
     to its length (``max_tokens_for``): see engine/audio_ctx.py. A text that loops, or that the
     cap cut off, is its ``repeated_sentence`` if it has one; else it is decoded again in a
-    window ``RETRY_EXTRA_FRAMES`` wider, and if that loops too in the full window (no cap).
+    window ``RETRY_EXTRA_FRAMES`` wider, and if that loops too in the full window (no cap). A
+    text with ``too_few_words`` is decoded again in the wider window too, and the text with
+    more words is kept (the full window if the wider one loops).
 
     Whole recordings (not streamed) keep the full window: one pass over several sentences
     in a shrunken window can stop after the first (docs/PERFORMANCE.md, "Streaming").
@@ -118,7 +133,7 @@ def transcribe_piece(engine, samples: np.ndarray, options: TranscribeOptions,
         return engine.transcribe(samples, options)
     cap = max_tokens_for(seconds)
     sized = replace(options, single_segment=True, temperature_fallback=False, max_tokens=cap)
-    spent = 0.0
+    spent, sparse = 0.0, None  # sparse: a clean first decode with too few words
     for window in (ctx, ctx + RETRY_EXTRA_FRAMES):
         if window >= FULL_WINDOW:
             break
@@ -128,6 +143,13 @@ def transcribe_piece(engine, samples: np.ndarray, options: TranscribeOptions,
                   out.tokens, out.engine_seconds)
         cut_off = out.tokens > cap
         if not cut_off and not looks_looped(out.text, seconds):
+            if sparse is not None and len(sparse.text.split()) > len(out.text.split()):
+                out = sparse
+            if sparse is None and too_few_words(out.text, seconds):
+                log.info("a %.1f s piece gave %d words in a %d-frame window", seconds,
+                         len(out.text.split()), window)
+                sparse = out
+                continue
             return replace(out, engine_seconds=spent)
         said = repeated_sentence(out.text, seconds)
         how = f"ran past {cap} tokens" if cut_off else "looped"

@@ -1,4 +1,5 @@
-"""How ``app/piece_texts.transcribe_piece`` settles a sized decode that loops, without a model.
+"""How ``app/piece_texts.transcribe_piece`` settles a sized decode that loops or drops speech,
+without a model.
 
 A scripted engine answers each decode by its encoder window (``audio_ctx``): the texts are the
 ones whisper.cpp gave on real pieces of bench/latency.py's dictations (docs/PERFORMANCE.md, "Tail
@@ -13,7 +14,7 @@ import numpy as np
 import pytest
 
 from app.piece_texts import (MIN_WORDS_PER_SECOND, RETRY_EXTRA_FRAMES, max_tokens_for,
-                             repeated_sentence, transcribe_piece)
+                             repeated_sentence, too_few_words, transcribe_piece)
 from engine.audio_ctx import audio_ctx_for
 from engine.options import TranscribeOptions, Transcript
 
@@ -121,3 +122,47 @@ def test_a_clean_decode_is_taken_as_it_is():
     out = transcribe_piece(engine, audio(2.99), replace(EN, initial_prompt="Before."))
     assert out.text == TODAY and len(engine.calls) == 1
     assert engine.calls[0].initial_prompt == "Before."
+
+
+HE_BEGAN = "He began a confused complaint against the wizard, who had vanished behind the curtain."
+
+
+@pytest.mark.parametrize("text, seconds, few", [
+    ("The", 4.8, True),  # what the 256/320-frame window gave for this 4.8 s sentence
+    ("I am.", 4.8, True),
+    (HE_BEGAN, 4.8, False),
+    ("Experience proves this.", 1.76, False),  # short pieces are never judged
+    ("Ask not.", 1.5, False),
+    ("And so my fellow Americans.", 2.56, False),  # 1.95 words/s: a real, slow piece
+])
+def test_too_few_words(text, seconds, few):
+    assert too_few_words(text, seconds) is few
+
+
+def test_a_text_far_too_short_for_its_audio_is_decoded_again_in_the_wider_window():
+    seconds = 4.8
+    ctx = audio_ctx_for(seconds)
+    engine = ScriptedEngine({ctx: "The", ctx + RETRY_EXTRA_FRAMES: HE_BEGAN, 0: HE_BEGAN})
+    out = transcribe_piece(engine, audio(seconds), EN)
+    assert out.text == HE_BEGAN
+    assert [o.audio_ctx for o in engine.calls] == [ctx, ctx + RETRY_EXTRA_FRAMES]
+    assert out.engine_seconds == pytest.approx(0.5)
+
+
+def test_a_sparse_text_is_kept_when_the_wider_window_hears_no_more():
+    """A slow speaker: both windows agree on few words; no full window is spent on it."""
+    seconds = 4.8
+    ctx = audio_ctx_for(seconds)
+    engine = ScriptedEngine({ctx: "Well, yes.", ctx + RETRY_EXTRA_FRAMES: "Yes.", 0: "?"})
+    out = transcribe_piece(engine, audio(seconds), EN)
+    assert out.text == "Well, yes." and len(engine.calls) == 2
+    assert out.engine_seconds == pytest.approx(0.5)
+
+
+def test_a_sparse_text_whose_retry_loops_goes_to_the_full_window():
+    seconds = 4.8
+    ctx, cap = audio_ctx_for(seconds), max_tokens_for(seconds)
+    engine = ScriptedEngine({ctx: "The", ctx + RETRY_EXTRA_FRAMES: ("the story of " * 20, cap + 1),
+                             0: HE_BEGAN})
+    out = transcribe_piece(engine, audio(seconds), EN)
+    assert out.text == HE_BEGAN and [o.audio_ctx for o in engine.calls][-1] == 0
