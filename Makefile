@@ -41,7 +41,8 @@ apt-test:
 	@$(call ensure_apt,$(APT_TEST))
 
 # The Silero VAD model ships in the silero-vad wheel, which declares torch as a dependency;
-# Murmur runs its ONNX file with onnxruntime, so that wheel goes in without its dependencies.
+# Murmur reads the weights of its ONNX file and runs the network in numpy (audio/silero_net.py),
+# so that wheel goes in without its dependencies.
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip

@@ -147,7 +147,7 @@ def run_desktop_app(args) -> int:
     capture.start()  # the microphone opens on the capture's thread
     try:  # transcribe finished pieces while the person still speaks (app/streaming.py)
         check_available()
-        # Silero's onnxruntime session is built on a thread once the loop runs; the first
+        # Silero's weights are read on a thread once the loop runs; the first
         # dictation waits for it if it must (audio/deferred_vad.py).
         vad = DeferredVad()
         QTimer.singleShot(0, vad.start)

@@ -10,7 +10,7 @@ within 35 dB of the clip's loudest frame are speech, and pauses shorter than 200
 them count as speech too (a detector must not chop words at stop consonants). F1 is counted
 over 10 ms frames. CPU share is process time over audio time, fed in 20 ms pushes like capture.
 
-Detectors: Silero VAD (ONNX, onnxruntime, the app's choice), the energy baseline of audio/vad.py,
+Detectors: Silero VAD (the app's choice; its ONNX weights run in numpy, audio/silero_net.py), the energy baseline of audio/vad.py,
 and WebRTC's GMM VAD (``webrtcvad-wheels``, bench only) in modes 2 and 3.
 """
 from __future__ import annotations
