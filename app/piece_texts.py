@@ -53,10 +53,12 @@ RETRY_EXTRA_FRAMES = 192
 MIN_WORDS_PER_SECOND = 2.0
 _SENTENCE_END = (".", "?", "!")
 #: Fewer words per second than this in a piece of at least ``SPARSE_MIN_SECONDS`` is a decode
-#: that dropped speech: the sized window sometimes gives "I am." or "The" for a 4.8 s sentence
-#: (docs/PERFORMANCE.md, "Tail latency at release"); real pieces of 2.5 s or more read at 1.7 or
-#: more. Such a text is decoded again in the wider window, and the one with more words is kept.
-MIN_SPARSE_WORDS_PER_SECOND = 1.0
+#: that dropped speech: the sized window sometimes gives "I am.", "The" or "I am sure that you
+#: are." for a 4.8 s sentence of 17 words, or only the second half of a sentence
+#: (docs/PERFORMANCE.md, "Tail latency at release"); the real pieces of 2.5 s or more of 18
+#: dictations read at 1.7 words per second or more. Such a text is decoded again in the wider
+#: window, and the one with more words is kept: a slow speaker pays one more sized decode.
+MIN_SPARSE_WORDS_PER_SECOND = 1.5
 SPARSE_MIN_SECONDS = 2.5
 
 

@@ -130,6 +130,10 @@ HE_BEGAN = "He began a confused complaint against the wizard, who had vanished b
 @pytest.mark.parametrize("text, seconds, few", [
     ("The", 4.8, True),  # what the 256/320-frame window gave for this 4.8 s sentence
     ("I am.", 4.8, True),
+    ("I am sure that you are.", 4.8, True),  # the same sentence, another call order
+    ("we are glad to welcome his gospel.", 5.43, True),  # the second half of "Mr. Quilter ..."
+    ("In 1465, Sweynheim and Pannartz began printing in the monastery of Subiaco near Rome.",
+     8.19, False),  # 1.71 words/s: the slowest real piece of 2.5 s or more
     (HE_BEGAN, 4.8, False),
     ("Experience proves this.", 1.76, False),  # short pieces are never judged
     ("Ask not.", 1.5, False),
