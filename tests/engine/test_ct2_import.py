@@ -3,7 +3,6 @@ and (marked ``model``) the real Whisper base in f16, q8_0 and q5_1 transcribing 
 from __future__ import annotations
 
 import re
-import struct
 
 import numpy as np
 import pytest
@@ -15,6 +14,7 @@ from engine.ggml_format import inspect_ggml
 from engine.ggml_layout import whisper_tensor_layout
 from engine.mel_filters import whisper_mel_filters
 from engine.quantize import quantize_q5_1, quantize_q8_0
+from tests.ggml_bytes import stored_vocabulary
 
 QUANTIZERS = {"q8_0": quantize_q8_0, "q5_1": quantize_q5_1}
 
@@ -64,17 +64,6 @@ def _encoded(array: np.ndarray, type_name: str) -> bytes:
     return array.astype({"f32": "<f4", "f16": "<f2"}[type_name]).tobytes()
 
 
-def _read_vocabulary(data: bytes, n_mels: int) -> list[bytes]:
-    pos = 48 + 8 + n_mels * 201 * 4
-    (count,) = struct.unpack_from("<i", data, pos)
-    pos, tokens = pos + 4, []
-    for _ in range(count):
-        (length,) = struct.unpack_from("<i", data, pos)
-        tokens.append(data[pos + 4:pos + 4 + length])
-        pos += 4 + length
-    return tokens
-
-
 @pytest.mark.parametrize("quant", QUANT_TYPES)
 def test_tiny_model_maps_every_tensor(tmp_path, tiny_ct2_dir, tiny_whisper, tiny_whisper_variables, quant):
     cfg, dest = tiny_whisper, tmp_path / "out" / "tiny.bin"
@@ -97,7 +86,7 @@ def test_tiny_model_maps_every_tensor(tmp_path, tiny_ct2_dir, tiny_whisper, tiny
                _encoded(expected[tensor.name], tensor.type_name), tensor.name
     filters = np.frombuffer(data, "<f4", cfg.n_mels * 201, offset=56).reshape(cfg.n_mels, 201)
     np.testing.assert_array_equal(filters, whisper_mel_filters(cfg.n_mels))
-    assert _read_vocabulary(data, cfg.n_mels) == [
+    assert stored_vocabulary(dest) == [
         b"!", b"a", b"b", b" the", b"\n", "é".encode(), b"hello", b" world", b"", b"x", b"y", b"z"]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     assert not list(dest.parent.glob("*.part"))

@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import struct
 import subprocess
 import sys
 from dataclasses import dataclass, replace
@@ -36,6 +35,7 @@ from engine.ggml_format import inspect_ggml
 from engine.model_import import ModelLayout, import_model
 from engine.model_store import ModelStore, import_model_dir, models_dir
 from engine.options import SAMPLE_RATE, TranscribeOptions
+from tests.ggml_bytes import stored_vocabulary
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ENGLISH_ONLY_VOCAB, MULTILINGUAL_VOCAB = 51864, 51865
@@ -110,21 +110,6 @@ def make_random_whisper(tmp_path, tiny_whisper, tiny_whisper_variables, make_ct2
         return RandomWhisper(english_only, bpe, cfg.n_vocab, ct2, hf)
 
     return make
-
-
-def stored_vocabulary(path: Path) -> list[bytes]:
-    """The vocabulary section of a ggml file, read by hand: magic and 11 hparams, the mel
-    filterbank (n_mel, n_fft, floats), then a count and length-prefixed tokens."""
-    data = path.read_bytes()
-    n_mel, n_fft = struct.unpack_from("<ii", data, 48)
-    pos = 56 + 4 * n_mel * n_fft
-    (count,) = struct.unpack_from("<i", data, pos)
-    pos, tokens = pos + 4, []
-    for _ in range(count):
-        (length,) = struct.unpack_from("<i", data, pos)
-        tokens.append(data[pos + 4:pos + 4 + length])
-        pos += 4 + length
-    return tokens
 
 
 @pytest.mark.parametrize("english_only", [True, False], ids=["en", "multilingual-control"])
