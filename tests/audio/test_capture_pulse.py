@@ -125,21 +125,31 @@ def test_played_speech_is_captured(pulse, running_capture, speech, tmp_path, pla
     assert correlation >= MIN_CORRELATION, stats
 
 
-def test_daemon_killed_mid_stream_then_back(pulse, running_capture, speech, tmp_path):
-    capture, events = running_capture(retry_seconds=0.2)
-    assert capture.stats().device == "default"  # no name given: the system default
-    pulse.kill()
-    lost = events.expect(CaptureEventKind.DEVICE_LOST, timeout=5)
+def lost_then_back(capture, events, lose, restore, lost_timeout: float) -> None:
+    """``lose()`` the source under the running stream: a DEVICE_LOST event that says so and no
+    device; ``restore()`` it: OPENED, and new frames in the ring."""
+    lose()
+    lost = events.expect(CaptureEventKind.DEVICE_LOST, timeout=lost_timeout)
     assert "went away" in lost.message or "stopped delivering" in lost.message
     assert capture.stats().device is None
     index_at_loss = capture.ring.end_index
-    pulse.start()
+    restore()
     events.expect(CaptureEventKind.OPENED, timeout=FIRST_FRAMES_TIMEOUT_S)
     wait_until(lambda: capture.ring.end_index > index_at_loss, FIRST_FRAMES_TIMEOUT_S,
-               "frames from the new daemon")
+               "frames after the source came back")
+
+
+def played_speech_is_captured_intact(pulse, capture, speech, tmp_path) -> None:
     soundfile.write(tmp_path / "speech.wav", speech, TARGET_RATE)
     captured = record_playback(pulse, capture, tmp_path / "speech.wav", speech)
     assert piecewise_correlation(captured, speech) >= MIN_CORRELATION
+
+
+def test_daemon_killed_mid_stream_then_back(pulse, running_capture, speech, tmp_path):
+    capture, events = running_capture(retry_seconds=0.2)
+    assert capture.stats().device == "default"  # no name given: the system default
+    lost_then_back(capture, events, pulse.kill, pulse.start, lost_timeout=5)
+    played_speech_is_captured_intact(pulse, capture, speech, tmp_path)
 
 
 def test_sink_unloaded_mid_stream_then_loaded_again(pulse, running_capture, speech, tmp_path):
@@ -148,19 +158,9 @@ def test_sink_unloaded_mid_stream_then_loaded_again(pulse, running_capture, spee
     sink loaded again brings the capture back, and what is played then is captured intact."""
     capture, events = running_capture(retry_seconds=0.2)
     try:
-        pulse.unload_sink()
-        lost = events.expect(CaptureEventKind.DEVICE_LOST, timeout=10)
-        assert "went away" in lost.message or "stopped delivering" in lost.message
-        assert capture.stats().device is None
-        index_at_loss = capture.ring.end_index
-        pulse.load_sink()
-        events.expect(CaptureEventKind.OPENED, timeout=FIRST_FRAMES_TIMEOUT_S)
-        wait_until(lambda: capture.ring.end_index > index_at_loss, FIRST_FRAMES_TIMEOUT_S,
-                   "frames from the sink loaded again")
+        lost_then_back(capture, events, pulse.unload_sink, pulse.load_sink, lost_timeout=10)
         assert capture.stats().opened >= 2
-        soundfile.write(tmp_path / "speech.wav", speech, TARGET_RATE)
-        captured = record_playback(pulse, capture, tmp_path / "speech.wav", speech)
-        assert piecewise_correlation(captured, speech) >= MIN_CORRELATION
+        played_speech_is_captured_intact(pulse, capture, speech, tmp_path)
     finally:
         if not pulse.has_sink():  # the daemon outlives this test: leave it as it was
             pulse.load_sink()
