@@ -20,6 +20,7 @@ from pathlib import Path
 from engine.catalog import CATALOG, CatalogEntry, find, format_size
 from engine.download_check import DownloadCancelled
 from engine.errors import ModelFileError
+from engine.ggml_layout import model_languages
 from engine.model_import import import_model
 from engine.model_store import InstalledModel, ModelStore
 
@@ -49,22 +50,11 @@ class ModelRow:
     in_catalog: bool
 
 
-#: Vocabulary sizes of Whisper's English-only models and of large-v3 (whisper.cpp tells them
-#: apart the same way: multilingual from 51865 tokens on, Cantonese added at 51866).
-ENGLISH_ONLY_VOCAB = 51864
-WITH_CANTONESE_VOCAB = 51866
-
-
 def imported_languages(model: InstalledModel) -> str:
     """The languages column for a model the user brought, from its vocabulary."""
     if model.info is None:  # damaged: its problem column says why
         return "imported"
-    n_vocab = model.info.hparams.n_vocab
-    if n_vocab <= ENGLISH_ONLY_VOCAB:
-        return "English only (imported)"
-    if n_vocab >= WITH_CANTONESE_VOCAB:
-        return "100 languages (imported)"
-    return "99 languages (imported)"
+    return f"{model_languages(model.info.hparams)} (imported)"
 
 
 class ModelActions:

@@ -39,7 +39,10 @@ QUANT_SKIP = frozenset({"encoder.conv1.bias", "encoder.conv2.bias",
 # (n_audio_layer, n_audio_state, n_text_layer) -> OpenAI's name for the model size.
 _SIZE_NAMES = {(4, 384, 4): "tiny", (6, 512, 6): "base", (12, 768, 12): "small",
                (24, 1024, 24): "medium", (32, 1280, 32): "large", (32, 1280, 4): "large-v3-turbo"}
+# Vocabulary sizes: English-only models, and large-v3 / turbo (Cantonese added). whisper.cpp
+# calls a model multilingual from 51865 tokens on.
 _ENGLISH_ONLY_VOCAB = 51864
+_WITH_CANTONESE_VOCAB = 51866
 
 
 @dataclass(frozen=True)
@@ -163,3 +166,13 @@ def model_size_name(hp: GgmlHparams) -> str:
     if hp.n_vocab == _ENGLISH_ONLY_VOCAB:
         name += ".en"
     return name
+
+
+def model_languages(hp: GgmlHparams) -> str:
+    """What the model understands, from its vocabulary as whisper.cpp reads it: "English only",
+    "99 languages" or "100 languages (adds Cantonese)" (the catalog's wording)."""
+    if hp.n_vocab <= _ENGLISH_ONLY_VOCAB:
+        return "English only"
+    if hp.n_vocab >= _WITH_CANTONESE_VOCAB:
+        return "100 languages (adds Cantonese)"
+    return "99 languages"
