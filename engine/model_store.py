@@ -205,9 +205,9 @@ def _ct2_name(source: Path, size_name: str) -> str:
     do not both become "unknown"; an English-only one keeps ".en" in its name."""
     if not size_name.startswith("unknown"):
         return size_name
-    parts = Path(source).resolve().parts
-    repo = next((part for part in reversed(parts) if part.startswith("models--")), None)
-    stem = repo.split("--")[-1] if repo else Path(source).resolve().name
+    folder = Path(source).resolve()
+    repo = next((part for part in reversed(folder.parts) if part.startswith("models--")), None)
+    stem = repo.split("--")[-1] if repo else folder.name
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.")
     if not stem:
         return size_name
