@@ -20,8 +20,12 @@ class CaptureOptions:
 
     Attributes:
         device: Device name to record from; None follows the system default input.
-        buffer_seconds: History kept at 16 kHz (4 bytes a sample: 300 s = 19 MB). A dictation
-            longer than this loses nothing as long as its reader copies out as it goes.
+        buffer_seconds: History kept at 16 kHz (4 bytes a sample: 120 s = 7.7 MB, resident for
+            good because the ring is written through at start). A dictation longer than this
+            loses nothing as long as its reader copies out as it goes (the recorder does, twice
+            a second); what needs the minutes is a start deferred behind a dictation still being
+            transcribed (app/deferred_start.py), which waits seconds with the default model.
+            300 s cost 11.5 MiB more of the 350 MB budget (docs/PERFORMANCE.md, session 4).
         preroll_seconds: Audio before the hotkey press that belongs to the recording.
         close_when_idle: Close the microphone between dictations. Costs the pre-roll and the
             stream's start-up (1-2 s on PulseAudio/PipeWire), so the first words get cut.
@@ -46,7 +50,7 @@ class CaptureOptions:
     """
 
     device: str | None = None
-    buffer_seconds: float = 300.0
+    buffer_seconds: float = 120.0
     preroll_seconds: float = 0.3
     close_when_idle: bool = False
     open_rate: int | None = None
