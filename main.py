@@ -396,12 +396,10 @@ def wire_tools(window, controller, models, settings_now, apply_settings):
     """
     from dataclasses import replace
 
-    from app.model_actions import ModelActions
     from app.state import State
     from engine.engine_process import load_process_engine
     from ui.file_transcription import FileTranscriptionDialog
     from ui.file_worker import FileTranscriber
-    from ui.model_manager import ModelManagerDialog
 
     files = FileTranscriber(lambda: load_process_engine(models.resolve(settings_now().model)),
                             lambda: settings_now().transcribe_options(), parent=window)
@@ -411,6 +409,11 @@ def wire_tools(window, controller, models, settings_now, apply_settings):
     file_dialog.notice.connect(window.show_notice)
 
     def open_models() -> None:
+        # Imported on first use: with downloads and imports come ssl, urllib and email, ~9 MiB
+        # the app would otherwise hold from launch for a dialog most sessions never open.
+        from app.model_actions import ModelActions
+        from ui.model_manager import ModelManagerDialog
+
         dialog = ModelManagerDialog(ModelActions(models), settings_now().model, window)
         dialog.default_chosen.connect(
             lambda name: apply_settings(replace(settings_now(), model=name)))

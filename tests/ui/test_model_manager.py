@@ -18,6 +18,8 @@ from engine.model_store import ModelStore
 from tests.http_server import ModelServer
 from ui.model_manager import ModelManagerDialog
 
+ROOT = Path(__file__).resolve().parents[2]
+
 ENGINE_FIXTURES = Path(__file__).resolve().parent.parent / "engine" / "conftest.py"
 
 
@@ -244,3 +246,48 @@ def test_use_as_default_in_the_windows_model_manager_saves_the_setting(qtbot, tm
         dialog.done(0)
     finally:
         files.stop()
+
+
+LAZY_TOOLS_SCRIPT = r"""
+import sys
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+import main
+from app.settings import Settings
+from engine.model_store import ModelStore
+from ui.main_window import MainWindow
+
+class Controller(QObject):
+    state_changed = Signal(object)
+
+heavy = ("ssl", "urllib.request", "ui.model_manager", "app.model_actions")
+window = MainWindow(None)
+files = main.wire_tools(window, Controller(), ModelStore(), lambda: Settings(), lambda s: None)
+print("before", *[name for name in heavy if name in sys.modules])
+window.models_button.click()
+print("after", *[name for name in heavy if name in sys.modules])
+from ui.model_manager import ModelManagerDialog
+window.findChild(ModelManagerDialog).done(0)  # stops its task thread
+files.stop()
+"""
+
+
+def test_the_model_manager_and_its_download_stack_load_when_first_opened(tmp_path):
+    """Memory (issue 5): the manager's modules bring ssl, urllib and email (~9 MiB) that a
+    session which never opens it should not hold. A fresh interpreter (offscreen Qt, private
+    XDG dirs) wires the tools as main.py does, then opens "Models…" as a user would."""
+    import os
+    import subprocess
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
+           **{name: str(tmp_path / name.lower()) for name in
+              ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")}}
+    done = subprocess.run([sys.executable, "-c", LAZY_TOOLS_SCRIPT], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = dict(line.split(" ", 1) if " " in line else (line, "")
+                 for line in done.stdout.splitlines())
+    assert lines["before"] == "", lines
+    assert set(lines["after"].split()) == {"ssl", "urllib.request", "ui.model_manager",
+                                           "app.model_actions"}, lines
