@@ -9,8 +9,8 @@ stays responsive while it runs.
 Why two objects: everything the GUI calls runs on the GUI thread and only *emits* (Qt queues the
 emission to the loop's thread); everything slow runs in ``_Loop`` on the worker thread and only
 emits back (queued to ``EngineWorker``'s GUI-thread signals). No object is touched by two
-threads except ``_Loop.newest_job``, an int the GUI thread stores (atomic under the GIL) and
-the worker only reads.
+threads except ``_Loop.newest_job`` (and its like below), an int the GUI thread stores (atomic
+under the GIL) and the worker only reads.
 
 A job submitted while an older one is still waiting makes the older one stale (the controller
 runs one dictation at a time and has already dropped it), so the loop skips stale jobs.
@@ -25,6 +25,15 @@ Speculation (``app/streaming.py``): ``speculate`` queues the open piece once the
 person stop; the loop transcribes it unless the GUI thread has withdrawn it or named a newer one
 by then (``_Loop.live_speculation``), and keeps its text under its key. A committed piece or the
 released tail with the same key takes that text instead of a second transcription.
+
+Rest: when a dictation's result or a whole job is done and nothing else is queued, the loop tells
+the engine ``rest()`` — nothing more is coming soon — so that the engine child gives back the
+working memory the dictation made whisper.cpp touch (engine/engine_child.py, Memory) at once
+instead of after 20 s idle. Pieces and speculations never do: more of the dictation follows.
+"Nothing queued" compares two counters: ``_Loop.submitted`` (written only by the GUI thread,
+before each emission) and ``_Loop.handled`` (written only by the worker, as each slot starts);
+should they ever disagree the wrong way, the cost is one rest too many, never a missed one. A
+submission racing with the check only waits behind the reload (~0.15 s).
 """
 from __future__ import annotations
 
@@ -125,6 +134,8 @@ class _Loop(QObject):
         # (dictation, key) of the one speculation worth running; a tuple store, same sharing
         self.live_speculation: tuple | None = None
         self._pieces = DictationTexts()  # of the dictation being streamed
+        self.submitted = 0  # jobs, pieces, speculations emitted: GUI thread writes, worker reads
+        self.handled = 0  # of them started here: only the worker touches it
 
     @Slot(object)
     def load(self, model_path: Path) -> None:
@@ -145,6 +156,7 @@ class _Loop(QObject):
     @Slot(int, object, object, float)
     def transcribe(self, job: int, audio: object, options: TranscribeOptions,
                    submitted_at: float) -> None:
+        self.handled += 1
         if job < self.newest_job:
             log.info("skipped stale transcription %d (newest: %d)", job, self.newest_job)
             return
@@ -153,7 +165,17 @@ class _Loop(QObject):
             return
         if isinstance(audio, StreamedAudio):
             self._finish_streamed(job, audio, options)
-            return
+        else:
+            self._whole(job, audio, options, submitted_at)
+        self._rest_if_nothing_queued()
+
+    def _rest_if_nothing_queued(self) -> None:
+        """A dictation or job is over: let the engine give memory back unless more is queued."""
+        if self.handled >= self.submitted and self.engine is not None:
+            self.engine.rest()
+
+    def _whole(self, job: int, audio: object, options: TranscribeOptions,
+               submitted_at: float) -> None:
         try:
             transcript = self.engine.transcribe(audio_samples(audio), options)
         except Exception as error:  # noqa: BLE001 - the user must hear of any failure
@@ -172,6 +194,7 @@ class _Loop(QObject):
     def segment(self, dictation: int, samples: np.ndarray, options: TranscribeOptions,
                 key: object) -> None:
         """One finished piece of a dictation still being recorded."""
+        self.handled += 1
         if dictation < self.dead_below or self.engine is None:
             return
         self._pieces.switch_to(dictation)
@@ -184,6 +207,7 @@ class _Loop(QObject):
     def speculate(self, dictation: int, key: object, samples: np.ndarray,
                   options: TranscribeOptions) -> None:
         """The open piece, ahead of its cut or the release; skipped once withdrawn."""
+        self.handled += 1
         if (dictation, key) != self.live_speculation or dictation < self.dead_below \
                 or self.engine is None:
             log.debug("dictation %d: speculation %s skipped (withdrawn)", dictation, key)
@@ -332,6 +356,7 @@ class EngineWorker(QObject):
     def submit(self, job: int, audio: object) -> None:
         """Transcribe ``audio`` (float32 16 kHz, or a recorder's result) as ``job``."""
         self._loop.newest_job = job
+        self._loop.submitted += 1
         self._job_submitted.emit(job, audio, self._options, time.monotonic())
 
     # ---- SegmentSink (app/streaming.py): GUI thread, returns at once ---------------------------
@@ -345,6 +370,7 @@ class EngineWorker(QObject):
         """Transcribe a finished piece of ``dictation`` in the background (or take the text
         of speculation ``key``, the same audio, if it ran)."""
         log.debug("dictation %d: piece of %.2f s queued", dictation, len(samples) / SAMPLE_RATE)
+        self._loop.submitted += 1
         self._segment_submitted.emit(dictation, samples, self._options, key)
 
     def speculate(self, dictation: int, key: tuple, samples: np.ndarray) -> None:
@@ -352,6 +378,7 @@ class EngineWorker(QObject):
         log.debug("dictation %d: speculation %s of %.2f s queued", dictation, key,
                   len(samples) / SAMPLE_RATE)
         self._loop.live_speculation = (dictation, key)
+        self._loop.submitted += 1
         self._speculation_submitted.emit(dictation, key, samples, self._options)
 
     def withdraw_speculation(self, dictation: int) -> None:

@@ -131,11 +131,13 @@ class EngineChild:
                 else:  # printed natively (whisper.cpp, ggml) or a traceback's line
                     child_log.warning("[%d] %s", self.pid, line)
 
-    def send(self, request: object, samples: np.ndarray) -> None:
-        """Send ``request`` and the float32 ``samples`` as raw bytes (no pickling of audio)."""
+    def send(self, request: object, samples: np.ndarray | None = None) -> None:
+        """Send ``request`` and the float32 ``samples`` as raw bytes (no pickling of audio);
+        a message without samples (``Rest``) sends none."""
         try:
             self._conn.send(request)
-            self._conn.send_bytes(samples)
+            if samples is not None:
+                self._conn.send_bytes(samples)
         except (BrokenPipeError, ConnectionResetError, EOFError) as error:
             raise ChildGone() from error
 

@@ -15,7 +15,9 @@ module runs as ``__main__`` and its classes would pickle under that name).
 2. parent → child: a ``Request`` followed by the samples as raw float32 bytes (one copy, no
    pickling of the array).
 3. child → parent: ``Busy`` just before ``whisper_full`` starts, then ``Done`` or ``Failed``.
-4. The parent closes its end: the child frees the model and exits 0.
+4. parent → child, any time between requests: ``Rest`` (a dictation or job is over, nothing more
+   is expected soon); no reply. The child gives its grown memory back at once (below).
+5. The parent closes its end: the child frees the model and exits 0.
 
 The child must never outlive the app. A closed connection ends it when idle; while it is busy in
 ``whisper_full`` a thread blocks on ``LIFELINE_FD``, a pipe whose only write end the parent holds
@@ -30,12 +32,14 @@ Memory: whisper.cpp reserves its compute buffers (conv 16, encode 23, cross 5, d
 base) when the model loads, and the pages a call touches stay resident for good: the child
 grows from ~150 to ~210 MiB over the first calls of a dictation (more after a full 30 s window,
 and more the longer the prompt: the decoder computes logits for every prompt token, 200 kB
-each). Nothing in whisper.cpp's API hands them back, so once no request has come for
-``RELEASE_AFTER_S`` and the child has grown by more than ``RELEASE_MIN_GROWTH_MIB``, it frees
-the model and loads it again (~0.2 s of CPU from the page cache; docs/PERFORMANCE.md, "Memory
-and idle CPU, session 3"). A dictation's first piece comes a second or more after the hotkey
-(after a pause in the speech), so a reload that is under way then is done before it is needed;
-a request that does arrive meanwhile waits for it. The model is reloaded through a descriptor
+each). Nothing in whisper.cpp's API hands them back, so when the child has grown by more than
+``RELEASE_MIN_GROWTH_MIB`` it frees the model and loads it again (~0.15 s of CPU from the page
+cache; docs/PERFORMANCE.md, "Memory and idle CPU, session 3") — as soon as the parent says
+``Rest`` (the app knows a dictation is over), or else once no request has come for
+``RELEASE_AFTER_S`` (a parent that never says it, or work that ended otherwise). A dictation's
+first piece comes a second or more after the hotkey (after a pause in the speech), so a reload
+that is under way then is done before it is needed; a request that does arrive meanwhile waits
+for it (docs/PERFORMANCE.md, "Giving the engine's memory back when a dictation ends"). The model is reloaded through a descriptor
 opened at start, so a model file deleted or replaced since still loads as the same model, and
 ``malloc_trim`` gives glibc's free heap pages back after the reload.
 """
@@ -55,7 +59,7 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.engine_messages import Busy, Done, Failed, Ready
+from engine.engine_messages import Busy, Done, Failed, Ready, Rest
 from engine.errors import MurmurError
 
 log = logging.getLogger("engine.child")
@@ -133,35 +137,64 @@ def serve(model_path: Path, conn: Connection) -> None:
             held[0].close()
 
 
+class _Reloader:
+    """Frees and reloads ``held[0]`` when it has grown since its load (module docstring, Memory).
+
+    Args:
+        held: a one-element list with the engine; emptied while no engine is loaded.
+        reload: loads the same model again.
+    """
+
+    def __init__(self, held: list, reload) -> None:
+        self._held = held
+        self._reload = reload
+        self._trim = _libc_trim()
+        self._trim()
+        self._loaded = resident_mib()
+
+    def grown(self) -> bool:
+        return resident_mib() - self._loaded > RELEASE_MIN_GROWTH_MIB
+
+    def reload_if_grown(self, why: str) -> bool:
+        """Reload if grown; False when the reload failed (the child must end)."""
+        if not self.grown():
+            return True
+        before, started = resident_mib(), time.perf_counter()
+        self._held.pop().close()  # before loading: never two models at once
+        self._trim()
+        try:
+            self._held.append(self._reload())
+        except Exception:
+            # The parent sees this child gone at its next call and starts a new one.
+            log.exception("reloading the model to free memory failed")
+            return False
+        self._trim()
+        self._loaded = resident_mib()
+        log.info("%s: reloaded the model to free whisper.cpp's buffers, %.0f -> %.0f MiB "
+                 "in %.2f s", why, before, self._loaded, time.perf_counter() - started)
+        return True
+
+
 def _answer(held: list, conn: Connection, reload) -> None:
-    """Answer requests with ``held[0]`` until the parent closes ``conn``; when idle and grown,
-    replace it with ``reload()`` (the list is emptied while no engine is loaded)."""
-    trim = _libc_trim()
-    trim()
-    loaded = resident_mib()
+    """Answer requests with ``held[0]`` until the parent closes ``conn``; on ``Rest``, or when
+    idle for ``release_after_s()``, replace it with ``reload()`` if it has grown."""
+    reloader = _Reloader(held, reload)
     idle_s = release_after_s()
     while True:
-        grown = resident_mib() - loaded > RELEASE_MIN_GROWTH_MIB
-        if grown and not conn.poll(idle_s):
-            before, started = resident_mib(), time.perf_counter()
-            held.pop().close()  # before loading: never two models at once
-            trim()
-            try:
-                held.append(reload())
-            except Exception:
-                # The parent sees this child gone at its next call and starts a new one.
-                log.exception("reloading the model to free memory failed")
+        if reloader.grown() and not conn.poll(idle_s):
+            if not reloader.reload_if_grown("idle"):
                 return
-            trim()
-            loaded = resident_mib()
-            log.info("idle: reloaded the model to free whisper.cpp's buffers, %.0f -> %.0f MiB "
-                     "in %.2f s", before, loaded, time.perf_counter() - started)
             continue
         try:
             request = conn.recv()
-            samples = np.frombuffer(conn.recv_bytes(), dtype=np.float32)
+            if not isinstance(request, Rest):  # a Rest comes without samples
+                samples = np.frombuffer(conn.recv_bytes(), dtype=np.float32)
         except (EOFError, OSError):
             return  # the parent closed the engine (or is gone)
+        if isinstance(request, Rest):
+            if not reloader.reload_if_grown("rest"):
+                return
+            continue
         conn.send(Busy())
         try:
             reply = Done(held[0].transcribe(samples, request.options))

@@ -37,6 +37,11 @@ class Request:
 
 
 @dataclass(frozen=True)
+class Rest:
+    """Nothing more is coming soon (a dictation or job is over): give memory back now. No reply."""
+
+
+@dataclass(frozen=True)
 class Busy:
     """The child has the samples and is about to run ``whisper_full``."""
 

@@ -13,10 +13,13 @@ pickles go back and forth; ``bench/engine_process.py`` measures it against the i
 
 No timeout cuts a transcription short while it may still be working: only a bound far beyond any
 real run (``stuck_after``) stops a child that hangs. ``close()`` from another thread ends a call
-under way at once.
+under way at once. ``rest()`` tells the child that nothing more is coming soon, so that it gives
+whisper.cpp's grown working memory back now rather than after its idle period
+(engine/engine_child.py, Memory).
 
 Threads: ``transcribe`` runs on the caller's thread, one call at a time (a lock, as in
-``WhisperEngine``); ``close`` may be called from any thread. ``busy`` is set (from the calling
+``WhisperEngine``); ``rest`` runs on the caller's thread and skips a child in a call; ``close``
+may be called from any thread. ``busy`` is set (from the calling
 thread) when the child starts ``whisper_full`` and cleared when the call ends.
 """
 from __future__ import annotations
@@ -31,7 +34,7 @@ import numpy as np
 
 from engine import errors
 from engine.child_proc import Aborted, ChildGone, EngineChild, Hung, exit_description
-from engine.engine_messages import Busy, Done, Failed, Ready, Request
+from engine.engine_messages import Busy, Done, Failed, Ready, Request, Rest
 from engine.errors import EngineCrashed, EngineError, MurmurError
 from engine.options import SAMPLE_RATE, TranscribeOptions, Transcript
 
@@ -183,6 +186,24 @@ class ProcessEngine:
             raise _user_error(reply)
         assert isinstance(reply, Done), reply
         return reply.transcript
+
+    def rest(self) -> None:
+        """Nothing more is coming soon (a dictation or job is over): let the child give its
+        grown memory back now. Never raises and never waits for the child: a call under way, a
+        child still loading, gone or closed is simply not told (the next ``transcribe`` starts
+        a new one as always). A request sent meanwhile waits for the reload (~0.15 s)."""
+        if self._closed or not self._lock.acquire(blocking=False):
+            return  # a call or a close under way: not resting
+        try:
+            child = self._child
+            if child is None or child.ready is None or child.exited():
+                return
+            # A few bytes into the socket's buffer, which the child drains between calls.
+            child.send(Rest())
+        except (ChildGone, OSError) as error:
+            log.debug("engine process not told to rest: %s", str(error) or type(error).__name__)
+        finally:
+            self._lock.release()
 
     def _lost(self, child: EngineChild, deadline: float | None) -> EngineError:
         """The child died or hung during a call: reap it, start the next one, say what happened."""

@@ -156,6 +156,10 @@ class WhisperEngine:
         params.no_context = True
         return params
 
+    def rest(self) -> None:
+        """Nothing to give back: in the app's own process there is no child to reload (only
+        ``ProcessEngine.rest`` frees whisper.cpp's grown buffers)."""
+
     def transcribe(self, audio: np.ndarray, options: TranscribeOptions | None = None) -> Transcript:
         """Transcribe 16 kHz mono float32 samples.
 

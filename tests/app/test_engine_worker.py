@@ -113,10 +113,15 @@ class FakeEngine:
         self.threads: set[str] = set()
         self.entered = threading.Event()
         self.closed = False
+        self.calls: list[str] = []  # "transcribe" and "rest", in the order they came
+
+    def rest(self):
+        self.calls.append("rest")
 
     def transcribe(self, audio, options):
         from engine.options import Transcript
 
+        self.calls.append("transcribe")
         self.threads.add(threading.current_thread().name)
         self.entered.set()
         self.gate.wait(10)
@@ -175,6 +180,54 @@ def test_options_follow_set_options_and_loader_errors_are_caught(qtbot, worker_f
     with qtbot.waitSignal(other.model_failed) as failed:
         other.start()
     assert failed.args == ["Model file not found: gone.bin"]
+
+
+def test_a_finished_job_lets_the_engine_rest_unless_more_is_queued(qtbot, worker_factory):
+    """``rest()`` (give memory back) after the last queued job only, and after a failed one."""
+    engines: list[FakeEngine] = []
+    worker = worker_factory("fake.bin", engine_factory=lambda p: engines.append(FakeEngine(p))
+                            or engines[-1])
+    with qtbot.waitSignal(worker.model_loaded):
+        worker.start()
+    engine = engines[0]
+    engine.gate.clear()
+    worker.submit(1, np.ones(100, np.float32))
+    qtbot.waitUntil(engine.entered.is_set)  # 1 is under way, 2 waits: no rest between them
+    worker.submit(2, np.ones(200, np.float32))
+    engine.gate.set()
+    qtbot.waitUntil(lambda: engine.calls[-1:] == ["rest"])
+    assert engine.calls == ["transcribe", "transcribe", "rest"]
+    with qtbot.waitSignal(worker.transcription_failed):
+        worker.submit(3, np.zeros(0, np.float32))  # the fake fails on empty audio
+    qtbot.waitUntil(lambda: engine.calls.count("rest") == 2)
+    assert engine.calls[-2:] == ["transcribe", "rest"]
+
+
+def test_a_streamed_dictation_rests_at_its_end_not_after_pieces_or_speculations(
+        qtbot, worker_factory):
+    """Pieces and speculations are mid-dictation (more follows); the released tail ends it."""
+    from app.streaming import StreamedAudio
+
+    engines: list[FakeEngine] = []
+    worker = worker_factory("fake.bin", engine_factory=lambda p: engines.append(FakeEngine(p))
+                            or engines[-1])
+    with qtbot.waitSignal(worker.model_loaded):
+        worker.start()
+    engine = engines[0]
+    worker.begin_dictation(7)
+    piece = np.ones(1600, np.float32)
+    for _ in range(2):
+        with qtbot.waitSignal(worker.preview_changed):
+            worker.submit_segment(7, piece)
+    with qtbot.waitSignal(worker.preview_changed):
+        worker.speculate(7, (2, 0), piece)
+    assert engine.calls == ["transcribe"] * 3
+    whole = np.ones(4800, np.float32)
+    with qtbot.waitSignal(worker.transcribed) as done:
+        worker.submit(1, StreamedAudio(7, piece, 2, 0.0, whole))
+    assert done.args[0] == 1 and "heard 1600" in done.args[1]
+    qtbot.waitUntil(lambda: engine.calls[-1:] == ["rest"])
+    assert engine.calls == ["transcribe"] * 4 + ["rest"]
 
 
 class Recorder:
