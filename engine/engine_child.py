@@ -156,8 +156,11 @@ class _Reloader:
         return resident_mib() - self._loaded > RELEASE_MIN_GROWTH_MIB
 
     def reload_if_grown(self, why: str) -> bool:
-        """Reload if grown; False when the reload failed (the child must end)."""
+        """Reload if grown; False when the reload failed (the child must end). Says which it
+        did in one log line either way (tests wait for it)."""
         if not self.grown():
+            log.info("%s: %.0f MiB grown since the load: kept", why,
+                     resident_mib() - self._loaded)
             return True
         before, started = resident_mib(), time.perf_counter()
         self._held.pop().close()  # before loading: never two models at once

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import tracemalloc
 from pathlib import Path
@@ -100,7 +101,32 @@ def resident_kb(pid: int | str = "self") -> int:
     raise AssertionError("no VmRSS in /proc/self/status")
 
 
-def test_many_dictations_through_a_small_ring_keep_memory_flat(qtbot, default_model_path):
+class _Rests(logging.Handler):
+    """Counts the engine child's lines saying it handled a ``Rest`` (reloaded or kept), without
+    keeping the records (tracemalloc watches this process's heap)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += "engine.child: rest: " in record.getMessage()
+
+
+@pytest.fixture
+def child_rests():
+    """The child logs at the ``engine`` logger's level when it starts: INFO, so it says so."""
+    rests, engine_log = _Rests(), logging.getLogger("engine")
+    level = engine_log.level
+    engine_log.setLevel(logging.INFO)
+    logging.getLogger("engine.child").addHandler(rests)
+    yield rests
+    logging.getLogger("engine.child").removeHandler(rests)
+    engine_log.setLevel(level)
+
+
+def test_many_dictations_through_a_small_ring_keep_memory_flat(qtbot, default_model_path,
+                                                               child_rests):
     from audio.vad import SileroVad
 
     audio, reference = build(SESSION_IDS)
@@ -130,6 +156,9 @@ def test_many_dictations_through_a_small_ring_keep_memory_flat(qtbot, default_mo
             with qtbot.waitSignal(worker.transcribed, timeout=120_000) as done:
                 worker.submit(job, result)
             assert word_errors(reference, done.args[1]).errors <= 1, done.args[1]
+            # After each dictation the worker tells the child to rest: its memory is read once
+            # the child has handled that (reloaded or kept its model), never mid-reload.
+            wait_until(lambda: child_rests.count >= job, 60, "the engine child to rest")
             recorder.settle_finished()
             del result, done  # the last dictation's audio is not a leak
             gc.collect()
