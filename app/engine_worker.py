@@ -26,7 +26,8 @@ person stop; the loop transcribes it unless the GUI thread has withdrawn it or n
 by then (``_Loop.live_speculation``), and keeps its text under its key. A committed piece or the
 released tail with the same key takes that text instead of a second transcription.
 
-Rest: when a dictation's result or a whole job is done and nothing else is queued, the loop tells
+Rest: when a dictation's result or a whole job is done, or a dictation is cancelled
+(``drop_dictation``), and nothing else is queued, the loop tells
 the engine ``rest()`` — nothing more is coming soon — so that the engine child gives back the
 working memory the dictation made whisper.cpp touch (engine/engine_child.py, Memory) at once
 instead of after 20 s idle. Pieces and speculations never do: more of the dictation follows.
@@ -167,6 +168,12 @@ class _Loop(QObject):
             self._finish_streamed(job, audio, options)
         else:
             self._whole(job, audio, options, submitted_at)
+        self._rest_if_nothing_queued()
+
+    @Slot()
+    def rest(self) -> None:
+        """A dictation was cancelled: nothing more of it follows."""
+        self.handled += 1
         self._rest_if_nothing_queued()
 
     def _rest_if_nothing_queued(self) -> None:
@@ -310,6 +317,7 @@ class EngineWorker(QObject):
     _job_submitted = Signal(int, object, object, float)
     _segment_submitted = Signal(int, object, object, object)
     _speculation_submitted = Signal(int, object, object, object)
+    _rest_requested = Signal()
 
     def __init__(self, model_path: Path, options: TranscribeOptions = TranscribeOptions(),
                  engine_factory: Callable[[Path], WhisperEngine] = load_engine,
@@ -332,6 +340,7 @@ class EngineWorker(QObject):
         self._job_submitted.connect(self._loop.transcribe)
         self._segment_submitted.connect(self._loop.segment)
         self._speculation_submitted.connect(self._loop.speculate)
+        self._rest_requested.connect(self._loop.rest)
         # Emitted on the worker thread, delivered here on the GUI thread (queued).
         self._loop.loaded.connect(self.model_loaded)
         self._loop.load_failed.connect(self.model_failed)
@@ -389,6 +398,8 @@ class EngineWorker(QObject):
     def drop_dictation(self, dictation: int) -> None:
         """``dictation`` was cancelled: skip its queued pieces, show no more of it."""
         self._loop.dead_below = max(self._loop.dead_below, dictation + 1)
+        self._loop.submitted += 1
+        self._rest_requested.emit()  # behind its queued pieces, which are skipped now
         if dictation == self._dictation:
             self._dictation = 0
             self.preview_changed.emit("")

@@ -230,6 +230,25 @@ def test_a_streamed_dictation_rests_at_its_end_not_after_pieces_or_speculations(
     assert engine.calls == ["transcribe"] * 4 + ["rest"]
 
 
+def test_a_cancelled_dictation_lets_the_engine_rest_after_the_piece_under_way(qtbot,
+                                                                               worker_factory):
+    engines: list[FakeEngine] = []
+    worker = worker_factory("fake.bin", engine_factory=lambda p: engines.append(FakeEngine(p))
+                            or engines[-1])
+    with qtbot.waitSignal(worker.model_loaded):
+        worker.start()
+    engine = engines[0]
+    engine.gate.clear()
+    worker.begin_dictation(9)
+    worker.submit_segment(9, np.ones(1600, np.float32))
+    qtbot.waitUntil(engine.entered.is_set)  # the first piece is under way, the second waits
+    worker.submit_segment(9, np.ones(3200, np.float32))
+    worker.drop_dictation(9)
+    engine.gate.set()
+    qtbot.waitUntil(lambda: engine.calls[-1:] == ["rest"])
+    assert engine.calls == ["transcribe", "rest"]  # the queued piece was skipped, not rested on
+
+
 class Recorder:
     def begin(self):
         pass
