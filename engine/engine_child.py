@@ -39,9 +39,10 @@ cache; docs/PERFORMANCE.md, "Memory and idle CPU, session 3") — as soon as the
 ``RELEASE_AFTER_S`` (a parent that never says it, or work that ended otherwise). A dictation's
 first piece comes a second or more after the hotkey (after a pause in the speech), so a reload
 that is under way then is done before it is needed; a request that does arrive meanwhile waits
-for it (docs/PERFORMANCE.md, "Giving the engine's memory back when a dictation ends"). The model is reloaded through a descriptor
-opened at start, so a model file deleted or replaced since still loads as the same model, and
-``malloc_trim`` gives glibc's free heap pages back after the reload.
+for it (+0.13-0.16 s: docs/PERFORMANCE.md, "Giving the engine's memory back when a dictation
+ends"). The model is reloaded through a descriptor opened at start, so a model file deleted or
+replaced since still loads as the same model, and ``malloc_trim`` gives glibc's free heap pages
+back after the reload.
 """
 from __future__ import annotations
 
