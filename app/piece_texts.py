@@ -26,8 +26,13 @@ from engine.postprocess import clean_segment
 
 log = logging.getLogger(__name__)
 
-#: Characters of the text so far given to the next piece as prompt (Whisper keeps ~224 tokens).
-PROMPT_CHARS = 600
+#: Characters of the text so far given to the next piece as prompt (~70 tokens; Whisper allows
+#: 224). whisper.cpp computes and keeps logits for every prompt token (207 kB each, in its decode
+#: buffer and again in its logits vector), and those pages stay resident in the engine child:
+#: 600 characters left it 22 MiB larger after a 69 s dictation than 300 did, with the same words
+#: on bench/latency.py's dictations (16/295 errors either way) and one more error in 555 on the
+#: faster speech set (docs/PERFORMANCE.md, "Memory, session 4"). 200 cost 5 words in 555.
+PROMPT_CHARS = 300
 #: Faster than anyone dictates (~3 words/s is quick speech): the decoder is looping.
 MAX_WORDS_PER_SECOND = 5.0
 #: A loop repeats at least this many words; shorter repeats ("very very") can be real.
