@@ -19,8 +19,10 @@ part starts). Measured, in this order:
    the window shown in silence, and recording while ``paplay`` plays speech into the microphone
    (which includes whisper.cpp transcribing finished pieces while the speech goes on).
 3. **Resident memory** (``VmRSS``, peak ``VmHWM``, ``Pss``) of each process, after the launch,
-   right after ``--dictations`` complete dictations (start, speech, stop, transcribe, insert),
-   and ``--rest-seconds`` later with nothing happening (the engine child gives whisper.cpp's
+   during the dictations (the sample with the highest PSS summed over the processes, read every
+   ``PEAK_INTERVAL_S`` while they run), right after ``--dictations`` complete dictations (start,
+   speech, stop, transcribe, insert), during and after one 69 s dictation, and
+   ``--rest-seconds`` later with nothing happening (the engine child gives whisper.cpp's
    working memory back once it has been idle for ``engine_child.RELEASE_AFTER_S``).
 
 Nothing else runs in the app meanwhile: the bench never polls the status inside a measured
@@ -34,6 +36,7 @@ import json
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -46,10 +49,42 @@ from xvfb import wait_until  # noqa: E402  (on the path through bench.resource_r
 
 SPEECH = ROOT / "tests" / "data" / "speech"
 LONG_SPEECH = SPEECH / "lj_LJ001-0001to0010_long.wav"  # 69 s of continuous reading
+LONG_SPEECH_S = 69.0
 DICTATION_CLIPS = ("jfk.wav", "ls_1089-134686-0000.wav", "lj_LJ001-0024.wav")
 SETTLE_S = 5.0  # after a change (launch, hide, show), before measuring: let it finish reacting
 #: Long enough for the engine child's idle release (engine/engine_child.py) to have happened.
 REST_S = 25.0
+#: How often memory is read during the dictations: a piece's decode lasts 0.1-0.5 s.
+PEAK_INTERVAL_S = 0.1
+
+
+class PssPeak:
+    """Reads the app's memory every ``PEAK_INTERVAL_S`` on a thread while the ``with`` block
+    runs; ``processes`` is the reading with the highest PSS summed over the processes (the
+    processes' own ``VmHWM`` peaks need not coincide, so their sum overstates)."""
+
+    def __init__(self, root: int) -> None:
+        self._root = root
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, name="pss-peak", daemon=True)
+        self.processes: list = []
+        self.samples = 0
+
+    def __enter__(self) -> PssPeak:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        best = -1.0
+        while not self._done.wait(PEAK_INTERVAL_S):
+            now = tree_memory(self._root)
+            self.samples += 1
+            if sum(m.pss for m in now) > best:
+                best, self.processes = sum(m.pss for m in now), now
 
 
 def main() -> None:
@@ -122,9 +157,20 @@ def measure_running(rig: AppRig, app: RunningApp, args) -> dict:
     cpu.append(record(app, rig, None, args.record_seconds, "recording silence, window shown"))
     cpu.append(record(app, rig, LONG_SPEECH, args.record_seconds,
                       "recording speech, window shown (pieces transcribed meanwhile)"))
-    for n in range(args.dictations):
-        dictate(app, rig, SPEECH / DICTATION_CLIPS[n % len(DICTATION_CLIPS)])
+    with PssPeak(app.pid) as peak:
+        for n in range(args.dictations):
+            dictate(app, rig, SPEECH / DICTATION_CLIPS[n % len(DICTATION_CLIPS)])
+    memory[f"during the dictations (highest of {peak.samples} readings)"] = [
+        asdict(m) for m in peak.processes]
     memory[f"after {args.dictations} dictations"] = [asdict(m) for m in tree_memory(app.pid)]
+    # A long dictation grows the engine child most: longer prompts (logits for every prompt
+    # token) and more of the encoder's buffers. The short clips above do not show that.
+    with PssPeak(app.pid) as peak:
+        dictate(app, rig, LONG_SPEECH)
+    memory[f"during a {LONG_SPEECH_S:.0f} s dictation (highest of {peak.samples} readings)"] = [
+        asdict(m) for m in peak.processes]
+    memory[f"after the {LONG_SPEECH_S:.0f} s dictation"] = [
+        asdict(m) for m in tree_memory(app.pid)]
     if args.rest_seconds > 0:
         time.sleep(args.rest_seconds)  # nothing touches the app meanwhile
         memory[f"{args.rest_seconds:.0f} s after the last dictation"] = [
