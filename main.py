@@ -110,7 +110,8 @@ def run_desktop_app(args) -> int:
     pending.show(problem or "")
 
     # whisper.cpp runs in a child process: a crash inside it fails one dictation, not the app.
-    worker = EngineWorker(model_path, settings.transcribe_options(), load_process_engine)
+    worker = EngineWorker(model_path, settings.transcribe_options(), load_process_engine,
+                          native_here=False)
     # Load the model now, in its own process, while this thread imports and builds the rest:
     # launch → ready is the longer of the two, not their sum. Its signals are queued until the
     # event loop runs, by when every connection below exists.
@@ -402,7 +403,8 @@ def wire_tools(window, controller, models, settings_now, apply_settings):
     from ui.file_worker import FileTranscriber
 
     files = FileTranscriber(lambda: load_process_engine(models.resolve(settings_now().model)),
-                            lambda: settings_now().transcribe_options(), parent=window)
+                            lambda: settings_now().transcribe_options(), parent=window,
+                            native_here=False)
     busy = (State.RECORDING, State.TRANSCRIBING, State.PASTING)
     controller.state_changed.connect(lambda state: files.pause(state in busy))
     file_dialog = FileTranscriptionDialog(files, window)

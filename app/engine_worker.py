@@ -295,6 +295,10 @@ class EngineWorker(QObject):
         model_path: The ggml model file to load.
         options: Language, threads, ... for every job (``Settings.transcribe_options()``).
         engine_factory: Builds the engine (tests may pass their own); runs on the worker thread.
+        native_here: The engine calls whisper.cpp in this process (``load_engine``), so the
+            binding is primed on this (the GUI) thread (``prime_native_binding``). False for
+            an engine in its own process (``load_process_engine``): then the binding, ~2 MiB,
+            is never loaded here.
 
     Signals:
         model_loaded(str): the model (file name) is loaded and warm.
@@ -321,12 +325,14 @@ class EngineWorker(QObject):
 
     def __init__(self, model_path: Path, options: TranscribeOptions = TranscribeOptions(),
                  engine_factory: Callable[[Path], WhisperEngine] = load_engine,
-                 parent: QObject | None = None, size_pieces: bool = True) -> None:
+                 parent: QObject | None = None, size_pieces: bool = True,
+                 native_here: bool = True) -> None:
         super().__init__(parent)
         self._model_path = Path(model_path)
         self._options = options
         self._dictation = 0  # the dictation whose previews are shown (GUI thread only)
-        prime_native_binding()
+        if native_here:
+            prime_native_binding()
         self._thread = QThread()
         self._thread.setObjectName("murmur-engine")
         # Streamed pieces get an encoder window sized to them (engine/audio_ctx.py), decoded in

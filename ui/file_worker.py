@@ -90,6 +90,7 @@ class FileTranscriber(QObject):
         engine_factory: Builds the engine, on the worker thread (e.g. ``load_engine`` of the
             chosen model); it may raise ``MurmurError``.
         options_factory: The options for the next file, read on the GUI thread at submit time.
+        native_here: The engine runs whisper.cpp in this process (as ``EngineWorker``'s).
     """
 
     started = Signal(object)
@@ -103,9 +104,10 @@ class FileTranscriber(QObject):
 
     def __init__(self, engine_factory: Callable[[], Engine],
                  options_factory: Callable[[], TranscribeOptions] = TranscribeOptions,
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, native_here: bool = True) -> None:
         super().__init__(parent)
-        prime_native_binding()  # on the GUI thread, before the worker's first native call
+        if native_here:
+            prime_native_binding()  # on the GUI thread, before the worker's first native call
         self._options = options_factory
         self._cancel = threading.Event()
         self._resume = threading.Event()

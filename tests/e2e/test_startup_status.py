@@ -25,3 +25,21 @@ def test_status_reports_dropped_audio(murmur):
     details = murmur.wait_ready()
     for counter in ("overflows", "lost_samples"):
         assert isinstance(details[counter], int) and details[counter] >= 0, details
+
+
+def test_the_app_process_maps_neither_whisper_cpp_nor_the_download_stack(murmur):
+    """Memory (issue 5): whisper.cpp runs in the engine's child process, so the app's own
+    process never loads the binding (~2 MiB); the download stack (ssl, ~9 MiB with urllib and
+    email) loads when "Models…" is first opened (tests/ui/test_model_manager.py). Read from the
+    running app's ``/proc/PID/maps`` once it is ready; the child must map whisper.cpp."""
+    from pathlib import Path
+
+    murmur.wait_ready()
+    app_maps = Path(f"/proc/{murmur.process.pid}/maps").read_text()
+    assert "libwhisper" not in app_maps and "_pywhispercpp" not in app_maps
+    assert "_ssl." not in app_maps and "libssl" not in app_maps
+    # The engine's child is started by the worker thread: each thread lists its own children.
+    children = [pid for task in Path(f"/proc/{murmur.process.pid}/task").iterdir()
+                for pid in (task / "children").read_text().split()]
+    child_maps = [Path(f"/proc/{pid}/maps").read_text() for pid in children]
+    assert any("libwhisper" in maps for maps in child_maps), children
