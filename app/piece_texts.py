@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 #: on bench/latency.py's dictations (16/295 errors either way) and one more error in 555 on the
 #: faster speech set (docs/PERFORMANCE.md, "Memory, session 4"). 200 cost 5 words in 555.
 PROMPT_CHARS = 300
+#: Candidates per fallback temperature for streamed pieces (``transcribe_piece``).
+STREAMED_BEST_OF = 1
 #: Faster than anyone dictates (~3 words/s is quick speech): the decoder is looping.
 MAX_WORDS_PER_SECOND = 5.0
 #: A loop repeats at least this many words; shorter repeats ("very very") can be real.
@@ -132,6 +134,11 @@ def transcribe_piece(engine, samples: np.ndarray, options: TranscribeOptions,
         options: The dictation's options, prompt included.
         size: Size the encoder window to the piece.
     """
+    # One candidate per fallback temperature, not whisper.cpp's five: five rebuild its
+    # self-attention cache for seven sequences (+38 MiB in the engine child for the rest of the
+    # dictation) and decode five times over while the person waits (docs/PERFORMANCE.md,
+    # "Memory, session 4"). Only a piece whose sized decodes failed gets there.
+    options = replace(options, best_of=STREAMED_BEST_OF)
     if options.audio_ctx != 0 or not size or options.language not in SIZED_LANGUAGES:
         return engine.transcribe(samples, options)
     seconds = len(samples) / SAMPLE_RATE

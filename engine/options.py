@@ -81,6 +81,11 @@ class TranscribeOptions:
         temperature_fallback: when a decode looks unsure, decode again with rising temperature
             (whisper.cpp's default). Off for shrunken windows: sampling there turned words into
             random ones and cost several decodes; a loop is caught instead (app/streaming.py).
+        best_of: candidates sampled at each fallback temperature (greedy decoding), the most
+            likely kept. More than one makes whisper.cpp rebuild its self-attention cache for
+            ``best_of + 2`` sequences (base: 6 -> 44 MB at 5), resident until the engine is
+            reloaded, and multiplies the decoding work of that pass.
+        max_tokens: cap on the tokens of a segment (0: no cap).
     """
 
     language: str = field(default_factory=locale_language)
@@ -92,6 +97,7 @@ class TranscribeOptions:
     audio_ctx: int = 0
     single_segment: bool = False
     temperature_fallback: bool = True
+    best_of: int = 5
     max_tokens: int = 0
 
     def __post_init__(self) -> None:
@@ -101,6 +107,8 @@ class TranscribeOptions:
             raise ValueError("threads must be at least 1")
         if self.beam_size < 1:
             raise ValueError("beam_size must be at least 1")
+        if self.best_of < 1:
+            raise ValueError("best_of must be at least 1")
         if not 0 <= self.audio_ctx <= 1500:
             raise ValueError("audio_ctx must be between 0 and 1500")
         if self.max_tokens < 0:

@@ -149,6 +149,8 @@ class WhisperEngine:
         params.max_tokens = options.max_tokens
         if beam:
             params.beam_search = {"beam_size": options.beam_size, "patience": -1.0}
+        else:
+            params.greedy = {"best_of": options.best_of}
         params.print_progress = False
         params.print_realtime = False
         params.print_timestamps = False

@@ -106,6 +106,10 @@ def test_a_loop_in_the_wider_window_too_ends_in_the_full_window():
     assert [(o.audio_ctx, o.max_tokens) for o in engine.calls] == [
         (ctx, cap), (ctx + RETRY_EXTRA_FRAMES, cap), (0, 0)]
     assert out.engine_seconds == pytest.approx(0.75)
+    # The full window keeps its temperature fallback, with one candidate per temperature
+    # (five would grow the engine child by 38 MiB: STREAMED_BEST_OF).
+    assert engine.calls[-1].temperature_fallback and EN.best_of == 5
+    assert {o.best_of for o in engine.calls} == {1}
 
 
 def test_a_wider_window_that_would_reach_the_full_one_is_skipped():
@@ -170,3 +174,13 @@ def test_a_sparse_text_whose_retry_loops_goes_to_the_full_window():
                              0: HE_BEGAN})
     out = transcribe_piece(engine, audio(seconds), EN)
     assert out.text == HE_BEGAN and [o.audio_ctx for o in engine.calls][-1] == 0
+
+
+def test_an_unsized_piece_also_samples_one_candidate_per_fallback_temperature():
+    """Pieces decoded in the full window from the start (sizing off here) keep whisper.cpp's
+    temperature fallback but with STREAMED_BEST_OF candidates, like the loop fallback above."""
+    engine = ScriptedEngine({0: "Ask not what your country can do for you."})
+    out = transcribe_piece(engine, audio(4.0), EN, size=False)
+    assert out.text == "Ask not what your country can do for you."
+    assert [(o.audio_ctx, o.best_of, o.temperature_fallback) for o in engine.calls] == [
+        (0, 1, True)]

@@ -33,6 +33,7 @@ def test_default_language_follows_the_environment(monkeypatch):
     {"audio_ctx": -1},
     {"audio_ctx": 1501},
     {"max_tokens": -1},
+    {"best_of": 0},
 ])
 def test_bad_options_are_refused(kwargs):
     with pytest.raises(ValueError):
