@@ -42,7 +42,8 @@ that is under way then is done before it is needed; a request that does arrive m
 for it (+0.13-0.16 s: docs/PERFORMANCE.md, "Giving the engine's memory back when a dictation
 ends"). The model is reloaded through a descriptor opened at start, so a model file deleted or
 replaced since still loads as the same model, and ``malloc_trim`` gives glibc's free heap pages
-back after the reload.
+back after the reload. glibc's mmap threshold is fixed (``_fix_mmap_threshold``) so that reload
+after reload the child settles where it started.
 """
 from __future__ import annotations
 
@@ -73,12 +74,35 @@ RELEASE_AFTER_S = 20.0
 #: Growth since the load (MiB resident) below which a reload is not worth its CPU.
 RELEASE_MIN_GROWTH_MIB = 16.0
 _PAGE_MIB = os.sysconf("SC_PAGE_SIZE") / 2**20
+#: glibc's ``mallopt`` parameter, and the fixed threshold the child sets (``_fix_mmap_threshold``).
+M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD = 128 * 1024
 
 
 def resident_mib() -> float:
     """This process's resident memory now (``/proc/self/statm``: cheap, no parsing of smaps)."""
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * _PAGE_MIB
+
+
+def _fix_mmap_threshold() -> None:
+    """Keep glibc's threshold for serving an allocation by its own mapping at its initial
+    128 KiB for good (``mallopt``; a no-op elsewhere).
+
+    By default glibc raises it to the size of the largest mapped block freed, up to 32 MiB. The
+    first reload frees whisper.cpp's buffers, so the next model's kv caches and logits then came
+    from the heap, which the blocks freed around them kept from shrinking: the child settled
+    +4, +10, +16 MiB above its size at launch after three rests (+8, +13 with the threshold
+    fixed at 4 MiB); fixed at 128 KiB, +1.2 each time (tests/engine/test_engine_process_rest.py).
+    The price: a piece's audio (0.3-2 MB) is a fresh mapping each call, +0.5 ms outside
+    whisper.cpp for 11 s, +1.9 ms for 40 s (bench/engine_process.py).
+    """
+    try:
+        mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
 
 
 def _libc_trim():
@@ -213,6 +237,7 @@ def _answer(held: list, conn: Connection, reload) -> None:
 
 def main(argv: list[str]) -> int:
     model_path, conn_fd, lifeline_fd, level = argv
+    _fix_mmap_threshold()  # before the model loads
     logging.basicConfig(stream=sys.stderr, level=int(level),
                         format="%(levelname)s %(name)s: %(message)s")
     _die_with_parent(int(lifeline_fd))
