@@ -8,7 +8,7 @@ sentence; otherwise a wider sized window, and the full window only when that loo
 joined text (``engine.join``), and the speculations made ahead of a cut or the release
 (``app/streaming.py``) with the place they were decoded for.
 
-Threads: the engine worker's (``app/engine_worker._Loop``); nothing here is shared.
+Threads: the engine worker's (``app/engine_loop.EngineLoop``); nothing here is shared.
 """
 from __future__ import annotations
 
