@@ -133,13 +133,18 @@ class FakeEngine:
         self.closed = True
 
 
-def test_jobs_run_in_order_and_stale_ones_are_skipped(qtbot, worker_factory):
+def started_on_a_fake(qtbot, worker_factory):
+    """A started worker whose model is loaded, and the ``FakeEngine`` it loaded."""
     engines: list[FakeEngine] = []
     worker = worker_factory("fake.bin", engine_factory=lambda p: engines.append(FakeEngine(p))
                             or engines[-1])
     with qtbot.waitSignal(worker.model_loaded):
         worker.start()
-    engine = engines[0]
+    return worker, engines[0]
+
+
+def test_jobs_run_in_order_and_stale_ones_are_skipped(qtbot, worker_factory):
+    worker, engine = started_on_a_fake(qtbot, worker_factory)
     engine.gate.clear()  # hold the first job inside the engine
     seen = []
     worker.transcribed.connect(lambda job, text: seen.append((job, text)))
@@ -184,12 +189,7 @@ def test_options_follow_set_options_and_loader_errors_are_caught(qtbot, worker_f
 
 def test_a_finished_job_lets_the_engine_rest_unless_more_is_queued(qtbot, worker_factory):
     """``rest()`` (give memory back) after the last queued job only, and after a failed one."""
-    engines: list[FakeEngine] = []
-    worker = worker_factory("fake.bin", engine_factory=lambda p: engines.append(FakeEngine(p))
-                            or engines[-1])
-    with qtbot.waitSignal(worker.model_loaded):
-        worker.start()
-    engine = engines[0]
+    worker, engine = started_on_a_fake(qtbot, worker_factory)
     engine.gate.clear()
     worker.submit(1, np.ones(100, np.float32))
     qtbot.waitUntil(engine.entered.is_set)  # 1 is under way, 2 waits: no rest between them
@@ -208,12 +208,7 @@ def test_a_streamed_dictation_rests_at_its_end_not_after_pieces_or_speculations(
     """Pieces and speculations are mid-dictation (more follows); the released tail ends it."""
     from app.streaming import StreamedAudio
 
-    engines: list[FakeEngine] = []
-    worker = worker_factory("fake.bin", engine_factory=lambda p: engines.append(FakeEngine(p))
-                            or engines[-1])
-    with qtbot.waitSignal(worker.model_loaded):
-        worker.start()
-    engine = engines[0]
+    worker, engine = started_on_a_fake(qtbot, worker_factory)
     worker.begin_dictation(7)
     piece = np.ones(1600, np.float32)
     for _ in range(2):
@@ -232,12 +227,7 @@ def test_a_streamed_dictation_rests_at_its_end_not_after_pieces_or_speculations(
 
 def test_a_cancelled_dictation_lets_the_engine_rest_after_the_piece_under_way(qtbot,
                                                                                worker_factory):
-    engines: list[FakeEngine] = []
-    worker = worker_factory("fake.bin", engine_factory=lambda p: engines.append(FakeEngine(p))
-                            or engines[-1])
-    with qtbot.waitSignal(worker.model_loaded):
-        worker.start()
-    engine = engines[0]
+    worker, engine = started_on_a_fake(qtbot, worker_factory)
     engine.gate.clear()
     worker.begin_dictation(9)
     worker.submit_segment(9, np.ones(1600, np.float32))

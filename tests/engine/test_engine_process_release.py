@@ -1,11 +1,13 @@
-"""The engine child gives whisper.cpp's working memory back when idle (engine/engine_child.py:
-it reloads the model once no request came for ``MURMUR_ENGINE_RELEASE_S`` and it has grown), and
-answers exactly as before afterwards — also when the model file was deleted in the meantime.
+"""The engine child gives whisper.cpp's working memory back when idle or told to rest
+(engine/engine_child.py: it reloads the model once no request came for
+``MURMUR_ENGINE_RELEASE_S``, or at a ``Rest``, if it has grown), and answers exactly as before
+afterwards — also when the model file was deleted in the meantime. More on ``Rest``:
+tests/engine/test_engine_process_rest.py.
 
 Real parts: the real Whisper base model (``MURMUR_TEST_MODEL``, tests/conftest.py) in a real
 ``python -m engine.engine_child`` started by ``ProcessEngine``; its memory is read from
-/proc/<pid>/status. The idle period is shortened to 2 s through the environment the child
-inherits.
+/proc/<pid>/status. The idle period is shortened to 2 s (or pushed out to an hour) through the
+environment the child inherits.
 """
 from __future__ import annotations
 
@@ -47,29 +49,27 @@ def transcripts(engine) -> list[str]:
     return texts
 
 
-def grow_then_release(engine) -> tuple[list[str], float, float]:
-    """Transcribe (the child grows), then wait until it has given the memory back."""
-    texts = transcripts(engine)
-    grown = resident_mib(engine.pid)
-    wait_for(lambda: resident_mib(engine.pid) < grown - RELEASE_MIN_GROWTH_MIB, RELEASE_WAIT_S,
-             "the idle engine child to give its memory back", interval=0.2)
-    # The reload is done when the child answers again (it reads its next request after it).
-    after = resident_mib(engine.pid)
-    return texts, grown, after
-
-
 @pytest.fixture
 def quick_release(monkeypatch):
     monkeypatch.setenv("MURMUR_ENGINE_RELEASE_S", "2")
 
 
-def test_an_idle_child_gives_its_memory_back_and_answers_the_same(quick_release,
-                                                                  default_model_path):
+@pytest.mark.parametrize("told", [False, True], ids=["idle for 2 s", "told to rest"])
+def test_the_child_gives_its_memory_back_and_answers_the_same(monkeypatch, default_model_path,
+                                                              told):
+    """Idle for ``MURMUR_ENGINE_RELEASE_S`` (2 s), or told ``rest()`` at once (a dictation is
+    over; the idle release an hour away, so only the ``Rest`` can do it): back near its size
+    after the load, in the same child, with the same answers."""
+    monkeypatch.setenv("MURMUR_ENGINE_RELEASE_S", "3600" if told else "2")
     with ProcessEngine(default_model_path) as engine:
         pid = engine.pid
         loaded = resident_mib(pid)
-        first, grown, _ = grow_then_release(engine)
-        assert grown > loaded + RELEASE_MIN_GROWTH_MIB  # the calls did grow it: not vacuous
+        first = transcripts(engine)  # pieces with and without a prompt, as a dictation sends
+        assert resident_mib(pid) > loaded + RELEASE_MIN_GROWTH_MIB  # it grew: not vacuous
+        if told:
+            engine.rest()
+        wait_for(lambda: resident_mib(pid) < loaded + RELEASE_MIN_GROWTH_MIB / 2, RELEASE_WAIT_S,
+                 "the engine child to fall back to its size after the load", interval=0.05)
         again = transcripts(engine)
         assert engine.pid == pid  # the same child: the model was reloaded in place
     assert again == first

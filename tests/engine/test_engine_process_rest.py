@@ -16,7 +16,6 @@ import signal
 
 import pytest
 
-from engine.engine_child import RELEASE_MIN_GROWTH_MIB
 from engine.engine_process import ProcessEngine
 from test_engine_process_release import (PROMPTED, RELEASE_WAIT_S, SPEECH, resident_mib,
                                          transcripts)
@@ -28,24 +27,6 @@ pytestmark = pytest.mark.model
 @pytest.fixture
 def no_idle_release(monkeypatch):
     monkeypatch.setenv("MURMUR_ENGINE_RELEASE_S", "3600")
-
-
-def test_rest_gives_the_memory_back_at_once_and_the_answers_stay_the_same(no_idle_release,
-                                                                         default_model_path):
-    with ProcessEngine(default_model_path) as engine:
-        pid = engine.pid
-        loaded = resident_mib(pid)
-        first = transcripts(engine)  # pieces with and without a prompt, as a dictation sends
-        grown = resident_mib(pid)
-        assert grown > loaded + RELEASE_MIN_GROWTH_MIB  # the calls did grow it: not vacuous
-        engine.rest()
-        wait_for(lambda: resident_mib(pid) < loaded + RELEASE_MIN_GROWTH_MIB / 2, RELEASE_WAIT_S,
-                 "the resting engine child to fall back to its size after the load",
-                 interval=0.05)
-        again = transcripts(engine)
-        assert engine.pid == pid  # the same child: the model was reloaded in place
-    assert again == first
-    assert all(first)
 
 
 def test_a_request_right_behind_rest_waits_for_the_reload_and_is_answered_right(
