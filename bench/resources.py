@@ -41,6 +41,8 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+import soundfile
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.proc_stats import cpu_share, sample_tree, tree_memory  # noqa: E402
@@ -49,7 +51,6 @@ from xvfb import wait_until  # noqa: E402  (on the path through bench.resource_r
 
 SPEECH = ROOT / "tests" / "data" / "speech"
 LONG_SPEECH = SPEECH / "lj_LJ001-0001to0010_long.wav"  # 69 s of continuous reading
-LONG_SPEECH_S = 69.0
 DICTATION_CLIPS = ("jfk.wav", "ls_1089-134686-0000.wav", "lj_LJ001-0024.wav")
 SETTLE_S = 5.0  # after a change (launch, hide, show), before measuring: let it finish reacting
 #: Long enough for the engine child's idle release (engine/engine_child.py) to have happened.
@@ -83,8 +84,9 @@ class PssPeak:
         while not self._done.wait(PEAK_INTERVAL_S):
             now = tree_memory(self._root)
             self.samples += 1
-            if sum(m.pss for m in now) > best:
-                best, self.processes = sum(m.pss for m in now), now
+            total = sum(m.pss for m in now)
+            if total > best:
+                best, self.processes = total, now
 
 
 def main() -> None:
@@ -165,11 +167,12 @@ def measure_running(rig: AppRig, app: RunningApp, args) -> dict:
     memory[f"after {args.dictations} dictations"] = [asdict(m) for m in tree_memory(app.pid)]
     # A long dictation grows the engine child most: longer prompts (logits for every prompt
     # token) and more of the encoder's buffers. The short clips above do not show that.
+    long_s = soundfile.info(LONG_SPEECH).duration
     with PssPeak(app.pid) as peak:
         dictate(app, rig, LONG_SPEECH)
-    memory[f"during a {LONG_SPEECH_S:.0f} s dictation (highest of {peak.samples} readings)"] = [
+    memory[f"during a {long_s:.0f} s dictation (highest of {peak.samples} readings)"] = [
         asdict(m) for m in peak.processes]
-    memory[f"after the {LONG_SPEECH_S:.0f} s dictation"] = [
+    memory[f"after the {long_s:.0f} s dictation"] = [
         asdict(m) for m in tree_memory(app.pid)]
     if args.rest_seconds > 0:
         time.sleep(args.rest_seconds)  # nothing touches the app meanwhile
