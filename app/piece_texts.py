@@ -59,6 +59,7 @@ RETRY_EXTRA_FRAMES = 192
 #: speech stays below this, and a slow piece goes to the wider window instead.
 MIN_WORDS_PER_SECOND = 2.0
 _SENTENCE_END = (".", "?", "!")
+_TITLES = frozenset({"mr.", "mrs.", "ms.", "dr.", "st.", "prof."})  # end in "." mid-sentence
 #: Fewer words per second than this in a piece of at least ``SPARSE_MIN_SECONDS`` is a decode
 #: that dropped speech: the sized window sometimes gives "I am.", "The" or "I am sure that you
 #: are." for a 4.8 s sentence of 17 words, or only the second half of a sentence
@@ -91,15 +92,51 @@ def repeated_sentence(text: str, seconds: float) -> str | None:
     opening ``U`` that ends a sentence, then ``U`` again in full, then any beginning of it — and
     ``U`` is long enough for ``seconds`` of audio (``MIN_WORDS_PER_SECOND``), ``U`` is the text.
     A loop on a phrase inside the text ("glad to lead to glad to lead to") is not this.
+
+    A ``U`` of several sentences loses its trailing echoes (``_without_echoes``) before that
+    length check.
     """
     words = text.split()
-    key = [w.strip(".,!?;:\"'").lower() for w in words]
+    key = [_word_key(w) for w in words]
     for n in range(1, len(words) // 2 + 1):
         if not words[n - 1].endswith(_SENTENCE_END):
             continue
         if all(key[i] == key[i % n] for i in range(n, len(words))):
-            return " ".join(words[:n]) if n >= MIN_WORDS_PER_SECOND * seconds else None
+            said = _without_echoes(words[:n])
+            return " ".join(said) if len(said) >= MIN_WORDS_PER_SECOND * seconds else None
     return None
+
+
+def _word_key(word: str) -> str:
+    return word.strip(".,!?;:\"'").lower()
+
+
+def _without_echoes(words: list[str]) -> list[str]:
+    """``words`` without the trailing sentences that only echo the sentence before them.
+
+    A loop's unit can end in a short invented sentence made of the previous one's words: "... Mr.
+    Carker used to flash his teeth. Mr. Flash's teeth." (a 7.5 s piece of the speech set's 8 kHz
+    clip, looping in its sized window). The echo is no longer than that sentence and has no word of its own
+    (possessive "'s" aside); a real sentence after it almost always has one.
+    """
+    sentences: list[list[str]] = [[]]
+    for word in words:
+        sentences[-1].append(word)
+        if word.endswith(_SENTENCE_END) and word.lower() not in _TITLES:
+            sentences.append([])
+    sentences = [s for s in sentences if s]
+    while len(sentences) >= 2:
+        last, before = sentences[-1], sentences[-2]
+        before_keys = {_base(w) for w in before}
+        if len(last) > len(before) or any(_base(w) not in before_keys for w in last):
+            break
+        sentences.pop()
+    return [w for s in sentences for w in s]
+
+
+def _base(word: str) -> str:
+    key = _word_key(word)
+    return key[:-2] if key.endswith("'s") else key
 
 
 def too_few_words(text: str, seconds: float) -> bool:

@@ -22,6 +22,8 @@ EN = TranscribeOptions(language="en", threads=1)
 TODAY = "Today only platforms 1 and 3 are used."
 #: What the 2.99 s tail of dictation 40s-2 decoded to in its 256-frame window (41 tokens, cap 40).
 TODAY_LOOP = " ".join([TODAY] * 4) + " Today only platforms 1 and"
+CARKER = ("Mr. Birk, Foster's landscapes smile at one much in the same way that Mr. Carker used "
+          "to flash his teeth.")  # 20 words
 
 
 def audio(seconds: float) -> np.ndarray:
@@ -49,6 +51,12 @@ class ScriptedEngine:
     # Two sentences, over again.
     ("Mr. Quilter is the apostle. And we are glad. " * 2 + "Mr.", 4.0,
      "Mr. Quilter is the apostle. And we are glad."),
+    # A unit that ends in an echo of its sentence before: the echo is invented, not said.
+    (f"{CARKER} Mr. Flash's teeth. " * 3 + "Mr. Birk", 7.52, CARKER),
+    (f"{CARKER} Teeth. Teeth. " * 2, 7.52, CARKER),
+    # A last sentence with a word of its own is said, however short.
+    (f"{CARKER} Then he smiled. " * 2, 7.52, f"{CARKER} Then he smiled."),
+    (f"{CARKER} Mr. Flash's teeth. " * 2, 10.1, None),  # without the echo, too short for 10 s
     # A loop on a phrase inside the text: the words before it are not said again.
     ("we are glad to lead to glad to lead to glad to lead to", 5.3, None),
     ("Today only platforms 1 and 3 are used Today only platforms 1 and 3 are used", 2.99, None),
