@@ -49,7 +49,10 @@ class SegmenterOptions:
         speech: A frame at or above this is speech.
         quiet: A frame below this is quiet; cuts fall only in quiet frames.
         pause_frames: Quiet frames after speech that make a pause cut (0.5 s).
-        max_frames: A piece is cut at about this length when there is no pause (20 s).
+        max_frames: A piece is cut at about this length when there is no pause (14 s). At 20 s
+            the speech set's continuous readings streamed 47-50 errors, at 14 s 42-44 (fewer
+            words lost in a sized window), and the tail left at a release of continuous
+            speech is shorter (docs/PERFORMANCE.md, "Session 5").
         search_frames: How far back from ``max_frames`` the quietest frame is looked for (4 s).
         hard_max_frames: Cut here whatever the probability (28 s, inside Whisper's 30 s).
         pad_frames: Quiet kept around the speech of a piece (0.2 s).
@@ -62,7 +65,7 @@ class SegmenterOptions:
     speech: float = 0.5
     quiet: float = 0.35
     pause_frames: int = frames_for(0.5)
-    max_frames: int = frames_for(20.0)
+    max_frames: int = frames_for(14.0)
     search_frames: int = frames_for(4.0)
     hard_max_frames: int = frames_for(28.0)
     pad_frames: int = frames_for(0.2)

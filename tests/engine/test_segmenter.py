@@ -101,7 +101,7 @@ def test_pieces_cover_all_speech_once_and_stay_bounded():
 def test_default_options_in_seconds():
     o = SegmenterOptions()
     assert o.pause_frames * FRAME_SECONDS == pytest.approx(0.5, abs=0.02)
-    assert o.max_frames * FRAME_SECONDS == pytest.approx(20.0, abs=0.02)
+    assert o.max_frames * FRAME_SECONDS == pytest.approx(14.0, abs=0.02)
     assert o.hard_max_frames * FRAME_SECONDS < 30.0
     assert frames_for(1.0) == 31
 
