@@ -74,7 +74,7 @@ def looks_looped(text: str, seconds: float) -> bool:
     """Whether a piece's text is a decoder loop: too many words for the audio, or one sentence
     twice in a row (4+ words). A shrunken encoder window decoded in one pass sometimes does
     this; ``transcribe_piece`` then transcribes the piece again with the full window."""
-    words = [w.strip(".,!?;:\"'").lower() for w in text.split()]
+    words = [_word_key(w) for w in text.split()]
     if len(words) > MAX_WORDS_PER_SECOND * seconds + 4:
         return True
     for n in range(MIN_LOOP_WORDS, len(words) // 2 + 1):  # the same n words twice in a row
@@ -116,8 +116,8 @@ def _without_echoes(words: list[str]) -> list[str]:
 
     A loop's unit can end in a short invented sentence made of the previous one's words: "... Mr.
     Carker used to flash his teeth. Mr. Flash's teeth." (a 7.5 s piece of the speech set's 8 kHz
-    clip, looping in its sized window). The echo is no longer than that sentence and has no word of its own
-    (possessive "'s" aside); a real sentence after it almost always has one.
+    clip, looping in its sized window). The echo is no longer than that sentence and has no
+    word of its own (possessive "'s" aside); a real sentence after it almost always has one.
     """
     sentences: list[list[str]] = [[]]
     for word in words:

@@ -50,9 +50,9 @@ class SegmenterOptions:
         quiet: A frame below this is quiet; cuts fall only in quiet frames.
         pause_frames: Quiet frames after speech that make a pause cut (0.5 s).
         max_frames: A piece is cut at about this length when there is no pause (14 s). At 20 s
-            the speech set's continuous readings streamed 47-50 errors, at 14 s 42-44 (fewer
-            words lost in a sized window), and the tail left at a release of continuous
-            speech is shorter (docs/PERFORMANCE.md, "Session 5").
+            the streamed speech set had 47-50 errors, at 14 s 42-44 (the 69 s reading lost
+            fewer words in a sized window), and the tail left at a release of continuous speech
+            is shorter (docs/PERFORMANCE.md, "Session 5").
         search_frames: How far back from ``max_frames`` the quietest frame is looked for (4 s).
         hard_max_frames: Cut here whatever the probability (28 s, inside Whisper's 30 s).
         pad_frames: Quiet kept around the speech of a piece (0.2 s).
