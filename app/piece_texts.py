@@ -20,7 +20,7 @@ import numpy as np
 
 from app.streaming import Key
 from engine.audio_ctx import FULL_WINDOW, audio_ctx_for
-from engine.join import join_segments
+from engine.join import ends_sentence, join_segments
 from engine.options import SAMPLE_RATE, TranscribeOptions, Transcript
 from engine.postprocess import clean_segment
 
@@ -58,8 +58,6 @@ RETRY_EXTRA_FRAMES = 192
 #: dictations read at 1.3-3.5 words per second, so a sentence that covers only half of a piece's
 #: speech stays below this, and a slow piece goes to the wider window instead.
 MIN_WORDS_PER_SECOND = 2.0
-_SENTENCE_END = (".", "?", "!")
-_TITLES = frozenset({"mr.", "mrs.", "ms.", "dr.", "st.", "prof."})  # end in "." mid-sentence
 #: Fewer words per second than this in a piece of at least ``SPARSE_MIN_SECONDS`` is a decode
 #: that dropped speech: the sized window sometimes gives "I am.", "The" or "I am sure that you
 #: are." for a 4.8 s sentence of 17 words, or only the second half of a sentence
@@ -99,7 +97,7 @@ def repeated_sentence(text: str, seconds: float) -> str | None:
     words = text.split()
     key = [_word_key(w) for w in words]
     for n in range(1, len(words) // 2 + 1):
-        if not words[n - 1].endswith(_SENTENCE_END):
+        if not ends_sentence(words[n - 1]):
             continue
         if all(key[i] == key[i % n] for i in range(n, len(words))):
             said = _without_echoes(words[:n])
@@ -122,7 +120,7 @@ def _without_echoes(words: list[str]) -> list[str]:
     sentences: list[list[str]] = [[]]
     for word in words:
         sentences[-1].append(word)
-        if word.endswith(_SENTENCE_END) and word.lower() not in _TITLES:
+        if ends_sentence(word):
             sentences.append([])
     sentences = [s for s in sentences if s]
     while len(sentences) >= 2:

@@ -123,6 +123,12 @@ def join_with_previous(previous: str | None, new: str, vocabulary: Iterable[str]
     return separator + _capitalise_first(new)
 
 
+def ends_sentence(word: str) -> bool:
+    """Whether ``word`` ends a sentence: a full stop, question or exclamation mark (closing
+    quotes allowed) that is not an abbreviation's ("Mr.")."""
+    return _SENTENCE_END.search(word) is not None and word.lower() not in _ABBREVIATIONS
+
+
 def _capitalise_first(text: str) -> str:
     """Capitalise the first word if it is all lower case (not "iPhone", "eBay")."""
     first = text.split(" ", 1)[0]

@@ -1,7 +1,7 @@
 """Joining streamed segments: cuts at every word, overlaps, cut markers, case and CJK spacing."""
 import pytest
 
-from engine.join import COMMON_WORDS, join_segments, join_with_previous
+from engine.join import COMMON_WORDS, ends_sentence, join_segments, join_with_previous
 from engine.wer import normalize_words
 
 JFK = ("And so my fellow Americans, ask not what your country can do for you, "
@@ -125,3 +125,12 @@ def test_vocabulary_lowers_words_outside_the_common_list():
 def test_common_words_are_lower_case_and_exclude_i():
     assert all(w == w.lower() for w in COMMON_WORDS)
     assert "i" not in COMMON_WORDS and "may" not in COMMON_WORDS
+
+
+@pytest.mark.parametrize("word, ends", [
+    ("teeth.", True), ("used?", True), ('"Go!"', True),
+    ("Mr.", False), ("e.g.", False),  # abbreviations
+    ("teeth", False), ("teeth,", False), ("", False),
+])
+def test_ends_sentence(word, ends):
+    assert ends_sentence(word) is ends
