@@ -66,6 +66,10 @@ def run_desktop_app(args) -> int:
     from app.startup_clock import StartupClock
 
     startup = StartupClock()  # counts from the process's start, whenever it is made
+    from app.process_memory import import_qt, limit_malloc_arenas
+
+    limit_malloc_arenas()  # before the first thread starts
+    import_qt()  # before any other Qt import: PySide6 without its source-keeping import hook
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 

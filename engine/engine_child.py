@@ -47,8 +47,6 @@ after reload the child settles where it started.
 """
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import logging
 import os
 import resource
@@ -63,6 +61,7 @@ import numpy as np
 
 from engine.engine_messages import Busy, Done, Failed, Ready, Rest
 from engine.errors import MurmurError
+from engine.glibc_malloc import M_MMAP_THRESHOLD, malloc_trimmer, mallopt
 
 log = logging.getLogger("engine.child")
 
@@ -74,8 +73,7 @@ RELEASE_AFTER_S = 20.0
 #: Growth since the load (MiB resident) below which a reload is not worth its CPU.
 RELEASE_MIN_GROWTH_MIB = 16.0
 _PAGE_MIB = os.sysconf("SC_PAGE_SIZE") / 2**20
-#: glibc's ``mallopt`` parameter, and the fixed threshold the child sets (``_fix_mmap_threshold``).
-M_MMAP_THRESHOLD = -3
+#: The fixed threshold the child sets (``_fix_mmap_threshold``).
 MMAP_THRESHOLD = 128 * 1024
 
 
@@ -97,22 +95,7 @@ def _fix_mmap_threshold() -> None:
     The price: a piece's audio (0.3-2 MB) is a fresh mapping each call, +0.5 ms outside
     whisper.cpp for 11 s, +1.9 ms for 40 s (bench/engine_process.py).
     """
-    try:
-        mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
-    except (OSError, AttributeError):
-        return
-    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
-
-
-def _libc_trim():
-    """``malloc_trim(0)`` of glibc, or a no-op elsewhere."""
-    try:
-        trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-    except (OSError, AttributeError):
-        return lambda: None
-    trim.argtypes = [ctypes.c_size_t]
-    return lambda: trim(0)
 
 
 def release_after_s() -> float:
@@ -173,7 +156,7 @@ class _Reloader:
     def __init__(self, held: list, reload) -> None:
         self._held = held
         self._reload = reload
-        self._trim = _libc_trim()
+        self._trim = malloc_trimmer()
         self._trim()
         self._loaded = resident_mib()
 
