@@ -6,7 +6,7 @@ Both were measured in the running app (docs/PERFORMANCE.md, "Memory, session 6")
 another holds the main arena a heap of its own (up to 8 per core). The app's threads are the
 GUI, capture, PortAudio's callback, the engine worker and its log relay, and pynput's listener.
 Each extra arena keeps free pages that the others cannot reuse. With one arena the process was
-~10 MiB smaller during a long dictation. Most allocations of these threads happen under
+5-10 MiB smaller during a long dictation. Most allocations of these threads happen under
 Python's GIL anyway, so they rarely wait for the arena's lock. It must be set before the
 first thread starts.
 

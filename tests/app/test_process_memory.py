@@ -14,8 +14,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Imports modules nobody imported yet (the xml package) after PySide6, then reports what linecache kept and
-# whether Qt still works (a lazily created widget class, a timer in an event loop).
+# Imports modules nobody imported yet (the xml package) after PySide6, then reports what linecache
+# kept and whether Qt still works (a lazily created widget class, a timer in an event loop).
 _SOURCES_KEPT = """
 import builtins, json, linecache, sys
 import_qt = {use_import_qt}
