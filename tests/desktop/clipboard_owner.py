@@ -23,6 +23,9 @@ HTML = "<p>Before: <b>café</b> <i>中文</i></p>"
 CUSTOM_TYPE = "application/x-murmur-test"
 CUSTOM = bytes(range(256)) * 4
 SIZE = 300  # noise compresses badly: a ~270 KB PNG, served in INCR chunks
+#: Deadline of a test's own read of a rich clipboard on a loaded 2-core machine (the read
+#: returns as soon as every format is in; the app's own budget is READ_TIMEOUT_S).
+TEST_READ_TIMEOUT_S = 20
 
 
 def main() -> None:

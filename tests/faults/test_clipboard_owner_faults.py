@@ -24,6 +24,7 @@ import subprocess
 import zlib
 
 import pytest
+from clipboard_owner import TEST_READ_TIMEOUT_S
 from x_apps import start_helper, stop_helper
 from xvfb import wait_until
 
@@ -33,7 +34,6 @@ pytestmark = pytest.mark.model
 
 EXPERIENCE = "EXPERIENCE PROVES THIS"
 TRANSCRIBE_TIMEOUT_S = 180  # a loaded machine; normally a few seconds
-TEST_READ_TIMEOUT_S = 20  # the test's own reads, on a loaded machine
 TAIL_S = 1.5
 HTML = "<p>Before: <b>caf\u00e9</b> <i>\u4e2d\u6587</i></p>"
 TEXT = "Before: caf\u00e9, \u4e2d\u6587"
