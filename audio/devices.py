@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from audio.alsa_plugins import release_unused_alsa_plugins
+
 #: ``callback(indata, frames, time, status)``, exactly sounddevice's ``InputStream`` callback.
 AudioCallback = Callable[[Any, int, Any, Any], None]
 
@@ -91,12 +93,15 @@ class SoundDeviceBackend:
         import sounddevice  # imported here so that fakes need no PortAudio library
 
         self._sd = sounddevice
+        # The import scanned the devices; what the scan loaded is not needed (alsa_plugins).
+        release_unused_alsa_plugins()
 
     def refresh(self) -> None:
         # sounddevice's documented way to re-scan: terminate and re-initialise PortAudio. Only
         # safe while no stream is open, which Capture guarantees.
         self._sd._terminate()
         self._sd._initialize()
+        release_unused_alsa_plugins()
 
     def input_devices(self) -> tuple[InputDevice, ...]:
         try:
