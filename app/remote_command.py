@@ -16,10 +16,10 @@ Threads: the caller's (the CLI's main thread; the app's GUI thread for ``raise``
 from __future__ import annotations
 
 import enum
-import hashlib
 import os
 import socket
 import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,8 +71,9 @@ def socket_path() -> Path:
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     base = Path(runtime) if runtime else Path(tempfile.gettempdir()) / f"murmur-{os.getuid()}"
     config = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    # Short: a Unix socket path must fit in 108 bytes.
-    tag = hashlib.sha256(f"{os.getuid()}:{config}".encode()).hexdigest()[:12]
+    # Short: a Unix socket path must fit in 108 bytes. CRC-32, not hashlib: this only tells
+    # config dirs apart, and hashlib would load OpenSSL's libcrypto (3.5 MiB) for it.
+    tag = f"{zlib.crc32(f'{os.getuid()}:{config}'.encode()):08x}"
     return base / f"murmur-{tag}.sock"
 
 
