@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.catalog import CATALOG, CatalogEntry, find, format_size
-from engine.download_check import DownloadCancelled
-from engine.errors import ModelFileError
+from engine.errors import DownloadCancelled, ModelFileError
 from engine.ggml_layout import model_languages
 from engine.model_import import import_model
 from engine.model_store import InstalledModel, ModelStore

@@ -7,11 +7,9 @@ import threading
 from pathlib import Path
 
 from engine.catalog import CatalogEntry
-from engine.errors import DownloadError
+from engine.errors import DownloadCancelled, DownloadError
 
-
-class DownloadCancelled(DownloadError):
-    """The caller set the cancel event; the partial file is kept for a later resume."""
+__all__ = ["DiscardPart", "DownloadCancelled", "file_matches", "verify"]
 
 
 class DiscardPart(DownloadError):

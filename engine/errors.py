@@ -22,6 +22,13 @@ class DownloadError(MurmurError):
     """A model download failed (network, checksum, disk); nothing was left in place of a model."""
 
 
+class DownloadCancelled(DownloadError):
+    """The caller set the cancel event; the partial file is kept for a later resume.
+
+    Defined here, not in engine/download_check.py, so that the UI's task runner can tell it
+    apart without importing hashlib, and OpenSSL's libcrypto (3.5 MiB) with it, at launch."""
+
+
 class EngineError(MurmurError):
     """whisper.cpp could not load the model or transcribe."""
 

@@ -19,8 +19,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from engine.download_check import DownloadCancelled
-from engine.errors import MurmurError
+from engine.errors import DownloadCancelled, MurmurError
 
 log = logging.getLogger(__name__)
 Task = Callable[[Callable[[int, "int | None"], None], threading.Event], object]
