@@ -1,9 +1,9 @@
 """Import the window's modules on a Python thread, then build the window on the GUI thread.
 
-The window's imports are the largest part of a launch (pyqtgraph alone creates every PySide6
-class it wraps: ~0.3 s of CPU, more on a loaded machine). Done on the GUI thread after the
-event loop starts, they would still hold that loop for as long: a hotkey press, the model's
-"loaded" and the instance server's questions would all wait for them. On their own thread they
+The window's imports are the largest part of a launch (~0.13 s of CPU here, half of it
+pyqtgraph's; more on a loaded machine). Done on the GUI thread after the event loop starts,
+they would still hold that loop for as long: a hotkey press, the model's "loaded" and the
+instance server's questions would all wait for them. On their own thread they
 share the interpreter lock with the GUI thread, which takes it back every few milliseconds
 (``sys.getswitchinterval``), so the loop keeps answering while they run; on a second core the
 C parts of the imports overlap too.

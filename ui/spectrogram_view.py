@@ -17,19 +17,21 @@ Threads: GUI thread only. The ring is written by the capture worker; reading it 
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from audio.ring_buffer import RingBuffer
 from audio.spectrogram import FrequencyAxis
 from ui.level_meter import SILENT, LevelMeter, signal_levels
+from ui.pyqtgraph_import import import_pyqtgraph
 from ui.ring_tap import RingTap
 from ui.spectrogram_axes import (DBFS_LEVELS, VIEW_BY_AXIS, VIEW_BY_KIND, WAVEFORM_TOOLTIP,
                                  AxisView, ViewKind, frequency_ticks, whisper_clamp)
 from ui.theme import MUTED, NEUTRAL, PLOT_BACKGROUND
 from ui.view_bar import ViewBar
 from ui.waveform_view import AMPLITUDE_TICKS, WaveformTrace
+
+pg = import_pyqtgraph()  # not `import pyqtgraph`: see ui/pyqtgraph_import.py
 
 FRAME_INTERVAL_MS = 33  # ~30 frames a second: smooth to the eye, ~1 % of a core
 SPAN_SECONDS = 6.0  # history shown: long enough to see a whole sentence scroll by

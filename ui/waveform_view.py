@@ -11,9 +11,11 @@ Threads: GUI thread (the spectrogram view's timer pushes samples).
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 
+from ui.pyqtgraph_import import import_pyqtgraph
 from ui.theme import ACCENT, NEUTRAL
+
+pg = import_pyqtgraph()  # not `import pyqtgraph`: see ui/pyqtgraph_import.py
 
 #: y-axis labels: full scale is ±1.
 AMPLITUDE_TICKS = [(-1.0, "-1"), (-0.5, "-0.5"), (0.0, "0"), (0.5, "0.5"), (1.0, "1")]
