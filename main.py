@@ -396,23 +396,22 @@ def wire_settings(window, tray, store, settings, models, capture, worker, shaper
 def wire_tools(window, controller, models, settings_now, apply_settings):
     """"Models…" opens the model manager; "Transcribe files…" and dropped files the file dialog.
 
-    Files are transcribed by their own worker thread and engine (loaded on the first file), which
-    waits between chunks while a dictation runs. Returns that worker: stop it on quit.
+    Both are made when first asked for. Files are transcribed by their own worker thread and
+    engine (loaded on the first file), which waits between chunks while a dictation runs.
+    Returns the file tools (``ui/file_tools.py``): stop them on quit.
     """
     from dataclasses import replace
 
     from app.state import State
     from engine.engine_process import load_process_engine
-    from ui.file_transcription import FileTranscriptionDialog
-    from ui.file_worker import FileTranscriber
+    from ui.file_tools import FileTools
 
-    files = FileTranscriber(lambda: load_process_engine(models.resolve(settings_now().model)),
-                            lambda: settings_now().transcribe_options(), parent=window,
-                            native_here=False)
+    files = FileTools(lambda: load_process_engine(models.resolve(settings_now().model)),
+                      lambda: settings_now().transcribe_options(), window)
     busy = (State.RECORDING, State.TRANSCRIBING, State.PASTING)
+    files.pause(controller.state in busy)  # the window may come up mid-dictation
     controller.state_changed.connect(lambda state: files.pause(state in busy))
-    file_dialog = FileTranscriptionDialog(files, window)
-    file_dialog.notice.connect(window.show_notice)
+    files.notice.connect(window.show_notice)
 
     def open_models() -> None:
         # Imported on first use: with downloads and imports come ssl, urllib and email, ~9 MiB
@@ -426,7 +425,7 @@ def wire_tools(window, controller, models, settings_now, apply_settings):
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()  # window-modal: dictation keeps working
 
-    window.files_requested.connect(file_dialog.show_with)
+    window.files_requested.connect(files.show_with)
     window.models_requested.connect(open_models)
     return files
 

@@ -20,21 +20,9 @@ from PySide6.QtWidgets import (QDialog, QFileDialog, QHBoxLayout, QLabel, QListW
 from app.file_export import FORMATS, write_export
 from app.file_job import AUDIO_SUFFIXES, FileTranscript
 from ui.file_worker import FileTranscriber
-from ui.theme import ACCENT, BORDER, MUTED, STYLE_SHEET, SURFACE
+from ui.theme import MUTED, TOOL_SHEET
 
 OPEN_FILTER = "Audio files (" + " ".join(f"*{s}" for s in AUDIO_SUFFIXES) + ")"
-# Murmur's look for the tool dialogs' progress bars and tables (the shared sheet has neither).
-TOOL_SHEET = STYLE_SHEET + f"""
-QProgressBar {{ background: {SURFACE}; border: 1px solid {BORDER}; border-radius: 4px;
-                max-height: 8px; }}
-QProgressBar::chunk {{ background: {ACCENT}; border-radius: 3px; }}
-QTextBrowser, QTableWidget {{ background: {SURFACE}; border: 1px solid {BORDER};
-                              border-radius: 8px; }}
-QTableWidget::item {{ padding: 2px 6px; }}
-QTableWidget::item:selected {{ background: #2d3350; color: #ffffff; }}
-QHeaderView::section {{ background: {SURFACE}; color: {MUTED}; border: none;
-                        border-bottom: 1px solid {BORDER}; padding: 4px 6px; }}
-"""
 HINT = "Open or drop WAV, FLAC, OGG or MP3 files: they are transcribed on this computer."
 
 

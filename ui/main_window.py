@@ -23,7 +23,6 @@ from app.history import HistoryEntry
 from app.state import State
 from audio.ring_buffer import RingBuffer
 from audio.spectrogram import FrequencyAxis
-from ui.file_transcription import audio_paths
 from ui.history_panel import HistoryPanel
 from ui.spectrogram_view import SpectrogramView
 from ui.state_style import Intent, app_icon, icon_for, style_for
@@ -196,10 +195,16 @@ class MainWindow(QMainWindow):
             self.toggle_requested.emit()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+        # Imported at the first drag, not at launch: with it come the file dialog's modules
+        # (ui/file_tools.py), which a drop opens anyway.
+        from ui.file_transcription import audio_paths
+
         if audio_paths(event.mimeData().urls()):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+        from ui.file_transcription import audio_paths  # see dragEnterEvent
+
         paths = audio_paths(event.mimeData().urls())
         if paths:
             event.acceptProposedAction()

@@ -20,7 +20,7 @@ from app.model_actions import ModelActions, ModelRow
 from engine.catalog import format_size
 from engine.download import format_progress
 from ui.task_worker import TaskRunner
-from ui.file_transcription import TOOL_SHEET
+from ui.theme import TOOL_SHEET
 
 COLUMNS = ("Model", "Size", "Languages", "State")
 

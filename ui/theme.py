@@ -84,6 +84,19 @@ QScrollBar::handle:vertical {{ background: #3a3f4b; border-radius: 3px; min-heig
 QScrollBar::add-line, QScrollBar::sub-line {{ height: 0; }}
 """
 
+# Murmur's look for the tool dialogs' progress bars and tables (the shared sheet has neither).
+TOOL_SHEET = STYLE_SHEET + f"""
+QProgressBar {{ background: {SURFACE}; border: 1px solid {BORDER}; border-radius: 4px;
+                max-height: 8px; }}
+QProgressBar::chunk {{ background: {ACCENT}; border-radius: 3px; }}
+QTextBrowser, QTableWidget {{ background: {SURFACE}; border: 1px solid {BORDER};
+                              border-radius: 8px; }}
+QTableWidget::item {{ padding: 2px 6px; }}
+QTableWidget::item:selected {{ background: #2d3350; color: #ffffff; }}
+QHeaderView::section {{ background: {SURFACE}; color: {MUTED}; border: none;
+                        border-bottom: 1px solid {BORDER}; padding: 4px 6px; }}
+"""
+
 
 def record_button_style(colour: str) -> str:
     """The record button's sheet in the colour of the state it is in."""

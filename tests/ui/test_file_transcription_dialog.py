@@ -163,25 +163,28 @@ def test_audio_dropped_on_the_window_reaches_the_file_dialog(qtbot, tmp_path):
 
     import main
     from app.settings import Settings
+    from app.state import State
     from engine.model_store import ModelStore
     from ui.main_window import MainWindow
 
     class Controller(QObject):
         state_changed = Signal(object)
+        state = State.IDLE
 
     window = MainWindow(None)
     qtbot.addWidget(window)
     files = main.wire_tools(window, Controller(), ModelStore(tmp_path / "models"),
                             lambda: Settings(model="base"), lambda settings: None)
     try:
+        assert window.findChild(FileTranscriptionDialog) is None  # made when first asked for
         mime = QMimeData()
         mime.setUrls([QUrl.fromLocalFile(str(tone_file(tmp_path)))])
         event = QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime,
                            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
-        with qtbot.waitSignal(files.failed, timeout=10000):
-            window.dropEvent(event)
+        window.dropEvent(event)
         dialog = window.findChild(FileTranscriptionDialog)
-        assert dialog.isVisible() and dialog.files.count() == 1
-        assert "speech.wav" in dialog.files.item(0).text() and "base" in dialog.status.text()
+        assert dialog is files.dialog and dialog.isVisible() and dialog.files.count() == 1
+        qtbot.waitUntil(lambda: "base" in dialog.status.text(), timeout=10000)
+        assert "speech.wav" in dialog.files.item(0).text()
     finally:
         files.stop()

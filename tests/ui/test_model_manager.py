@@ -225,10 +225,12 @@ def test_use_as_default_in_the_windows_model_manager_saves_the_setting(qtbot, tm
 
     import main
     from app.settings import Settings
+    from app.state import State
     from ui.main_window import MainWindow
 
     class Controller(QObject):
         state_changed = Signal(object)
+        state = State.IDLE
 
     store.ensure_root()
     store.path_for("mine").write_bytes(tiny_ggml)
@@ -255,18 +257,23 @@ from PySide6.QtWidgets import QApplication
 app = QApplication([])
 import main
 from app.settings import Settings
+from app.state import State
 from engine.model_store import ModelStore
 from ui.main_window import MainWindow
 
 class Controller(QObject):
     state_changed = Signal(object)
+    state = State.IDLE
 
-heavy = ("ssl", "urllib.request", "ui.model_manager", "app.model_actions")
+heavy = ("ssl", "urllib.request", "ui.model_manager", "app.model_actions",
+         "ui.file_transcription", "soundfile", "html")
 window = MainWindow(None)
 files = main.wire_tools(window, Controller(), ModelStore(), lambda: Settings(), lambda s: None)
 print("before", *[name for name in heavy if name in sys.modules])
 window.models_button.click()
-print("after", *[name for name in heavy if name in sys.modules])
+print("models", *[name for name in heavy if name in sys.modules])
+window.files_button.click()
+print("files", *[name for name in heavy if name in sys.modules])
 from ui.model_manager import ModelManagerDialog
 window.findChild(ModelManagerDialog).done(0)  # stops its task thread
 files.stop()
@@ -274,9 +281,10 @@ files.stop()
 
 
 def test_the_model_manager_and_its_download_stack_load_when_first_opened(tmp_path):
-    """Memory (issue 5): the manager's modules bring ssl, urllib and email (~9 MiB) that a
-    session which never opens it should not hold. A fresh interpreter (offscreen Qt, private
-    XDG dirs) wires the tools as main.py does, then opens "Models…" as a user would."""
+    """Memory (issue 5): the manager's modules bring ssl, urllib and email (~9 MiB), the file
+    dialog's libsndfile and html (~1.7 MiB), that a session which never opens them should not
+    hold. A fresh interpreter (offscreen Qt, private XDG dirs) wires the tools as main.py does,
+    then opens "Models…" and then "Transcribe files…" as a user would."""
     import os
     import subprocess
 
@@ -289,5 +297,7 @@ def test_the_model_manager_and_its_download_stack_load_when_first_opened(tmp_pat
     lines = dict(line.split(" ", 1) if " " in line else (line, "")
                  for line in done.stdout.splitlines())
     assert lines["before"] == "", lines
-    assert set(lines["after"].split()) == {"ssl", "urllib.request", "ui.model_manager",
-                                           "app.model_actions"}, lines
+    models = {"ssl", "urllib.request", "ui.model_manager", "app.model_actions"}
+    assert set(lines["models"].split()) == models, lines
+    assert set(lines["files"].split()) == models | {"ui.file_transcription", "soundfile",
+                                                    "html"}, lines
