@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 #: pyqtgraph's copies of PySide6's modules, which ``import_pyqtgraph`` provides.
 MIRRORED = ("QtCore", "QtGui", "QtWidgets")
-#: The function, in this module, whose ``hasattr`` questions are answered without a lookup.
+#: pyqtgraph's copy loop (module, function): its ``hasattr`` questions get a yes without a lookup.
 COPY_LOOP = ("pyqtgraph.Qt", "_copy_attrs")
 
 
