@@ -37,9 +37,10 @@ ALSA_LIBRARY = "libasound.so.2"
 def release_unused_alsa_plugins(library: str = ALSA_LIBRARY) -> bool:
     """Unload the ALSA plugins no open stream uses, and drop ALSA's parsed configuration.
 
-    Call it after a device scan (``Pa_Initialize``), from the thread that opens streams, so
-    that no PCM is half-way open meanwhile. alsa-lib takes its own locks, so nothing in this
-    process can see a half-freed configuration.
+    Call it after a device scan (``Pa_Initialize``), on the thread that scanned: during a scan
+    PortAudio walks ALSA's configuration without holding a reference to it. A stream being
+    opened meanwhile is safe: alsa-lib frees under its own locks, and counts the plugin's
+    reference under the lock it loads it under, so that plugin stays.
 
     Args:
         library: alsa-lib's file name (tests point it elsewhere).
