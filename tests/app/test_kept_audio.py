@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 
-from app.kept_audio import (DAY_S, TRANSCRIBED_PREFIX, KeepAudio, Retention, apply_retention,
-                            list_kept, load_recording)
+from app.kept_audio import (DAY_S, TRANSCRIBED_PREFIX, KeepAudio, KeptRecording, Retention,
+                            apply_retention, list_kept, load_recording)
 
 
 def spool_file(spool, stamp="20261126-103200", samples=16_000, age_days=0.0):
@@ -32,6 +32,14 @@ def test_lists_time_and_length_oldest_first(tmp_path):
     assert "(14 s)" in found[0].label()
     assert list_kept(spool, {early}) == found[1:]
     assert list_kept(tmp_path / "none") == []
+
+
+def test_the_label_gives_the_date_only_for_another_days_dictation(tmp_path):
+    today = datetime.now().replace(hour=10, minute=32, second=0, microsecond=0)
+    earlier = today - timedelta(days=3)
+    assert KeptRecording(tmp_path / "a.f32", today, 14.2).label() == "10:32 (14 s)"
+    assert KeptRecording(tmp_path / "b.f32", earlier, 2.0).label() == \
+        f"{earlier:%d %b} 10:32 (2 s)"
 
 
 def test_retention_until_transcribed_and_for_n_days(tmp_path):

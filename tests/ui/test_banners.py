@@ -65,7 +65,9 @@ def kept_parts(qtbot, tmp_path):
 
 
 def spool_file(spool, seconds):
-    path = spool / f"dictation-20261126-103200-1-{time.monotonic_ns()}.f32"
+    # Today's date: the banner gives the time alone for today's dictations
+    # (the date for older ones: tests/app/test_kept_audio.py).
+    path = spool / f"dictation-{time.strftime('%Y%m%d')}-103200-1-{time.monotonic_ns()}.f32"
     path.write_bytes(np.zeros(int(seconds * 16_000), "<f4").tobytes())
     return path
 
