@@ -10,10 +10,11 @@ recorder result.
 
 Speculation: once the VAD has heard ``speculate_frames`` of quiet after speech, the person may
 have finished, and they release 0.2-0.6 s later. So the open piece (trimmed as a cut would trim
-it, ``Segmenter.peek``) goes to the sink at once as a *speculation*, without cutting. A speculation
-is named by its frame range (``key``): speech after it changes the trimmed end, and the
-streamer withdraws it (the sink skips it if it has not started). When the pause grows into a cut,
-the committed piece carries the same key and the sink reuses the speculation's text; when the
+it, ``Segmenter.peek``, with as much of its trailing pad as is recorded yet) goes to the sink at
+once as a *speculation*, without cutting. A speculation is named by the piece's extent (``key``:
+its first frame and the end of its speech): speech after it moves the end, and the streamer
+withdraws it (the sink skips it if it has not started). When the pause grows into a cut, the
+committed piece carries the same key and the sink reuses the speculation's text; when the
 person releases with no speech after it, ``StreamedAudio.tail_key`` names it and the sink answers
 with that text instead of transcribing the tail. Any mismatch (speech continued, a different
 trim) falls back to transcribing the audio as before, so speculation never loses a word.
@@ -48,7 +49,7 @@ class Detector(Protocol):
     def process(self, samples: np.ndarray): ...  # -> VadResult (``probabilities``)
 
 
-#: A speculation's name: the open piece's frame range ``(start, end)`` after trimming.
+#: A speculation's name: the open piece's ``Piece.extent``, ``(start, end of its speech)``.
 Key = tuple[int, int]
 
 
@@ -145,7 +146,7 @@ class SegmentStreamer:
         probabilities = self._detector.process(samples).probabilities
         for piece in self._segmenter.push(probabilities):
             self._segments += 1
-            key = (piece.start, piece.end)
+            key = piece.extent
             # The speculation of this very audio (its text is reused), else none.
             self._sink.submit_segment(self._dictation, self._samples_of(piece),
                                       key if key == self._speculated else None)
@@ -162,7 +163,7 @@ class SegmentStreamer:
         segmenter = self._segmenter
         wait = segmenter.options.speculate_frames
         peek = segmenter.peek() if wait else None
-        now = (peek.start, peek.end) if peek else None
+        now = peek.extent if peek else None
         if self._speculated is not None and now != self._speculated:
             self._speculated = None  # speech came after it: its text would miss words
             self._sink.withdraw_speculation(self._dictation)
@@ -175,9 +176,9 @@ class SegmentStreamer:
         released_at = time.monotonic() if released_at is None else released_at
         peek = self._segmenter.peek()
         # Frames after the last VAD frame (< 32 ms) are unheard; the tail's speech is the
-        # speculation's only if no speech frame came after it (the trimmed range is unchanged).
+        # speculation's only if no speech frame came after it (the extent is unchanged).
         covered = self._speculated is not None and peek is not None \
-            and (peek.start, peek.end) == self._speculated
+            and peek.extent == self._speculated
         piece = self._segmenter.finish()
         tail = self._samples_of(piece) if piece else np.zeros(0, np.float32)
         self._active = False

@@ -17,8 +17,10 @@ certain, and the tail at the end. Rules:
   ``speech`` is not emitted (Whisper invents "Thank you." on silence and noise).
 * **Speculation.** ``peek`` gives the open piece as a cut now would trim it, without cutting.
   Once ``speculate_frames`` quiet frames follow speech the person may have finished: the caller
-  transcribes ``peek()`` ahead of the release. Any later speech frame moves the trimmed end, so
-  an unchanged ``peek()`` means no speech came after it (``app/streaming.py``).
+  transcribes ``peek()`` ahead of the release, before the trailing pad has even been recorded
+  (the encoder window is zero-padded past the audio anyway). A piece's ``extent`` (its start
+  and the end of its speech, pad excluded) names it: any later speech frame moves the end of
+  the speech, so an unchanged extent means no speech came after it (``app/streaming.py``).
 
 Frame indices count from the ``Segmenter``'s start (``reset``), as ``VadResult.first_frame``
 does. The caller maps them to samples (``FRAME_SAMPLES`` each).
@@ -58,8 +60,10 @@ class SegmenterOptions:
         pad_frames: Quiet kept around the speech of a piece (0.2 s).
         min_speech_frames: Fewer speech frames than this is not worth transcribing (0.16 s).
         speculate_frames: Quiet frames after speech from which the open piece is worth
-            transcribing ahead of a cut or release (0.25 s; at least ``pad_frames``, so the
-            trimmed end is final; 0 turns speculation off).
+            transcribing ahead of a cut or release (0 turns speculation off). 0.1 s: a 5 s
+            sentence takes ~0.45 s to decode (encoder 0.17 s, a 300-character prompt 0.08 s,
+            ~9 ms a token), so at 0.25 s a release 0.4 s after the last word still waited
+            ~0.3 s for it (docs/PERFORMANCE.md, "Speculating sooner").
     """
 
     speech: float = 0.5
@@ -70,7 +74,7 @@ class SegmenterOptions:
     hard_max_frames: int = frames_for(28.0)
     pad_frames: int = frames_for(0.2)
     min_speech_frames: int = 5
-    speculate_frames: int = frames_for(0.25)
+    speculate_frames: int = frames_for(0.1)
 
 
 @dataclass(frozen=True)
@@ -82,12 +86,20 @@ class Piece:
         end: One past the last frame (after trimming).
         cut: Where the next piece begins; audio before it is no longer needed.
         final: The tail at ``finish``: its end is the end of the recording.
+        speech_end: One past the last frame at or above ``quiet`` (``end`` without the pad).
     """
 
     start: int
     end: int
     cut: int
     final: bool = False
+    speech_end: int = 0
+
+    @property
+    def extent(self) -> tuple[int, int]:
+        """``(start, speech_end)``: the same for a speculation made before the pad was
+        recorded and the piece cut (or released) after it, as long as no speech came between."""
+        return self.start, self.speech_end
 
 
 class Segmenter:
@@ -204,7 +216,8 @@ class Segmenter:
             return None
         voiced = np.flatnonzero(probs >= o.quiet)
         first = max(0, int(speech[0]) - o.pad_frames)
-        last = min(len(probs), int(voiced[-1]) + 1 + o.pad_frames)
+        speech_end = int(voiced[-1]) + 1
+        last = min(len(probs), speech_end + o.pad_frames)
         if final and last >= len(probs) - o.pad_frames:
             last = len(probs)  # speech up to the release: keep every frame to the end
-        return Piece(start + first, start + last, cut, final)
+        return Piece(start + first, start + last, cut, final, start + speech_end)

@@ -35,23 +35,23 @@ def run(spec: str, options: SegmenterOptions = SMALL, chunk: int = 1) -> list[Pi
 
 @pytest.mark.parametrize("spec, expected", [
     # One utterance, no pause: one final piece, leading silence trimmed to the pad.
-    ("Q3 S10", [Piece(2, 13, 13, True)]),
+    ("Q3 S10", [Piece(2, 13, 13, True, 13)]),
     # Trailing silence shorter than a pause stays in the tail, trimmed to the pad.
-    ("S10 Q3", [Piece(0, 11, 13, True)]),
+    ("S10 Q3", [Piece(0, 11, 13, True, 10)]),
     # A pause of 4 quiet frames cuts in its middle (frame 12); the tail is the rest.
-    ("S10 Q4 S6", [Piece(0, 11, 12, False), Piece(13, 20, 20, True)]),
+    ("S10 Q4 S6", [Piece(0, 11, 12, False, 10), Piece(13, 20, 20, True, 20)]),
     # A pause of 3 frames is not a pause: one piece.
-    ("S10 Q3 S6", [Piece(0, 19, 19, True)]),
+    ("S10 Q3 S6", [Piece(0, 19, 19, True, 19)]),
     # Two pauses, two cuts.
-    ("S5 Q4 S5 Q6 S3", [Piece(0, 6, 7, False), Piece(8, 15, 16, False),
-                         Piece(19, 23, 23, True)]),
+    ("S5 Q4 S5 Q6 S3", [Piece(0, 6, 7, False, 5), Piece(8, 15, 16, False, 14),
+                         Piece(19, 23, 23, True, 23)]),
     # Only silence or a click: nothing to transcribe.
     ("Q30", []),
     ("Q10 S1 Q10", []),
     # Long silence before speech is dropped as it comes; the piece starts one pad early.
-    ("Q40 S5", [Piece(39, 45, 45, True)]),
+    ("Q40 S5", [Piece(39, 45, 45, True, 45)]),
     # In-between frames (0.35-0.5) are neither speech nor pause: they do not cut.
-    ("S5 M8 S5", [Piece(0, 18, 18, True)]),
+    ("S5 M8 S5", [Piece(0, 18, 18, True, 18)]),
 ])
 def test_cuts(spec, expected):
     assert run(spec) == expected
@@ -129,3 +129,21 @@ def test_peek_is_the_cut_to_come_and_changes_only_with_speech():
     seg.push(frames("S3"))
     assert (seg.peek().start, seg.peek().end) == (15, 26)  # no frame after it yet: clamped
     assert Segmenter(SMALL).peek() is None
+
+
+def test_extent_names_the_piece_before_its_pad_is_recorded():
+    """A speculation is made after a few quiet frames, before the whole trailing pad exists;
+    the extent (start, end of speech) stays put while the pad fills up and the pause becomes a
+    cut, and moves with the next speech frame."""
+    seg = Segmenter(SegmenterOptions(pause_frames=8, pad_frames=3, min_speech_frames=2))
+    seg.push(frames("Q4 S10 Q1"))
+    early = seg.peek()
+    assert (early.start, early.end, early.extent) == (1, 15, (1, 14))  # one pad frame so far
+    seg.push(frames("Q2"))
+    assert (seg.peek().end, seg.peek().extent) == (17, (1, 14))  # the pad is complete
+    cut = seg.push(frames("Q5"))
+    assert [(p.end, p.extent) for p in cut] == [(17, (1, 14))]
+    seg.push(frames("S4 Q1"))
+    assert seg.peek().extent == (19, 26)
+    seg.push(frames("M1"))  # an in-between frame is speech's end too, as the trim keeps it
+    assert seg.peek().extent == (19, 28)
