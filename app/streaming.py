@@ -39,8 +39,13 @@ from engine.segmenter import FRAME_SAMPLES, Piece, Segmenter, SegmenterOptions
 
 log = logging.getLogger(__name__)
 
-#: How often the recorder drains the ring while streaming: a pause is noticed this late at most.
-STREAM_DRAIN_MS = 100
+#: How often the recorder drains the ring while streaming: a pause is noticed this late at most
+#: (the capture worker fills the ring every 20 ms). 100 ms left a speculation 50 ms later on
+#: average, a twentieth of a second the person waits at the release (docs/PERFORMANCE.md,
+#: "Speculating sooner").
+STREAM_DRAIN_MS = 50
+
+
 class Detector(Protocol):
     """``audio.vad.SileroVad`` (or a fake): probabilities of 512-sample frames, in order."""
 

@@ -60,10 +60,11 @@ class SegmenterOptions:
         pad_frames: Quiet kept around the speech of a piece (0.2 s).
         min_speech_frames: Fewer speech frames than this is not worth transcribing (0.16 s).
         speculate_frames: Quiet frames after speech from which the open piece is worth
-            transcribing ahead of a cut or release (0 turns speculation off). 0.1 s: a 5 s
-            sentence takes ~0.45 s to decode (encoder 0.17 s, a 300-character prompt 0.08 s,
-            ~9 ms a token), so at 0.25 s a release 0.4 s after the last word still waited
-            ~0.3 s for it (docs/PERFORMANCE.md, "Speculating sooner").
+            transcribing ahead of a cut or release (0 turns speculation off). Two frames
+            (64 ms): a 5 s sentence takes ~0.45 s to decode (encoder 0.17 s, a 300-character
+            prompt 0.08 s, ~9 ms a token), so after 0.25 s a release 0.4 s after the last word
+            still waited ~0.3 s for it. Two in five speculations are then withdrawn by more
+            speech (docs/PERFORMANCE.md, "Speculating sooner").
     """
 
     speech: float = 0.5
@@ -74,7 +75,7 @@ class SegmenterOptions:
     hard_max_frames: int = frames_for(28.0)
     pad_frames: int = frames_for(0.2)
     min_speech_frames: int = 5
-    speculate_frames: int = frames_for(0.1)
+    speculate_frames: int = frames_for(0.064)
 
 
 @dataclass(frozen=True)
