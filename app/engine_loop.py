@@ -196,10 +196,19 @@ class EngineLoop(QObject):
             return
         log.debug("dictation %d: speculation %s of %.2f s started", dictation, key,
                   len(samples) / SAMPLE_RATE)
+        def wanted() -> bool:
+            return (dictation, key) == self.live_speculation
+
         try:
-            transcript = self._run(samples, pieces.prompted(options))
+            transcript = transcribe_piece(self.engine, samples, pieces.prompted(options),
+                                          self._size_pieces, wanted)
         except Exception:  # noqa: BLE001 - the real piece or tail is transcribed anyway
             log.exception("a speculation of dictation %d failed", dictation)
+            return
+        if transcript is None:  # withdrawn meanwhile, or it needs the full window
+            if wanted():
+                pieces.unsized.add(key)
+            log.debug("dictation %d: speculation %s gave no text", dictation, key)
             return
         pieces.engine_seconds += transcript.engine_seconds
         pieces.speculations[key] = (transcript.text, len(pieces.texts))
@@ -239,16 +248,15 @@ class EngineLoop(QObject):
             pieces.add(known, 0.0)  # its engine time was counted when it ran
             return Transcript(known, (), options.language, len(samples) / SAMPLE_RATE, 0.0)
         try:
-            transcript = self._run(samples, pieces.prompted(options))
+            # A speculation of this audio failed in every sized window: straight to the full one.
+            transcript = transcribe_piece(self.engine, samples, pieces.prompted(options),
+                                          self._size_pieces and key not in pieces.unsized)
         except Exception as error:  # noqa: BLE001 - the user must hear of any failure
             log.exception("transcribing a piece of dictation %d failed", pieces.dictation)
             pieces.error = f"Transcription failed: {error}"
             return None
         pieces.add(transcript.text, transcript.engine_seconds)
         return transcript
-
-    def _run(self, samples: np.ndarray, options: TranscribeOptions) -> Transcript:
-        return transcribe_piece(self.engine, samples, options, self._size_pieces)
 
     def close_engine(self) -> None:
         if self.engine is not None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -153,7 +154,8 @@ def max_tokens_for(seconds: float) -> int:
 
 
 def transcribe_piece(engine, samples: np.ndarray, options: TranscribeOptions,
-                     size: bool = True) -> Transcript:
+                     size: bool = True, wanted: Callable[[], bool] | None = None
+                     ) -> Transcript | None:
     """Transcribe a streamed piece with the encoder sized to it (unless ``size`` is off, the
     options fix ``audio_ctx`` or the language is not in ``SIZED_LANGUAGES``), decoded in one pass
     (``single_segment``) without temperature fallback and with its tokens capped in proportion
@@ -166,11 +168,19 @@ def transcribe_piece(engine, samples: np.ndarray, options: TranscribeOptions,
     Whole recordings (not streamed) keep the full window: one pass over several sentences
     in a shrunken window can stop after the first (docs/PERFORMANCE.md, "Streaming").
 
+    A speculation (``wanted`` given) stops short of that: it decodes again only while
+    ``wanted()`` is true, and never in the full window; it then has no text (None), and the
+    piece is transcribed when it is cut or released. Two in five speculations are withdrawn by
+    more speech, and one such that went on to the full window raised the engine child's peak in
+    a 69 s dictation by 15 MiB, past the memory target (docs/PERFORMANCE.md, "Speculating
+    sooner").
+
     Args:
         engine: The loaded ``WhisperEngine`` (or anything with its ``transcribe``).
         samples: The piece, 16 kHz float32.
         options: The dictation's options, prompt included.
         size: Size the encoder window to the piece.
+        wanted: For a speculation: whether its text is still wanted.
     """
     # One candidate per fallback temperature, not whisper.cpp's five: five rebuild its
     # self-attention cache for seven sequences (+38 MiB in the engine child for the rest of the
@@ -189,6 +199,8 @@ def transcribe_piece(engine, samples: np.ndarray, options: TranscribeOptions,
     for window in (ctx, ctx + RETRY_EXTRA_FRAMES):
         if window >= FULL_WINDOW:
             break
+        if window != ctx and wanted is not None and not wanted():
+            return None
         out = engine.transcribe(samples, replace(sized, audio_ctx=window))
         spent += out.engine_seconds
         log.debug("a %.2f s piece in a %d-frame window: %d tokens in %.2f s", seconds, window,
@@ -210,6 +222,10 @@ def transcribe_piece(engine, samples: np.ndarray, options: TranscribeOptions,
                      "start is taken", seconds, how, window)
             return replace(out, text=said, segments=(), engine_seconds=spent)
         log.info("a %.1f s piece %s in a %d-frame window", seconds, how, window)
+    if wanted is not None:
+        log.info("a %.1f s speculation: no text (the full window waits for the cut or release)",
+                 seconds)
+        return None
     log.info("a %.1f s piece: full window instead", seconds)
     full = engine.transcribe(samples, options)
     return replace(full, engine_seconds=full.engine_seconds + spent)
@@ -231,6 +247,8 @@ class DictationTexts:
             self.dictation, self.texts, self.engine_seconds, self.error = dictation, [], 0.0, ""
             # key -> (raw text, how many texts preceded it: the prompt it was decoded after)
             self.speculations: dict[Key, tuple[str, int]] = {}
+            # speculations whose sized decodes all failed: their piece goes to the full window
+            self.unsized: set[Key] = set()
 
     def speculated(self, key: Key | None) -> str | None:
         """The raw text of speculation ``key`` if it was decoded after exactly the texts

@@ -192,3 +192,33 @@ def test_an_unsized_piece_also_samples_one_candidate_per_fallback_temperature():
     assert out.text == "Ask not what your country can do for you."
     assert [(o.audio_ctx, o.best_of, o.temperature_fallback) for o in engine.calls] == [
         (0, 1, True)]
+
+
+def test_a_speculation_that_loops_in_both_sized_windows_gives_no_text_instead_of_the_full_one():
+    """The full window is left to the cut or release: a withdrawn speculation that went there
+    once raised the engine child's peak by 15 MiB."""
+    seconds = 5.34
+    ctx, cap = audio_ctx_for(seconds), max_tokens_for(seconds)
+    phrase = "glad to lead to " * 20
+    engine = ScriptedEngine({ctx: (phrase, cap + 1), ctx + RETRY_EXTRA_FRAMES: (phrase, cap + 1),
+                             0: "Glad to welcome his gospel."})
+    assert transcribe_piece(engine, audio(seconds), EN, wanted=lambda: True) is None
+    assert [o.audio_ctx for o in engine.calls] == [ctx, ctx + RETRY_EXTRA_FRAMES]
+
+
+def test_a_withdrawn_speculation_is_not_decoded_again():
+    seconds = 4.8
+    ctx = audio_ctx_for(seconds)
+    engine = ScriptedEngine({ctx: "The", ctx + RETRY_EXTRA_FRAMES: HE_BEGAN, 0: HE_BEGAN})
+    asked = []
+    out = transcribe_piece(engine, audio(seconds), EN, wanted=lambda: asked.append(1) and False)
+    assert out is None and asked == [1]  # asked once, before the wider window
+    assert [o.audio_ctx for o in engine.calls] == [ctx]
+
+
+def test_a_wanted_speculation_is_settled_as_a_piece_is():
+    seconds = 4.8
+    ctx = audio_ctx_for(seconds)
+    engine = ScriptedEngine({ctx: "The", ctx + RETRY_EXTRA_FRAMES: HE_BEGAN})
+    out = transcribe_piece(engine, audio(seconds), EN, wanted=lambda: True)
+    assert out.text == HE_BEGAN and out.engine_seconds == pytest.approx(0.5)

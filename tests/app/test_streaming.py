@@ -306,6 +306,48 @@ def test_withdrawn_speculation_is_skipped_and_the_tail_transcribed(qtbot, spec_w
     assert not results[-1].tail_speculated
 
 
+class SizedLoopEngine(WordEngine):
+    """Loops in every sized window (a word over and over, past any cap); hears the words in the
+    full one."""
+
+    def transcribe(self, audio, options):
+        heard = super().transcribe(audio, options)
+        if options.audio_ctx:
+            return Transcript("alpha " * 60, (), "en", heard.audio_seconds, 0.01, 500)
+        return heard
+
+
+def test_a_speculation_that_needs_the_full_window_leaves_it_to_the_tail(qtbot):
+    """The speculation stops after its two sized windows; the released tail, the same audio,
+    goes straight to the full window instead of looping through the sized ones again."""
+    engines: list[SizedLoopEngine] = []
+    worker = EngineWorker(Path("fake.bin"), EN,
+                          lambda p: engines.append(SizedLoopEngine(p)) or engines[-1],
+                          size_pieces=True)
+    with qtbot.waitSignal(worker.model_loaded):
+        worker.start()
+    try:
+        source = RingSource(capacity=16000 * 20)
+        recorder = RingRecorder(source, None,
+                                streamer=SegmentStreamer(LoudVad(), worker, SPECULATE))
+        results = []
+        worker.result_ready.connect(results.append)
+        record(qtbot, recorder, source, np.concatenate([utterance(0.2, pause=0.6),
+                                                        utterance(0.3, pause=0.25)[8000:]]))
+        # piece 1: sized, wider, full; the speculation of the tail: sized, wider
+        qtbot.waitUntil(lambda: len(engines[0].calls) == 5)
+        audio = recorder.finish()
+        assert audio.tail_key is not None
+        with qtbot.waitSignal(worker.transcribed) as done:
+            worker.submit(1, audio)
+        assert done.args == [1, "alpha bravo"]
+        windows = [ctx for _, _, ctx in engines[0].calls]
+        assert windows[2] == 0 and 0 not in windows[3:5] and windows[5:] == [0]
+        assert not results[-1].tail_speculated
+    finally:
+        worker.stop()
+
+
 def test_a_speculation_decoded_before_a_different_prompt_is_not_reused(qtbot, spec_worker):
     """Keys match but the texts before it changed (cannot happen in order; guards the rule)."""
     texts = DictationTexts()
