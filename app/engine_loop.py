@@ -14,7 +14,9 @@ job submitted at release carries a ``StreamedAudio``: only its tail is left to t
 Speculation (``app/streaming.py``): ``speculate`` queues the open piece once the VAD hears the
 person stop; the loop transcribes it unless the GUI thread has withdrawn it or named a newer one
 by then (``EngineLoop.live_speculation``), and keeps its text under its key. A committed piece or
-the released tail with the same key takes that text instead of a second transcription.
+the released tail with the same key takes that text instead of a second transcription. A
+speculation never decodes in the full window, nor again once withdrawn: when its sized decodes
+fail, the piece of that audio goes straight to the full window instead.
 
 Rest: when a dictation's result or a whole job is done, or a dictation is cancelled
 (``drop_dictation``), and nothing else is queued, the loop tells
@@ -37,7 +39,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
-from app.piece_texts import DictationTexts, transcribe_piece
+from app.piece_texts import DictationTexts, SpeculationAbandoned, transcribe_piece
 from app.streaming import StreamedAudio
 from engine.errors import MurmurError
 from engine.options import SAMPLE_RATE, TranscribeOptions, Transcript
@@ -196,19 +198,21 @@ class EngineLoop(QObject):
             return
         log.debug("dictation %d: speculation %s of %.2f s started", dictation, key,
                   len(samples) / SAMPLE_RATE)
+
         def wanted() -> bool:
             return (dictation, key) == self.live_speculation
 
         try:
             transcript = transcribe_piece(self.engine, samples, pieces.prompted(options),
                                           self._size_pieces, wanted)
-        except Exception:  # noqa: BLE001 - the real piece or tail is transcribed anyway
-            log.exception("a speculation of dictation %d failed", dictation)
-            return
-        if transcript is None:  # withdrawn meanwhile, or it needs the full window
+        except SpeculationAbandoned as stopped:  # withdrawn, or it needs the full window
+            pieces.engine_seconds += stopped.engine_seconds
             if wanted():
                 pieces.unsized.add(key)
             log.debug("dictation %d: speculation %s gave no text", dictation, key)
+            return
+        except Exception:  # noqa: BLE001 - the real piece or tail is transcribed anyway
+            log.exception("a speculation of dictation %d failed", dictation)
             return
         pieces.engine_seconds += transcript.engine_seconds
         pieces.speculations[key] = (transcript.text, len(pieces.texts))

@@ -153,9 +153,20 @@ def max_tokens_for(seconds: float) -> int:
     return math.ceil(seconds * MAX_TOKENS_PER_SECOND) + TOKEN_MARGIN
 
 
+class SpeculationAbandoned(Exception):
+    """A speculation stopped without a text (``transcribe_piece``'s ``wanted``).
+
+    Attributes:
+        engine_seconds: What its decodes took (the history's engine time counts them).
+    """
+
+    def __init__(self, engine_seconds: float) -> None:
+        super().__init__("speculation abandoned")
+        self.engine_seconds = engine_seconds
+
+
 def transcribe_piece(engine, samples: np.ndarray, options: TranscribeOptions,
-                     size: bool = True, wanted: Callable[[], bool] | None = None
-                     ) -> Transcript | None:
+                     size: bool = True, wanted: Callable[[], bool] | None = None) -> Transcript:
     """Transcribe a streamed piece with the encoder sized to it (unless ``size`` is off, the
     options fix ``audio_ctx`` or the language is not in ``SIZED_LANGUAGES``), decoded in one pass
     (``single_segment``) without temperature fallback and with its tokens capped in proportion
@@ -169,8 +180,8 @@ def transcribe_piece(engine, samples: np.ndarray, options: TranscribeOptions,
     in a shrunken window can stop after the first (docs/PERFORMANCE.md, "Streaming").
 
     A speculation (``wanted`` given) stops short of that: it decodes again only while
-    ``wanted()`` is true, and never in the full window; it then has no text (None), and the
-    piece is transcribed when it is cut or released. Two in five speculations are withdrawn by
+    ``wanted()`` is true, and never in the full window; else it raises
+    ``SpeculationAbandoned``, and the piece is transcribed when it is cut or released. Two in five speculations are withdrawn by
     more speech, and one such that went on to the full window raised the engine child's peak in
     a 69 s dictation by 15 MiB, past the memory target (docs/PERFORMANCE.md, "Speculating
     sooner").
@@ -200,7 +211,7 @@ def transcribe_piece(engine, samples: np.ndarray, options: TranscribeOptions,
         if window >= FULL_WINDOW:
             break
         if window != ctx and wanted is not None and not wanted():
-            return None
+            raise SpeculationAbandoned(spent)
         out = engine.transcribe(samples, replace(sized, audio_ctx=window))
         spent += out.engine_seconds
         log.debug("a %.2f s piece in a %d-frame window: %d tokens in %.2f s", seconds, window,
@@ -225,7 +236,7 @@ def transcribe_piece(engine, samples: np.ndarray, options: TranscribeOptions,
     if wanted is not None:
         log.info("a %.1f s speculation: no text (the full window waits for the cut or release)",
                  seconds)
-        return None
+        raise SpeculationAbandoned(spent)
     log.info("a %.1f s piece: full window instead", seconds)
     full = engine.transcribe(samples, options)
     return replace(full, engine_seconds=full.engine_seconds + spent)

@@ -13,8 +13,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from app.piece_texts import (MIN_WORDS_PER_SECOND, RETRY_EXTRA_FRAMES, max_tokens_for,
-                             repeated_sentence, too_few_words, transcribe_piece)
+from app.piece_texts import (MIN_WORDS_PER_SECOND, RETRY_EXTRA_FRAMES, SpeculationAbandoned,
+                             max_tokens_for, repeated_sentence, too_few_words, transcribe_piece)
 from engine.audio_ctx import audio_ctx_for
 from engine.options import TranscribeOptions, Transcript
 
@@ -202,8 +202,10 @@ def test_a_speculation_that_loops_in_both_sized_windows_gives_no_text_instead_of
     phrase = "glad to lead to " * 20
     engine = ScriptedEngine({ctx: (phrase, cap + 1), ctx + RETRY_EXTRA_FRAMES: (phrase, cap + 1),
                              0: "Glad to welcome his gospel."})
-    assert transcribe_piece(engine, audio(seconds), EN, wanted=lambda: True) is None
+    with pytest.raises(SpeculationAbandoned) as stopped:
+        transcribe_piece(engine, audio(seconds), EN, wanted=lambda: True)
     assert [o.audio_ctx for o in engine.calls] == [ctx, ctx + RETRY_EXTRA_FRAMES]
+    assert stopped.value.engine_seconds == pytest.approx(0.5)  # both decodes, for the history
 
 
 def test_a_withdrawn_speculation_is_not_decoded_again():
@@ -211,8 +213,9 @@ def test_a_withdrawn_speculation_is_not_decoded_again():
     ctx = audio_ctx_for(seconds)
     engine = ScriptedEngine({ctx: "The", ctx + RETRY_EXTRA_FRAMES: HE_BEGAN, 0: HE_BEGAN})
     asked = []
-    out = transcribe_piece(engine, audio(seconds), EN, wanted=lambda: asked.append(1) and False)
-    assert out is None and asked == [1]  # asked once, before the wider window
+    with pytest.raises(SpeculationAbandoned) as stopped:
+        transcribe_piece(engine, audio(seconds), EN, wanted=lambda: asked.append(1) and False)
+    assert asked == [1] and stopped.value.engine_seconds == pytest.approx(0.25)
     assert [o.audio_ctx for o in engine.calls] == [ctx]
 
 
