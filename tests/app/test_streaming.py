@@ -125,15 +125,20 @@ def test_silence_only_streams_nothing():
     assert out.segments == 0 and len(out.tail) == 0
 
 
-@pytest.fixture
-def worker(qtbot):
+def started_worker(qtbot, engine_class=WordEngine) -> EngineWorker:
+    """A worker with sized pieces on a fake engine (its ``engine`` attribute, for the test)."""
     engines: list[WordEngine] = []
-    # size_pieces: these tests check the sizing mechanics too (off in the app for now).
     made = EngineWorker(Path("fake.bin"), EN,
-                        lambda p: engines.append(WordEngine(p)) or engines[-1], size_pieces=True)
+                        lambda p: engines.append(engine_class(p)) or engines[-1], size_pieces=True)
     with qtbot.waitSignal(made.model_loaded):
         made.start()
     made.engine = engines[0]
+    return made
+
+
+@pytest.fixture
+def worker(qtbot):
+    made = started_worker(qtbot)
     yield made
     made.stop()
 
@@ -255,54 +260,43 @@ def test_a_pause_that_becomes_a_cut_names_its_speculation():
     assert out.tail_key is None and words_in(out.tail) == {0.3}
 
 
-@pytest.fixture
-def spec_worker(qtbot):
-    engines: list[WordEngine] = []
-    made = EngineWorker(Path("fake.bin"), EN,
-                        lambda p: engines.append(WordEngine(p)) or engines[-1], size_pieces=True)
-    with qtbot.waitSignal(made.model_loaded):
-        made.start()
-    made.engine = engines[0]
-    yield made
-    made.stop()
-
-
-def test_released_tail_takes_the_speculated_text_without_a_second_call(qtbot, spec_worker):
+def speculating(worker: EngineWorker):
+    """A recorder streaming to ``worker`` with speculation on, and the results it reports."""
     source = RingSource(capacity=16000 * 20)
-    recorder = RingRecorder(source, None,
-                            streamer=SegmentStreamer(LoudVad(), spec_worker, SPECULATE))
-    results = []
-    spec_worker.result_ready.connect(results.append)
+    recorder = RingRecorder(source, None, streamer=SegmentStreamer(LoudVad(), worker, SPECULATE))
+    results: list = []
+    worker.result_ready.connect(results.append)
+    return source, recorder, results
+
+
+def test_released_tail_takes_the_speculated_text_without_a_second_call(qtbot, worker):
+    source, recorder, results = speculating(worker)
     record(qtbot, recorder, source, np.concatenate([utterance(0.2, pause=0.6),
                                                     utterance(0.3, pause=0.25)[8000:]]))
-    qtbot.waitUntil(lambda: len(spec_worker.engine.calls) == 2)  # piece 1, speculation of 2
+    qtbot.waitUntil(lambda: len(worker.engine.calls) == 2)  # piece 1, speculation of 2
     audio = recorder.finish()
     assert audio.tail_key is not None
-    with qtbot.waitSignal(spec_worker.transcribed) as done:
-        spec_worker.submit(1, audio)
+    with qtbot.waitSignal(worker.transcribed) as done:
+        worker.submit(1, audio)
     assert done.args == [1, "alpha bravo"]
-    assert len(spec_worker.engine.calls) == 2  # the tail was not transcribed again
-    assert spec_worker.engine.calls[1][1] == "alpha"  # the speculation had the prompt
+    assert len(worker.engine.calls) == 2  # the tail was not transcribed again
+    assert worker.engine.calls[1][1] == "alpha"  # the speculation had the prompt
     assert results[-1].tail_speculated and results[-1].segments == 1
 
 
-def test_withdrawn_speculation_is_skipped_and_the_tail_transcribed(qtbot, spec_worker):
-    source = RingSource(capacity=16000 * 20)
-    recorder = RingRecorder(source, None,
-                            streamer=SegmentStreamer(LoudVad(), spec_worker, SPECULATE))
-    results = []
-    spec_worker.result_ready.connect(results.append)
-    spec_worker.engine.gate.clear()  # the first piece holds the engine until the release
+def test_withdrawn_speculation_is_skipped_and_the_tail_transcribed(qtbot, worker):
+    source, recorder, results = speculating(worker)
+    worker.engine.gate.clear()  # the first piece holds the engine until the release
     record(qtbot, recorder, source, np.concatenate([utterance(0.6, pause=0.6),
                                                     utterance(0.2, pause=0.25)[8000:],
                                                     np.full(4000, 0.3, np.float32)]))
     audio = recorder.finish()
     assert audio.tail_key is None and audio.segments == 1
-    spec_worker.engine.gate.set()
-    with qtbot.waitSignal(spec_worker.transcribed) as done:
-        spec_worker.submit(1, audio)
+    worker.engine.gate.set()
+    with qtbot.waitSignal(worker.transcribed) as done:
+        worker.submit(1, audio)
     assert done.args == [1, "echo alpha bravo"]
-    assert len(spec_worker.engine.calls) == 2  # the piece and the tail: the stale one never ran
+    assert len(worker.engine.calls) == 2  # the piece and the tail: the stale one never ran
     assert not results[-1].tail_speculated
 
 
@@ -320,35 +314,26 @@ class SizedLoopEngine(WordEngine):
 def test_a_speculation_that_needs_the_full_window_leaves_it_to_the_tail(qtbot):
     """The speculation stops after its two sized windows; the released tail, the same audio,
     goes straight to the full window instead of looping through the sized ones again."""
-    engines: list[SizedLoopEngine] = []
-    worker = EngineWorker(Path("fake.bin"), EN,
-                          lambda p: engines.append(SizedLoopEngine(p)) or engines[-1],
-                          size_pieces=True)
-    with qtbot.waitSignal(worker.model_loaded):
-        worker.start()
+    worker = started_worker(qtbot, SizedLoopEngine)
     try:
-        source = RingSource(capacity=16000 * 20)
-        recorder = RingRecorder(source, None,
-                                streamer=SegmentStreamer(LoudVad(), worker, SPECULATE))
-        results = []
-        worker.result_ready.connect(results.append)
+        source, recorder, results = speculating(worker)
         record(qtbot, recorder, source, np.concatenate([utterance(0.2, pause=0.6),
                                                         utterance(0.3, pause=0.25)[8000:]]))
         # piece 1: sized, wider, full; the speculation of the tail: sized, wider
-        qtbot.waitUntil(lambda: len(engines[0].calls) == 5)
+        qtbot.waitUntil(lambda: len(worker.engine.calls) == 5)
         audio = recorder.finish()
         assert audio.tail_key is not None
         with qtbot.waitSignal(worker.transcribed) as done:
             worker.submit(1, audio)
         assert done.args == [1, "alpha bravo"]
-        windows = [ctx for _, _, ctx in engines[0].calls]
+        windows = [ctx for _, _, ctx in worker.engine.calls]
         assert windows[2] == 0 and 0 not in windows[3:5] and windows[5:] == [0]
         assert not results[-1].tail_speculated
     finally:
         worker.stop()
 
 
-def test_a_speculation_decoded_before_a_different_prompt_is_not_reused(qtbot, spec_worker):
+def test_a_speculation_decoded_before_a_different_prompt_is_not_reused(qtbot, worker):
     """Keys match but the texts before it changed (cannot happen in order; guards the rule)."""
     texts = DictationTexts()
     texts.switch_to(1)
