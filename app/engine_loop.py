@@ -15,8 +15,14 @@ Speculation (``app/streaming.py``): ``speculate`` queues the open piece once the
 person stop; the loop transcribes it unless the GUI thread has withdrawn it or named a newer one
 by then (``EngineLoop.live_speculation``), and keeps its text under its key. A committed piece or
 the released tail with the same key takes that text instead of a second transcription. A
-speculation never decodes in the full window, nor again once withdrawn: when its sized decodes
-fail, the piece of that audio goes straight to the full window instead.
+speculation never decodes in the full window: when its sized decodes fail, the piece of that
+audio goes straight to the full window instead. Once withdrawn it decodes again only if its text
+could still begin its piece and nothing else is queued.
+
+Parts (app/dictation_texts.py): a withdrawn speculation whose text ends a sentence is the
+beginning of the piece that went on. A later speculation of that piece, or the released tail,
+transcribes only the speech after it (after its text as prompt), so a long last sentence group
+leaves little to decode at the release.
 
 Rest: when a dictation's result or a whole job is done, or a dictation is cancelled
 (``drop_dictation``), and nothing else is queued, the loop tells
@@ -39,11 +45,13 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
-from app.piece_texts import DictationTexts, SpeculationAbandoned, transcribe_piece
+from app.dictation_texts import DictationTexts, Parts, continued, open_ended
+from app.piece_texts import SpeculationAbandoned, sizes, transcribe_piece
 from app.streaming import StreamedAudio
 from engine.errors import MurmurError
 from engine.options import SAMPLE_RATE, TranscribeOptions, Transcript
 from engine.postprocess import clean_segments
+from engine.segmenter import FRAME_SAMPLES
 from engine.whisper_engine import WhisperEngine
 
 log = logging.getLogger(__name__)
@@ -202,9 +210,15 @@ class EngineLoop(QObject):
         def wanted() -> bool:
             return (dictation, key) == self.live_speculation
 
+        def worth_more() -> bool:
+            """Wanted, or withdrawn by more speech but able to begin its piece's text
+            (``DictationTexts.may_begin``) while the engine has nothing else to do."""
+            return wanted() or (pieces.may_begin(key) and self.handled >= self.submitted
+                                and dictation >= self.dead_below)
+
         try:
-            transcript = transcribe_piece(self.engine, samples, pieces.prompted(options),
-                                          self._size_pieces, wanted)
+            parts, transcript = self._parts(samples, options, key, self._size_pieces,
+                                            worth_more)
         except SpeculationAbandoned as stopped:  # withdrawn, or it needs the full window
             pieces.engine_seconds += stopped.engine_seconds
             if wanted():
@@ -215,10 +229,10 @@ class EngineLoop(QObject):
             log.exception("a speculation of dictation %d failed", dictation)
             return
         pieces.engine_seconds += transcript.engine_seconds
-        pieces.speculations[key] = (transcript.text, len(pieces.texts))
-        log.debug("dictation %d: speculation %s done%s", dictation, key,
-                  "" if (dictation, key) == self.live_speculation else " (withdrawn meanwhile)")
-        self.partial.emit(dictation, pieces.text_with(transcript.text))
+        pieces.keep_speculation(key, parts)
+        log.debug("dictation %d: speculation %s done in %d part(s)%s", dictation, key,
+                  len(parts), "" if wanted() else " (withdrawn meanwhile)")
+        self.partial.emit(dictation, pieces.text_with(parts))
 
     def _finish_streamed(self, job: int, audio: StreamedAudio, options: TranscribeOptions) -> None:
         pieces = self._pieces
@@ -227,8 +241,8 @@ class EngineLoop(QObject):
         log.debug("dictation %d: tail of %.2f s started %.3f s after the release%s",
                   audio.dictation, len(audio.tail) / SAMPLE_RATE,
                   time.monotonic() - audio.released_at, " (speculated)" if reused else "")
-        transcript = self._piece(audio.tail, options, audio.tail_key) if len(audio.tail) \
-            else None
+        transcript = self._piece(audio.tail, options, audio.tail_key, audio.tail_extent) \
+            if len(audio.tail) else None
         if pieces.error:
             self.failed.emit(job, pieces.error)
         else:
@@ -240,27 +254,51 @@ class EngineLoop(QObject):
                   time.monotonic() - audio.released_at)
         pieces.switch_to(0)  # nothing of this dictation may reach the next
 
-    def _piece(self, samples: np.ndarray, options: TranscribeOptions,
-               key: object = None) -> Transcript | None:
+    def _piece(self, samples: np.ndarray, options: TranscribeOptions, key: object = None,
+               extent: object = None) -> Transcript | None:
         """Transcribe one piece after the text so far (or take speculation ``key``'s text);
-        None (and ``error`` set) on failure."""
+        None (and ``error`` set) on failure. ``extent`` (the piece's, when no speculation
+        names it) lets a speculation of its beginning spare part of the work."""
         pieces = self._pieces
         if pieces.error:
             return None  # the dictation failed already; its result will say so
         known = pieces.speculated(key)
         if known is not None:
             pieces.add(known, 0.0)  # its engine time was counted when it ran
-            return Transcript(known, (), options.language, len(samples) / SAMPLE_RATE, 0.0)
+            return Transcript(" ".join(known), (), options.language,
+                              len(samples) / SAMPLE_RATE, 0.0)
         try:
             # A speculation of this audio failed in every sized window: straight to the full one.
-            transcript = transcribe_piece(self.engine, samples, pieces.prompted(options),
-                                          self._size_pieces and key not in pieces.unsized)
+            parts, transcript = self._parts(samples, options, key or extent,
+                                            self._size_pieces and key not in pieces.unsized)
         except Exception as error:  # noqa: BLE001 - the user must hear of any failure
             log.exception("transcribing a piece of dictation %d failed", pieces.dictation)
             pieces.error = f"Transcription failed: {error}"
             return None
-        pieces.add(transcript.text, transcript.engine_seconds)
+        pieces.add(parts, transcript.engine_seconds)
         return transcript
+
+    def _parts(self, samples: np.ndarray, options: TranscribeOptions, key: object, size: bool,
+               wanted: Callable[[], bool] | None = None) -> tuple[Parts, Transcript]:
+        """Transcribe piece ``key`` after the text so far: only the speech after its speculated
+        beginning when there is one (``DictationTexts.prefix_of``) and the rest gets a window
+        sized to it, else all of it. (In the full window the encoder costs the same for any
+        length, so parts would save little, and a short beginning decoded there alone was
+        misheard: "The Codonus chest" for "The cut on his chest", tests/app/test_streaming_model.py.)"""
+        pieces = self._pieces
+        prefix = pieces.prefix_of(key) if size and sizes(options) else None
+        if prefix is None:
+            transcript = transcribe_piece(self.engine, samples, pieces.prompted(options), size,
+                                          wanted)
+            return (transcript.text,), transcript
+        parts, rest_from = prefix
+        rest = samples[(rest_from - key[0]) * FRAME_SAMPLES:]
+        log.debug("dictation %d: piece %s after its beginning's %d part(s): %.2f s left",
+                  pieces.dictation, key, len(parts), len(rest) / SAMPLE_RATE)
+        transcript = transcribe_piece(self.engine, rest, pieces.prompted(options,
+                                                                         open_ended(parts)),
+                                      size, wanted)
+        return continued(parts, transcript.text), transcript
 
     def close_engine(self) -> None:
         if self.engine is not None:

@@ -4,9 +4,7 @@
 (``engine.audio_ctx``), decoded in one pass without temperature fallback. A text that loops is
 settled as cheaply as it safely can: a whole sentence said again from the start is that
 sentence; otherwise a wider sized window, and the full window only when that loops too.
-``DictationTexts`` collects one dictation's piece texts: the prompt for the next piece, the
-joined text (``engine.join``), and the speculations made ahead of a cut or the release
-(``app/streaming.py``) with the place they were decoded for.
+(``app/dictation_texts.DictationTexts`` collects the texts of a dictation's pieces.)
 
 Threads: the engine worker's (``app/engine_loop.EngineLoop``); nothing here is shared.
 """
@@ -19,21 +17,12 @@ from dataclasses import replace
 
 import numpy as np
 
-from app.streaming import Key
 from engine.audio_ctx import FULL_WINDOW, audio_ctx_for
-from engine.join import ends_sentence, join_segments
+from engine.join import ends_sentence
 from engine.options import SAMPLE_RATE, TranscribeOptions, Transcript
-from engine.postprocess import clean_segment
 
 log = logging.getLogger(__name__)
 
-#: Characters of the text so far given to the next piece as prompt (~70 tokens; Whisper allows
-#: 224). whisper.cpp computes and keeps logits for every prompt token (207 kB each, in its decode
-#: buffer and again in its logits vector), and those pages stay resident in the engine child:
-#: 600 characters left it 22 MiB larger after a 69 s dictation than 300 did, with the same words
-#: on bench/latency.py's dictations (16/295 errors either way) and one more error in 555 on the
-#: faster speech set (docs/PERFORMANCE.md, "Memory, session 4"). 200 cost 5 words in 555.
-PROMPT_CHARS = 300
 #: Candidates per fallback temperature for streamed pieces (``transcribe_piece``).
 STREAMED_BEST_OF = 1
 #: Faster than anyone dictates (~3 words/s is quick speech): the decoder is looping.
@@ -153,6 +142,12 @@ def max_tokens_for(seconds: float) -> int:
     return math.ceil(seconds * MAX_TOKENS_PER_SECOND) + TOKEN_MARGIN
 
 
+def sizes(options: TranscribeOptions) -> bool:
+    """Whether ``transcribe_piece`` sizes the window for these options: no fixed ``audio_ctx``
+    and a language where sizing was measured (``SIZED_LANGUAGES``)."""
+    return options.audio_ctx == 0 and options.language in SIZED_LANGUAGES
+
+
 class SpeculationAbandoned(Exception):
     """A speculation stopped without a text (``transcribe_piece``'s ``wanted``).
 
@@ -198,7 +193,7 @@ def transcribe_piece(engine, samples: np.ndarray, options: TranscribeOptions,
     # dictation) and decode five times over while the person waits (docs/PERFORMANCE.md,
     # "Memory, session 4"). Only a piece whose sized decodes failed gets there.
     options = replace(options, best_of=STREAMED_BEST_OF)
-    if options.audio_ctx != 0 or not size or options.language not in SIZED_LANGUAGES:
+    if not size or not sizes(options):
         return engine.transcribe(samples, options)
     seconds = len(samples) / SAMPLE_RATE
     ctx = audio_ctx_for(seconds)
@@ -240,51 +235,3 @@ def transcribe_piece(engine, samples: np.ndarray, options: TranscribeOptions,
     log.info("a %.1f s piece: full window instead", seconds)
     full = engine.transcribe(samples, options)
     return replace(full, engine_seconds=full.engine_seconds + spent)
-
-
-class DictationTexts:
-    """The texts of one streamed dictation's pieces, as the engine worker collects them.
-
-    Owned by the engine worker's thread. ``switch_to`` starts from nothing whenever another
-    dictation's piece arrives, so no text carries over from one dictation to the next.
-    """
-
-    def __init__(self) -> None:
-        self.switch_to(0)
-
-    def switch_to(self, dictation: int) -> None:
-        """Collect for ``dictation`` (a different one starts empty)."""
-        if getattr(self, "dictation", None) != dictation:
-            self.dictation, self.texts, self.engine_seconds, self.error = dictation, [], 0.0, ""
-            # key -> (raw text, how many texts preceded it: the prompt it was decoded after)
-            self.speculations: dict[Key, tuple[str, int]] = {}
-            # speculations whose sized decodes all failed: their piece goes to the full window
-            self.unsized: set[Key] = set()
-
-    def speculated(self, key: Key | None) -> str | None:
-        """The raw text of speculation ``key`` if it was decoded after exactly the texts
-        there are now (same prompt, same place), else None."""
-        found = self.speculations.get(key) if key is not None else None
-        return found[0] if found and found[1] == len(self.texts) else None
-
-    def add(self, raw_text: str, engine_seconds: float) -> None:
-        """One piece's raw Whisper text, cleaned (annotations, hallucinations dropped)."""
-        self.texts.append(clean_segment(raw_text))
-        self.engine_seconds += engine_seconds
-
-    @property
-    def text(self) -> str:
-        """Everything so far, joined as if transcribed at once (``engine.join``)."""
-        return join_segments(self.texts)
-
-    def text_with(self, raw_text: str) -> str:
-        """Everything so far followed by a speculation's raw text (a preview)."""
-        return join_segments(self.texts + [clean_segment(raw_text)])
-
-    def prompted(self, options: TranscribeOptions) -> TranscribeOptions:
-        """``options`` with the text so far appended to the prompt."""
-        so_far = self.text[-PROMPT_CHARS:] if PROMPT_CHARS > 0 else ""
-        if not so_far:
-            return options
-        return replace(options, initial_prompt=" ".join(
-            p for p in (options.initial_prompt, so_far) if p))

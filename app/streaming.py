@@ -85,6 +85,8 @@ class StreamedAudio:
         recorded: The recorder's ``RecordedAudio`` of the whole dictation (spool, lost samples).
         tail_key: The speculation whose speech is exactly the tail's (no speech came after
             it), or None: the sink may answer with its text instead of transcribing ``tail``.
+        tail_extent: The tail's ``Piece.extent`` (None without a tail): a speculation of its
+            beginning names the same first frame, and only the rest need be transcribed.
     """
 
     dictation: int
@@ -93,6 +95,7 @@ class StreamedAudio:
     released_at: float
     recorded: object
     tail_key: Key | None = None
+    tail_extent: Key | None = None
 
     @property
     def samples(self) -> np.ndarray:
@@ -193,7 +196,8 @@ class SegmentStreamer:
         if self._speculated is not None and not covered:
             self._sink.withdraw_speculation(self._dictation)
         key, self._speculated = (self._speculated if covered else None), None
-        return StreamedAudio(self._dictation, tail, self._segments, released_at, recorded, key)
+        return StreamedAudio(self._dictation, tail, self._segments, released_at, recorded, key,
+                             piece.extent if piece else None)
 
     def abort(self) -> None:
         """The dictation was cancelled: the sink drops whatever it has of it."""

@@ -28,7 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.piece_texts import DictationTexts, transcribe_piece  # noqa: E402
+from app.dictation_texts import DictationTexts  # noqa: E402
+from app.piece_texts import transcribe_piece  # noqa: E402
 from app.streaming import SegmentStreamer  # noqa: E402
 from audio.vad import SileroVad  # noqa: E402
 from bench.latency_parts import build_dictations  # noqa: E402
@@ -105,7 +106,7 @@ def main() -> None:
                 texts.switch_to(1)
                 for piece in pieces:
                     out = transcribe(engine, setting, piece, texts.prompted(options))
-                    texts.add(out.text, out.engine_seconds)
+                    texts.add((out.text,), out.engine_seconds)
                 text, seconds = texts.text, seconds + texts.engine_seconds
             errors = word_errors(reference, text)
             total = total + errors
