@@ -120,13 +120,13 @@ def test_size_and_shape_rules(quantize, block_bytes):
 
 
 def _ggml_base_library() -> ctypes.CDLL | None:
-    """ggml's own quantizers, from the libraries the pywhispercpp wheel ships."""
-    try:
-        import pywhispercpp
-    except ImportError:
-        return None
-    libs = Path(pywhispercpp.__file__).resolve().parent.parent / "pywhispercpp.libs"
-    for candidate in sorted(libs.glob("libggml-base*.so*")):
+    """ggml's own quantizers, from the libraries beside pywhispercpp's extension: in the wheel
+    ``make setup`` builds, next to it; in PyPI's wheel, in ``pywhispercpp.libs``."""
+    import _pywhispercpp
+
+    site = Path(_pywhispercpp.__file__).resolve().parent
+    for candidate in sorted([*site.glob("libggml-base*.so*"),
+                             *(site / "pywhispercpp.libs").glob("libggml-base*.so*")]):
         lib = ctypes.CDLL(str(candidate))
         if hasattr(lib, "quantize_row_q8_0_ref") and hasattr(lib, "quantize_row_q5_1_ref"):
             return lib
@@ -139,8 +139,7 @@ def _ggml_base_library() -> ctypes.CDLL | None:
                           ("quantize_row_q5_1_ref", quantize_q5_1, 24)], ids=["q8_0", "q5_1"])
 def test_matches_ggml_reference_quantizer(kind, function, quantize, block_bytes):
     lib = _ggml_base_library()
-    if lib is None:
-        pytest.skip("ggml's shared library is not available from pywhispercpp")
+    assert lib is not None, "ggml's library with its reference quantizers is not installed"
     values = np.ascontiguousarray(_random_inputs()[kind], dtype=np.float32).reshape(-1)
     out = ctypes.create_string_buffer(values.size // 32 * block_bytes)
     getattr(lib, function)(values.ctypes.data_as(ctypes.c_void_p), out, ctypes.c_int64(values.size))
