@@ -60,12 +60,17 @@ $(STAMP): pyproject.toml
 
 # Replaces the pywhispercpp wheel from PyPI with one built from the same release's source and
 # Murmur's patch (about a minute on 2 cores). RPATH $ORIGIN: the extension finds the libraries
-# installed beside it, not the build directory.
-$(WHISPER_STAMP): $(WHISPER_PATCH) $(STAMP)
+# installed beside it, not the build directory. whisper.cpp builds for this machine's CPU
+# (-march=native) but without Intel AMX: where the CPU reports AMX and the kernel or hypervisor
+# does not run its tile instructions (seen on a Xeon VM here), ggml's q8_0 matrix product died
+# of SIGILL on the first transcription. AVX-512 is kept. Rebuilt when this file changes.
+WHISPER_CFLAGS := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
+$(WHISPER_STAMP): $(WHISPER_PATCH) $(STAMP) Makefile
 	rm -rf $(WHISPER_BUILD) && mkdir -p $(WHISPER_BUILD)
 	$(PY) -m pip download -q --no-deps --no-binary pywhispercpp -d $(WHISPER_BUILD) 'pywhispercpp==$(PYWHISPERCPP)'
 	tar -xzf $(WHISPER_BUILD)/pywhispercpp-$(PYWHISPERCPP).tar.gz -C $(WHISPER_BUILD)
 	patch -d $(WHISPER_BUILD)/pywhispercpp-$(PYWHISPERCPP) -p1 < $(WHISPER_PATCH)
+	CFLAGS='$(WHISPER_CFLAGS)' CXXFLAGS='$(WHISPER_CFLAGS)' \
 	CMAKE_ARGS='-DCMAKE_INSTALL_RPATH=$$ORIGIN -DCMAKE_BUILD_WITH_INSTALL_RPATH=ON' \
 		$(PY) -m pip wheel -q --no-deps --no-cache-dir -w $(WHISPER_BUILD)/wheel \
 		$(WHISPER_BUILD)/pywhispercpp-$(PYWHISPERCPP)
