@@ -50,8 +50,7 @@ def open_ended(parts: Parts) -> Parts:
     with the sentence or starts a new one.
     """
     last = parts[-1].rstrip()
-    return parts[:-1] + (last[:-1],) if last.endswith(".") and not _abbreviation(last) \
-        else parts
+    return parts[:-1] + (last[:-1],) if _ends_in_full_stop(last) else parts
 
 
 def continued(beginning: Parts, rest: str) -> Parts:
@@ -60,13 +59,15 @@ def continued(beginning: Parts, rest: str) -> Parts:
     cut's: it becomes a comma, as at any pause inside a sentence."""
     first = rest.split(maxsplit=1)[0] if rest.strip() else ""
     last = beginning[-1].rstrip()
-    if first[:1].islower() and last.endswith(".") and not _abbreviation(last):
+    if first[:1].islower() and _ends_in_full_stop(last):
         beginning = beginning[:-1] + (last[:-1] + ",",)
     return beginning + (rest,)
 
 
-def _abbreviation(text: str) -> bool:
-    return not ends_sentence(text.split()[-1])
+def _ends_in_full_stop(text: str) -> bool:
+    """Whether ``text`` ends a sentence with a full stop (not an abbreviation's, as "Mr.")."""
+    words = text.split()
+    return bool(words) and words[-1].endswith(".") and ends_sentence(words[-1])
 
 
 class DictationTexts:
