@@ -4,8 +4,8 @@
 (the text so far), the joined text (``engine.join``) and the speculations made ahead of a cut or
 the release (``app/streaming.py``), each with the place it was decoded for.
 
-A long piece is often told in parts: a speculation of its first sentence was made when the
-person paused briefly inside it, and then they went on. ``prefix_of`` finds such a speculation,
+A long piece is often told in parts: a speculation of its first sentence or phrase was made when
+the person paused briefly inside it, and then they went on. ``prefix_of`` finds such a speculation,
 so that the worker transcribes only the speech after it and the piece's text is the prefix's
 parts followed by the rest's (``EngineLoop``). A 9.7 s last sentence group then leaves ~3 s to
 decode at the release instead of all of it (docs/PERFORMANCE.md, "Long tails in parts").
@@ -103,10 +103,14 @@ class DictationTexts:
         """The speculated beginning of piece ``key`` to build its text on, or None.
 
         That is the speculation with the same first frame, decoded after the same texts, whose
-        speech ends furthest into the piece, provided its text ends a sentence and the piece,
-        the beginning and the rest are each long enough (``PARTS_MIN_FRAMES``, ...). The
-        person paused there, and Whisper heard a sentence end: the rest is decoded on its own,
-        after the beginning's text as prompt.
+        speech ends furthest into the piece, provided it has a text and the piece, the
+        beginning and the rest are each long enough (``PARTS_MIN_FRAMES``, ...). The person
+        paused there: the rest is decoded on its own, after the beginning's text as prompt.
+        The text need not end a sentence. A pause inside a sentence is as safe a place to cut
+        (the prompt leaves the beginning open-ended either way, ``open_ended``), and requiring
+        a full stop sent the 8.1 s tail of a 20 s dictation to be decoded whole, 1.2 s after
+        the release on a slow machine, with one more error in 513 words on bench/latency.py's
+        dictations (docs/PERFORMANCE.md, "Session 10").
 
         Returns:
             The beginning's parts and the frame the rest starts at: the middle of the two quiet
@@ -122,8 +126,7 @@ class DictationTexts:
                     or not self.may_begin((start, speech_end)) \
                     or key[1] - rest_from < REST_MIN_FRAMES:
                 continue
-            words = parts[-1].split()
-            if words and ends_sentence(words[-1]) and (best is None or rest_from > best[1]):
+            if parts[-1].split() and (best is None or rest_from > best[1]):
                 best = parts, rest_from
         return best
 

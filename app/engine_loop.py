@@ -19,8 +19,8 @@ speculation never decodes in the full window: when its sized decodes fail, the p
 audio goes straight to the full window instead. Once withdrawn it decodes again only if its text
 could still begin its piece and nothing else is queued.
 
-Parts (app/dictation_texts.py): a withdrawn speculation whose text ends a sentence is the
-beginning of the piece that went on. A later speculation of that piece, or the released tail,
+Parts (app/dictation_texts.py): a withdrawn speculation with a text is the beginning of the
+piece that went on. A later speculation of that piece, or the released tail,
 transcribes only the speech after it (after its text as prompt), so a long last sentence group
 leaves little to decode at the release.
 

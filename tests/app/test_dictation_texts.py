@@ -28,16 +28,19 @@ def test_a_speculation_decoded_before_a_different_prompt_is_not_reused():
     assert texts.speculations == {}
 
 
-def test_the_furthest_sentence_ending_beginning_is_built_on():
+def test_the_furthest_beginning_is_built_on_whether_or_not_it_ends_a_sentence():
     texts = texts_of()
     short_end = START + PREFIX_MIN_FRAMES + 5
     far_end = START + PREFIX_MIN_FRAMES + 30
     texts.keep_speculation((START, short_end), ("The ache.",))
     texts.keep_speculation((START, far_end), (FIRST, "Even the soaring arena."))
-    texts.keep_speculation((START, far_end + 3), ("Even the soaring arena around",))  # no end
     texts.keep_speculation((START + 1, far_end + 6), ("Another start.",))  # another piece
+    texts.keep_speculation((START, far_end + 9), ("",))  # nothing heard: nothing to build on
     assert texts.prefix_of((START, LONG_END)) == ((FIRST, "Even the soaring arena."),
                                                   far_end + 1)
+    texts.keep_speculation((START, far_end + 3), (FIRST, "Even the soaring arena around"))
+    assert texts.prefix_of((START, LONG_END)) == ((FIRST, "Even the soaring arena around"),
+                                                  far_end + 4)
 
 
 def test_the_rest_starts_between_the_two_quiet_frames_after_the_beginning():
@@ -69,10 +72,14 @@ def test_a_beginning_decoded_before_other_texts_is_not_built_on():
     assert texts.prefix_of((START, LONG_END)) is None
 
 
-def test_mr_is_not_a_sentence_end():
+def test_a_beginning_that_goes_on_mid_sentence_is_continued_as_it_is():
     texts = texts_of()
     texts.keep_speculation((START, START + PREFIX_MIN_FRAMES), ("He said hello to Mr.",))
-    assert texts.prefix_of((START, LONG_END)) is None
+    parts, _ = texts.prefix_of((START, LONG_END))
+    assert open_ended(parts) == parts  # "Mr." is no sentence's end
+    assert continued(parts, "Quilter.") == ("He said hello to Mr.", "Quilter.")
+    texts.add(continued(("Even the soaring arena around",), "the town."), 0.1)
+    assert texts.text == "Even the soaring arena around the town."
 
 
 def test_parts_join_and_prompt_the_rest_as_one_text():
