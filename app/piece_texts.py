@@ -49,8 +49,11 @@ RETRY_EXTRA_FRAMES = 192
 #: A repeated sentence is taken as the piece's text only if it holds this many words per second
 #: of the piece (pauses and padding included): the streamed pieces of bench/latency.py's
 #: dictations read at 1.3-3.5 words per second, so a sentence that covers only half of a piece's
-#: speech stays below this, and a slow piece goes to the wider window instead.
-MIN_WORDS_PER_SECOND = 2.0
+#: speech stays below this, and a slow piece goes to the wider window instead. (2.0 sent the
+#: 2.6 s rest "were trivialities not worth thinking about." of a 40 s dictation, read in full
+#: and then again, to the wider window for its 5 words: 1.4 s after the release instead of 0.4 s
+#: on a slow machine; docs/PERFORMANCE.md, "Session 10".)
+MIN_WORDS_PER_SECOND = 1.8
 #: Fewer words per second than this in a piece of at least ``SPARSE_MIN_SECONDS`` is a decode
 #: that dropped speech: the sized window sometimes gives "I am.", "The" or "I am sure that you
 #: are." for a 4.8 s sentence of 17 words, or only the second half of a sentence
