@@ -43,14 +43,18 @@ Parts = tuple[str, ...]
 
 
 def open_ended(parts: Parts) -> Parts:
-    """``parts`` without the full stop that ends them: the prompt for the rest of their piece.
+    """``parts`` with the full stop that ends them made a comma: the prompt for the rest of
+    their piece.
 
     Whisper ends whatever it hears with a full stop, so the beginning's may be the cut's and
-    not the speaker's; without it, Whisper decides from the audio whether the rest goes on
-    with the sentence or starts a new one.
+    not the speaker's. The person paused there, as at a comma. Without any mark, a 2.6 s rest
+    of a 40 s dictation ("were trivialities not worth thinking about") looped in its window;
+    after the comma it did not, and the beginning and the rest read as the one sentence they
+    were (docs/PERFORMANCE.md, "Session 10"). Whisper still starts a new sentence where the
+    audio does.
     """
     last = parts[-1].rstrip()
-    return parts[:-1] + (last[:-1],) if _ends_in_full_stop(last) else parts
+    return parts[:-1] + (last[:-1] + ",",) if _ends_in_full_stop(last) else parts
 
 
 def continued(beginning: Parts, rest: str) -> Parts:
@@ -107,7 +111,7 @@ class DictationTexts:
         beginning and the rest are each long enough (``PARTS_MIN_FRAMES``, ...). The person
         paused there: the rest is decoded on its own, after the beginning's text as prompt.
         The text need not end a sentence. A pause inside a sentence is as safe a place to cut
-        (the prompt leaves the beginning open-ended either way, ``open_ended``), and requiring
+        (the prompt never ends the beginning with a full stop, ``open_ended``), and requiring
         a full stop sent the 8.1 s tail of a 20 s dictation to be decoded whole, 1.2 s after
         the release on a slow machine, with one more error in 513 words on bench/latency.py's
         dictations (docs/PERFORMANCE.md, "Session 10").

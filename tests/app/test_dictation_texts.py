@@ -93,8 +93,8 @@ def test_parts_join_and_prompt_the_rest_as_one_text():
     assert texts.text_with(("Retrievalities.",)) == prompt.initial_prompt
 
 
-def test_the_rest_is_prompted_without_the_beginnings_full_stop():
-    assert open_ended(("Before.", FIRST)) == ("Before.", "The ache of his overstrained eyes")
+def test_the_rest_is_prompted_after_a_comma_for_the_beginnings_full_stop():
+    assert open_ended(("Before.", FIRST)) == ("Before.", "The ache of his overstrained eyes,")
     assert open_ended(("Was it his eyes?",)) == ("Was it his eyes?",)  # the speaker's, surely
     assert open_ended(("He spoke to Mr.",)) == ("He spoke to Mr.",)
 

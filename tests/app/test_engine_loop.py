@@ -90,8 +90,8 @@ def test_the_rest_after_a_speculated_sentence_is_decoded_on_its_own():
     rest_length, prompt, _ = engine.calls[-1]
     # From the middle of the two quiet frames after the first sentence: no "alpha" in it.
     assert rest_length == len(PIECE) - (FIRST + 1) * FRAME_SAMPLES
-    # The beginning's full stop is left out of the prompt: the audio decides what follows.
-    assert prompt == "Alpha bravo charlie delta"
+    # The beginning's full stop becomes a comma in the prompt: the person paused there.
+    assert prompt == "Alpha bravo charlie delta,"
     results = release(loop, WHOLE)
     # The rest came in lower case: it went on with the sentence, so the stop was the cut's.
     assert results[0].text == "Alpha bravo charlie delta, echo foxtrot golf hotel."
