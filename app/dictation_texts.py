@@ -62,10 +62,7 @@ def continued(beginning: Parts, rest: str) -> Parts:
     mid-sentence (its first word is lower case), the beginning's final full stop was the
     cut's: it becomes a comma, as at any pause inside a sentence."""
     first = rest.split(maxsplit=1)[0] if rest.strip() else ""
-    last = beginning[-1].rstrip()
-    if first[:1].islower() and _ends_in_full_stop(last):
-        beginning = beginning[:-1] + (last[:-1] + ",",)
-    return beginning + (rest,)
+    return (open_ended(beginning) if first[:1].islower() else beginning) + (rest,)
 
 
 def _ends_in_full_stop(text: str) -> bool:
