@@ -24,9 +24,10 @@ Rules:
   "*BOOM*", "(keyboard clicking)", measured on tests/data/noise), and no list of sound words
   foresees them all. Inside speech only the rule above removes spans, so "(as I said)" and
   "It was *really* good" stay; alone, "(which also was printed)" (four words) stays too.
-* Vocalisations: a segment made only of ``VOCALISATIONS`` ("Ah...", "Hmm.", "Mm-hmm", "Puh")
-  becomes "": Whisper writes them for a sigh, a breath, a cough (tests/data/noise). The price: a
-  dictation of only "Oh." is dropped.
+* Vocalisations: a segment made only of ``VOCALISATIONS`` ("Ah...", "Hmm.", "Mm-hmm", "Puh"),
+  or of them drawn out ("Ahhhh", "Hmmmmm": letters repeated any number of times) becomes "":
+  Whisper writes them for a sigh, a breath, a cough (tests/data/noise). The price: a dictation
+  of only "Oh." is dropped.
 * Fillers (optional, off by default): ``filler_words`` removed with their commas. "er" is
   German for "he": a German speaker should not enable it with the default list.
 * Spacing against the previous dictation in the same target: see ``engine.join``
@@ -89,6 +90,23 @@ VOCALISATIONS = frozenset("""
 ah ahh aah ahhh oh ohh ooh uh uhh um umm uhm hm hmm hmmm mm mmm mhm mmhmm uhhuh huh ha hah
 haha heh ugh shh phew whew puh pff pfft pft tsk ahem achoo atchoo hmph
 """.split())
+
+_REPEATS = re.compile(r"(.)\1+")
+
+
+def _squeezed(word: str) -> str:
+    """``word`` with each run of one letter made a single letter: "ahhhh" → "ah"."""
+    return _REPEATS.sub(r"\1", word)
+
+
+# A sigh came out as "Ahhhh" on one machine's build of whisper.cpp and "Ah!" on another's.
+_SQUEEZED_VOCALISATIONS = frozenset(map(_squeezed, VOCALISATIONS))
+
+
+def _vocalisation(word: str) -> bool:
+    """Whether a normalised ``word`` is a vocalisation, however drawn out."""
+    return word in VOCALISATIONS or _squeezed(word) in _SQUEEZED_VOCALISATIONS
+
 
 _ANNOTATION = re.compile(r"\s*(?:\[([^\[\]]*)\]|\(([^()]*)\)|\*([^*]+)\*)")
 _MUSIC_NOTES = re.compile(r"[♪♫♬]+")
@@ -158,7 +176,7 @@ def clean_segment(text: str) -> str:
     if not _HAS_WORD.search(text) or is_noise_label(text):
         return ""
     normalised = _normalise(text)
-    if normalised in HALLUCINATIONS or all(w in VOCALISATIONS for w in normalised.split()):
+    if normalised in HALLUCINATIONS or all(map(_vocalisation, normalised.split())):
         return ""
     return text
 
