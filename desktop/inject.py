@@ -10,7 +10,8 @@ Modes:
 
 Never into a random window: the focused window is remembered at release (``remember_target``)
 and checked again just before the keys are sent. If it changed or closed, the text stays on the
-clipboard and the result says so. If the target does not take the paste within
+clipboard and the result says so. A window that gets the focus between that check and the keys
+is refused the clipboard's data while the paste is armed (``desktop/selection.py``). If the target does not take the paste within
 ``PASTE_TIMEOUT_S``, the text also stays on the clipboard: restoring anyway could let a slow app
 paste the *previous* clipboard (perhaps a password) instead.
 
@@ -155,7 +156,11 @@ class Injector:
             return InjectResult(False, True, f"{refusal}; the text is on the clipboard instead.")
         offer.arm()  # requests before this were prefetches, not our paste
         self._desktop.press_chord(TERMINAL_PASTE_KEYS if target.is_terminal else PASTE_KEYS)
-        if not offer.wait_taken(timeout):
+        if not offer.wait_taken(timeout, lambda: self._has_focus(target)):
+            if offer.refused and not self._has_focus(target):  # the keys reached another window
+                return InjectResult(False, True, (
+                    "The window you dictated into lost focus as the text was pasted; it went "
+                    "nowhere else and is on the clipboard instead."))
             return InjectResult(False, True, (
                 f"The window did not take the paste within {timeout:g} s; the text is on the "
                 "clipboard (what you had copied before was replaced)."))

@@ -4,7 +4,9 @@
 could not be put back intact with it. ``SelectionOwner`` serves every saved format itself
 (``TARGETS``, ``TIMESTAMP``, each format; ``INCR`` for large ones such as images) from a thread
 with its own X connection, and records who asked for what: a paste has been *taken* once a
-window of the target's X client requested a data format.
+window of the target's X client requested a data format. While a paste is armed for a target,
+no other client gets the data: if the focus moved to another window just before the paste keys,
+that window must not receive the dictation (it gets nothing, and the offer says it was refused).
 
 Threads: ``offer``/``release``/``close`` may be called from any thread; they hand a command to
 the owner thread and wait for it. The owner thread alone touches its X connection (python-xlib
@@ -33,6 +35,8 @@ COMMAND_TIMEOUT_S = 5.0
 INCR_STALE_S = 30.0
 # Larger formats go in INCR chunks; well below the 256 KiB core request limit.
 CHUNK_BYTES = 64 * 1024
+# A client refused the data of an armed paste stays refused until it has not asked this long.
+BAR_QUIET_S = 0.5
 # Targets that describe the selection rather than hold its content.
 META_TARGETS = frozenset({"TARGETS", "TIMESTAMP", "MULTIPLE", "SAVE_TARGETS", "DELETE",
                           "INSERT_SELECTION", "INSERT_PROPERTY", "LENGTH", "LIST_LENGTH"})
@@ -43,7 +47,10 @@ class SelectionError(RuntimeError):
 
 
 class Offer:
-    """What became of one offered set of formats. Written only by the owner thread."""
+    """What became of one offered set of formats.
+
+    The owner thread records requests; the pasting thread arms the offer and waits on it
+    (``threading.Event``s and a list only appended to: safe across the two)."""
 
     def __init__(self, watch_client: int | None) -> None:
         self.watch_client = watch_client  # X client resource base of the paste target, if known
@@ -51,18 +58,66 @@ class Offer:
         self.armed = threading.Event()  # set by ``arm``: requests from now on count as taken
         self.taken = threading.Event()  # the target (or, unwatched, anyone) got a data format
         self.lost = threading.Event()  # someone else owns the selection now
+        self.refused: list[int] = []  # requestor windows of other clients turned away while armed
+        # Refused client -> when it last asked (owner thread only): its fallbacks to other
+        # formats, right behind the first refusal, are refused too, even once disarmed.
+        self.barred: dict[int, float] = {}
+        self._news = threading.Event()  # taken or refused: wakes ``wait_taken``
 
     def arm(self) -> None:
         """Count requests as "taken" from now on: call just before sending the paste keys.
 
         Apps that prefetch the clipboard as soon as it changes (Chromium, clipboard
-        managers) would otherwise look like the paste had happened already. Any thread.
+        managers) would otherwise look like the paste had happened already. From now until
+        ``wait_taken`` returns, other clients than the watched one are refused the data.
+        Any thread.
         """
         self.armed.set()
 
-    def wait_taken(self, timeout: float) -> bool:
-        """Block until the offer was taken (True) or ``timeout`` s passed (False)."""
-        return self.taken.wait(timeout)
+    def refuses(self, client: int, now: float) -> bool:
+        """Whether ``client``'s data request is refused now (owner thread): it is not the
+        target's, and the paste is armed, or the client was refused less than ``BAR_QUIET_S``
+        ago (a paste handler that tries one format after another)."""
+        if self.watch_client is None or client == self.watch_client:
+            return False
+        armed = self.armed.is_set() and not self.taken.is_set()
+        if armed or now - self.barred.get(client, -BAR_QUIET_S) < BAR_QUIET_S:
+            self.barred[client] = now
+            return True
+        return False
+
+    def wait_taken(self, timeout: float, target_has_focus: Callable[[], bool] | None = None) -> bool:
+        """Block until the offer was taken (True) or ``timeout`` s passed (False).
+
+        Args:
+            timeout: Seconds to wait at most.
+            target_has_focus: Asked when another client was refused the data: if the target
+                no longer has the focus, the paste went to that other window and will not come
+                (False at once). Otherwise (a clipboard manager's late read) the wait goes on.
+
+        Whatever it returns, the offer is disarmed: anyone may read the text from then on.
+        """
+        deadline = time.monotonic() + timeout
+        try:
+            while not self.taken.is_set():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not self._news.wait(remaining):
+                    return self.taken.is_set()
+                self._news.clear()
+                if (self.refused and not self.taken.is_set() and target_has_focus is not None
+                        and not target_has_focus()):
+                    return False
+            return True
+        finally:
+            self.armed.clear()
+
+    def _took(self) -> None:
+        self.taken.set()
+        self._news.set()
+
+    def _refuse(self, requestor: int) -> None:
+        self.refused.append(requestor)
+        self._news.set()
 
 
 class SelectionOwner:
@@ -211,6 +266,10 @@ class SelectionOwner:
             offer.requests.append((target, request.requestor.id))
         if offer is None:
             prop = X.NONE  # SelectionClear raced this request: we have nothing any more
+        elif (target not in META_TARGETS
+              and offer.refuses(self.client_of(request.requestor.id), time.monotonic())):
+            prop = X.NONE  # the paste is for the target: never another window's
+            offer._refuse(request.requestor.id)
         elif target == "TARGETS":
             atoms = [self._display.intern_atom(t) for t in ("TARGETS", "TIMESTAMP")]
             request.requestor.change_property(prop, Xatom.ATOM, 32, atoms + list(self._formats))
@@ -251,7 +310,7 @@ class SelectionOwner:
         if not offer.armed.is_set():
             return
         if offer.watch_client is None or self.client_of(requestor) == offer.watch_client:
-            offer.taken.set()
+            offer._took()
 
     def _type_of(self, name: str, atom: int) -> int:
         # The property type a reader expects: TEXT means "some text type", everything else

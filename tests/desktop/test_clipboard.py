@@ -12,7 +12,7 @@ from x_apps import start_helper
 from xvfb import wait_until
 
 from desktop.clipboard import READ_TIMEOUT_S, Clipboard, read_clipboard, text_formats
-from desktop.selection import CHUNK_BYTES
+from desktop.selection import BAR_QUIET_S, CHUNK_BYTES, Offer
 
 NON_ASCII = "é ß ü 中文"
 
@@ -123,3 +123,43 @@ def test_reads_count_as_taken_only_once_armed(selection_owner):
     offer.arm()
     assert read_clipboard().text == "dictated"
     assert offer.wait_taken(5)
+
+
+def test_while_armed_for_a_target_no_other_client_gets_the_text(selection_owner, open_target):
+    target = open_target()  # a Tk window in another process: its X client is the watched one
+    offer = Clipboard(selection_owner).set_text("dictated", watch_window=target.id)
+    offer.arm()
+    assert read_clipboard().text is None  # xclip, another client: refused while armed
+    assert offer.refused and not offer.taken.is_set()
+    assert offer.wait_taken(5, target_has_focus=lambda: False) is False  # at once, not after 5 s
+    # Disarmed, and once the refused client (the X server may give its slot to the next
+    # xclip) has been quiet for BAR_QUIET_S, the text is on the clipboard for anyone.
+    quiet_at = max(offer.barred.values()) + BAR_QUIET_S
+    wait_until(lambda: time.monotonic() > quiet_at, 5, "the refused client's bar to lapse")
+    assert read_clipboard().text == "dictated"
+
+
+def test_a_late_read_by_another_client_does_not_end_the_wait_while_the_target_has_focus(
+        selection_owner, open_target):
+    target = open_target()
+    offer = Clipboard(selection_owner).set_text("dictated", watch_window=target.id)
+    offer.arm()
+    assert read_clipboard().text is None  # e.g. a clipboard manager reading late
+    asked: list[bool] = []
+    started = time.monotonic()
+    assert offer.wait_taken(0.3, lambda: asked.append(True) or True) is False
+    assert asked and time.monotonic() - started >= 0.3  # waited the whole time for the target
+
+
+def test_a_refused_client_stays_refused_while_it_tries_other_formats():
+    target, other, bystander = 0x0400000, 0x0600000, 0x0800000
+    offer = Offer(watch_client=target)
+    assert not offer.refuses(other, 10.0)  # not armed: prefetches are served
+    offer.arm()
+    assert not offer.refuses(target, 10.0)
+    assert offer.refuses(other, 10.0)
+    offer.armed.clear()  # wait_taken has returned
+    assert offer.refuses(other, 10.0 + BAR_QUIET_S / 2)  # its fallback format, right behind
+    assert offer.refuses(other, 10.0 + BAR_QUIET_S)  # each try counts as asking again
+    assert not offer.refuses(other, 10.0 + 2.5 * BAR_QUIET_S)  # later: the user's own paste
+    assert not offer.refuses(bystander, 10.0 + BAR_QUIET_S / 2)

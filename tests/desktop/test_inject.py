@@ -73,6 +73,34 @@ def test_focus_moved_to_another_window_refuses_and_keeps_text(open_target, injec
     assert first.text() == "" and second.text() == ""
 
 
+class FocusMovesBeforeTheKeys(XDesktop):
+    """The user clicks another window after Murmur's last focus check, before its Ctrl+V."""
+
+    def __init__(self, xdotool, window_id: int) -> None:
+        super().__init__()
+        self._move = lambda: xdotool("windowfocus", "--sync", str(window_id))
+
+    def press_chord(self, keys) -> None:
+        self._move()
+        super().press_chord(keys)
+
+
+def test_focus_moved_between_the_check_and_the_keys_pastes_nowhere(
+        open_target, selection_owner, xdotool):
+    first = open_target()
+    second = open_target(focus=False)
+    xdotool("windowfocus", "--sync", str(first.id))
+    injector = Injector(Clipboard(selection_owner), FocusMovesBeforeTheKeys(xdotool, second.id))
+    result = injector.insert(NON_ASCII, injector.remember_target())
+    assert (result.inserted, result.on_clipboard) == (False, True)
+    assert "lost focus" in result.message
+    assert read_clipboard().text == NON_ASCII
+    # Tk handles the paste key (and any retry in other formats) before the next key.
+    xdotool("type", "--window", str(second.id), "x")
+    second.wait_text("x")
+    assert first.text() == ""
+
+
 def test_target_closed_refuses_and_keeps_text(open_target, injector):
     target = open_target()
     where = injector.remember_target()
