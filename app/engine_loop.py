@@ -95,6 +95,15 @@ def audio_samples(audio: object) -> np.ndarray:
     return np.asarray(getattr(audio, "samples", audio), dtype=np.float32).reshape(-1)
 
 
+def whole_text(transcript: Transcript) -> str:
+    """The raw text of a recording transcribed whole: Whisper's segments cleaned one by one,
+    so a noise label or an "Ah!" after the last sentence goes
+    (``engine.postprocess.clean_segments``); fakes without segments keep their text."""
+    if transcript.segments:
+        return clean_segments(s.text for s in transcript.segments)
+    return transcript.text.strip()
+
+
 class EngineLoop(QObject):
     """Lives on the worker thread; every slot runs there."""
 
@@ -170,12 +179,8 @@ class EngineLoop(QObject):
             log.exception("transcription %d failed", job)
             self.failed.emit(job, f"Transcription failed: {error}")
             return
-        # Whisper's segments cleaned one by one, so a noise label or an "Ah!" after the last
-        # sentence goes (engine.postprocess.clean_segments); fakes without segments keep text.
-        text = clean_segments(s.text for s in transcript.segments) if transcript.segments \
-            else transcript.text.strip()
         self.finished.emit(TranscriptionResult(
-            job, text, transcript.language, transcript.audio_seconds,
+            job, whole_text(transcript), transcript.language, transcript.audio_seconds,
             transcript.engine_seconds, submitted_at, self.engine.model_path.name))
 
     @Slot(int, object, object, object)

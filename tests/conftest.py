@@ -6,6 +6,8 @@
   ``make test`` exports its path as ``MURMUR_TEST_MODEL``. Tests open it read-only. Without the
   variable (a bare ``pytest`` run) the model tests are skipped with the reason printed, never
   silently passed.
+* ``whole_clip_transcripts``: every clip of the speech set transcribed whole by a fresh model,
+  once per run, for the modules that score it (transcription quality, nothing invented).
 * Cyclic garbage is collected on the main thread only, between tests, as the app collects it on
   its GUI thread (ui/gui_thread_gc.py): Qt objects in cycles must not be freed by whichever
   engine, relay or capture thread happens to allocate.
@@ -65,3 +67,34 @@ def default_model_path() -> Path:
 @pytest.fixture(scope="session")
 def test_data() -> Path:
     return TEST_DATA
+
+
+@pytest.fixture(scope="session")
+def whole_clip_transcripts(default_model_path) -> dict:
+    """Every clip of the speech set (bench/speech_set.py), in manifest order, transcribed whole
+    (English, 2 threads) by a model loaded for this alone: clip id → ``Transcript``.
+
+    A fresh model and this order matter: whisper.cpp's temperature fallback samples from a
+    generator that lives as long as the loaded model, so a clip that needs the fallback (the
+    69 s one loops at temperature 0) is transcribed differently after other work."""
+    from audio.decode import decode_file
+    from bench.speech_set import load_clips
+    from engine.options import TranscribeOptions
+    from engine.whisper_engine import WhisperEngine
+
+    options = TranscribeOptions(language="en", threads=2)
+    with WhisperEngine(default_model_path) as engine:
+        return {clip.id: engine.transcribe(decode_file(clip.path).samples, options)
+                for clip in load_clips()}
+
+
+@pytest.fixture(scope="session")
+def faster_whisper_reference() -> dict[str, str]:
+    """faster-whisper's transcript of each clip of the speech set (clip id → text), committed in
+    tests/data/faster_whisper_reference.tsv by bench/reference_wer.py."""
+    import csv
+
+    with open(TEST_DATA / "faster_whisper_reference.tsv", encoding="utf-8") as handle:
+        lines = [line for line in handle if not line.startswith("#")]
+    rows = csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
+    return {row["id"]: row["hypothesis"] for row in rows}

@@ -12,37 +12,25 @@ this set: "who had vanished" heard as "who advanced" on ls_61-70968-0000, and th
 names of lj_LJ001-0031 misspelt differently. Short clips have 3–8 words, where one word is
 12–33 points, so the margin is counted in words, not points.
 """
-import csv
-
 import pytest
 
-from audio.decode import decode_file
 from bench.speech_set import load_clips
-from engine.options import TranscribeOptions
 from engine.wer import WordErrors, word_errors
-from engine.whisper_engine import WhisperEngine
 
 pytestmark = pytest.mark.model
 
 CLIPS = load_clips()
 
 
-def faster_whisper_transcripts(test_data) -> dict[str, str]:
-    with open(test_data / "faster_whisper_reference.tsv", encoding="utf-8") as handle:
-        lines = [line for line in handle if not line.startswith("#")]
-    return {row["id"]: row["hypothesis"] for row in csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)}
-
-
 @pytest.fixture(scope="module")
-def results(default_model_path, test_data):
-    """Transcribe every clip once: id → (ours, faster-whisper's) word errors."""
-    reference = faster_whisper_transcripts(test_data)
-    options = TranscribeOptions(language="en", threads=2)
+def results(whole_clip_transcripts, faster_whisper_reference):
+    """Every clip transcribed once (tests/conftest.py): id → (ours, faster-whisper's) word
+    errors, and our text."""
     out = {}
-    with WhisperEngine(default_model_path) as engine:
-        for clip in CLIPS:
-            text = engine.transcribe(decode_file(clip.path).samples, options).text
-            out[clip.id] = (word_errors(clip.reference, text), word_errors(clip.reference, reference[clip.id]), text)
+    for clip in CLIPS:
+        text = whole_clip_transcripts[clip.id].text
+        out[clip.id] = (word_errors(clip.reference, text),
+                        word_errors(clip.reference, faster_whisper_reference[clip.id]), text)
     return out
 
 

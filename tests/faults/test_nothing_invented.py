@@ -17,7 +17,8 @@ nothing). The same is required of the path the app falls back to when the VAD ca
 
 And nothing lost: every speech clip of tests/data/speech through the same two paths stays
 within the WER bound of tests/engine/test_transcription_quality.py (faster-whisper's errors on
-the clip + 2 + 5 % of its words), so the filters that drop noise labels drop no speech.
+the clip + 2 + 5 % of its words), so the filters that drop noise labels drop no speech. (The
+whole path's Whisper transcripts are the ones that module scores, made once per run.)
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ import pytest
 import soundfile
 from PySide6.QtCore import QEventLoop, QObject, QTimer, Signal
 
+from app.engine_loop import whole_text
 from app.engine_worker import EngineWorker
 from app.recorder import RingRecorder
 from app.streaming import SegmentStreamer
@@ -197,32 +199,28 @@ def test_noise_around_speech_adds_no_words(dictations, test_data, clip_id, strea
     assert errors.insertions == 0 and errors.errors <= 2, (clip_id, text)
 
 
-def faster_whisper_transcripts(test_data: Path) -> dict[str, str]:
-    with open(test_data / "faster_whisper_reference.tsv", encoding="utf-8") as handle:
-        lines = [line for line in handle if not line.startswith("#")]
-    rows = csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
-    return {row["id"]: row["hypothesis"] for row in rows}
-
-
 @pytest.fixture(scope="module")
-def speech_results(qapp, default_model_path, test_data):
-    """Every speech clip through both paths once: path → id → (ours, faster-whisper's, text).
+def speech_results(qapp, default_model_path, whole_clip_transcripts, faster_whisper_reference):
+    """Every speech clip through both paths: path → id → (ours, faster-whisper's, text).
 
-    A model of its own, and the whole recordings first, in manifest order: whisper.cpp's
-    temperature fallback samples from a generator that lives as long as the loaded model, so a
-    clip that needs the fallback (the 69 s one loops at temperature 0) is transcribed
-    differently after other work. In this order the whole path sees what
-    tests/engine/test_transcription_quality.py sees.
+    The whole path is the app's when the VAD cannot load: the recording transcribed at once,
+    its text cleaned as the engine worker cleans it (``app.engine_loop.whole_text``) and shaped
+    as the controller shapes it. Whisper's part of it is the run's shared whole transcripts
+    (tests/conftest.py); the whole path through the recorder and worker is the noise tests'
+    above. The streamed path goes through the recorder, Silero and the worker, with a model of
+    its own.
     """
-    reference = faster_whisper_transcripts(test_data)
+    shaper = TextShaper()
     out: dict[str, dict] = {"whole": {}, "streamed": {}}
     app_path = Dictations(Path(default_model_path))
     try:
-        for path in out:
-            for clip in SPEECH:
-                text = app_path.text(decode_file(clip.path).samples, streamed=path == "streamed")
+        for clip in SPEECH:
+            whole = shaper.shape(whole_text(whole_clip_transcripts[clip.id]), None)
+            streamed = app_path.text(decode_file(clip.path).samples)
+            for path, text in (("whole", whole), ("streamed", streamed)):
                 out[path][clip.id] = (word_errors(clip.reference, text),
-                                      word_errors(clip.reference, reference[clip.id]), text)
+                                      word_errors(clip.reference, faster_whisper_reference[clip.id]),
+                                      text)
     finally:
         app_path.close()
     return out
