@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 
 EXIT_NO_DESKTOP = 3
+# The window is built after the model has loaded, or after this long if the load takes longer.
+VIEWS_WAIT_MS = 1000
 MAIN_FILE = Path(__file__).resolve()
 log = logging.getLogger("murmur")
 
@@ -70,14 +72,37 @@ def run_desktop_app(args) -> int:
 
     limit_malloc_arenas()  # before the first thread starts
     import_qt()  # before any other Qt import: PySide6 without its source-keeping import hook
+    from app.instance import InstanceServer, hand_over
+    from app.settings import load_settings, open_settings
+    from engine.engine_process import early_process_engine
+    from engine.model_store import ModelStore
+
+    # One instance: a second launch raises the first one's window and leaves, before it loads
+    # anything. The server answers from the event loop, by when ``report`` exists.
+    server = InstanceServer(lambda: report.state_word(), describe=lambda: report.to_json())
+    try:
+        first = server.claim()
+    except OSError as error:  # e.g. its folder belongs to another user: say so, do not crash
+        error_line(f"cannot start: {error}")
+        return 1
+    if not first:
+        return 0 if hand_over() else 1
+
+    store = open_settings()
+    loaded = load_settings(store)
+    settings = loaded.settings
+    models = ModelStore()
+    model_path, problem = resolve_model(models, args.model or settings.model)
+    # whisper.cpp runs in a child process: a crash inside it fails one dictation, not the app.
+    # It starts loading the model now, while this thread imports and builds the rest: launch
+    # → ready is the longer of the two, not their sum.
+    load_engine_process = early_process_engine(model_path)
+    startup.mark("engine_started")
+
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from app.engine_worker import EngineWorker
-    from app.instance import InstanceServer, hand_over
-    from app.settings import load_settings, open_settings
-    from engine.engine_process import load_process_engine
-    from engine.model_store import ModelStore
     from ui.background_import import BackgroundImport
     from ui.gui_thread_gc import GuiThreadCollector
     from ui.pending_notices import PendingNotices
@@ -91,34 +116,20 @@ def run_desktop_app(args) -> int:
     # Cycles of Qt objects must be freed on this thread, never on an engine or capture thread.
     collector = GuiThreadCollector(parent=app)
     collector.start()
-
-    # One instance: a second launch raises the first one's window and leaves. The server only
-    # answers from the event loop, by when ``report`` exists.
-    server = InstanceServer(lambda: report.state_word(), describe=lambda: report.to_json())
     try:
-        first = server.listen()
-    except OSError as error:  # e.g. its folder belongs to another user: say so, do not crash
+        server.listen()
+    except OSError as error:
         error_line(f"cannot start: {error}")
         return 1
-    if not first:
-        return 0 if hand_over() else 1
 
-    store = open_settings()
-    loaded = load_settings(store)
-    settings = loaded.settings
     pending = PendingNotices()  # until the window exists (it is built after the loop starts)
     for notice in loaded.warnings:
         pending.show(notice)
-    models = ModelStore()
-    model_path, problem = resolve_model(models, args.model or settings.model)
     pending.show(problem or "")
 
-    # whisper.cpp runs in a child process: a crash inside it fails one dictation, not the app.
-    worker = EngineWorker(model_path, settings.transcribe_options(), load_process_engine,
+    worker = EngineWorker(model_path, settings.transcribe_options(), load_engine_process,
                           native_here=False)
-    # Load the model now, in its own process, while this thread imports and builds the rest:
-    # launch → ready is the longer of the two, not their sum. Its signals are queued until the
-    # event loop runs, by when every connection below exists.
+    # Its signals are queued until the event loop runs, by when every connection below exists.
     worker.start()
     try:
         from app.bridge import CallBridge
@@ -285,8 +296,15 @@ def run_desktop_app(args) -> int:
     QTimer.singleShot(0, lambda: startup.mark("event_loop"))
     # The window's imports (pyqtgraph: the largest part of a launch) run on a thread while the
     # loop answers; the window is built on this thread once they are done (ui/background_import).
-    QTimer.singleShot(0, lambda: late.setdefault("importer", BackgroundImport(
-        ("ui.main_window", "ui.tray"), build_views)))
+    # They start once the model is loaded (or failed), so the engine child has the second core
+    # to itself until a dictation can run; a slow load holds the window back VIEWS_WAIT_MS at most.
+    def import_views() -> None:
+        if "importer" not in late:  # once: the first of loaded, failed or the wait
+            late["importer"] = BackgroundImport(("ui.main_window", "ui.tray"), build_views)
+
+    for settled in (worker.model_loaded, worker.model_failed):
+        settled.connect(import_views)
+    QTimer.singleShot(VIEWS_WAIT_MS, import_views)
     log.info("Murmur is running: hold %s to dictate", settings.hotkey)
     return app.exec()
 

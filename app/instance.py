@@ -75,12 +75,16 @@ class InstanceServer(QObject):
                          Command.CANCEL: self.cancel_requested,
                          Command.RETRY: self.retry_requested}
 
-    def listen(self) -> bool:
-        """Become the running instance; False if another one already is.
+    def claim(self) -> bool:
+        """Take the instance lock: True if this is the running instance, False if another one
+        already is. Needs no QApplication: the app calls it first thing, before it starts
+        loading the model, and ``listen`` once the application exists.
 
         Raises:
-            OSError: the socket could not be created for another reason (message says why).
+            OSError: the lock could not be created for another reason (message says why).
         """
+        if self._lock.isLocked():
+            return True
         # The runtime dir is the session's (0700 by the XDG spec); our own fallback in /tmp
         # must be ours and 0700, or another user could have planted it to reach the socket.
         runtime = os.environ.get("XDG_RUNTIME_DIR")
@@ -91,6 +95,17 @@ class InstanceServer(QObject):
             raise OSError(f"Could not create the instance lock {self.path}.lock "
                           f"({self._lock.error().name}).")
         touch_private(f"{self.path}.lock")  # Qt makes it with the umask's mode
+        return True
+
+    def listen(self) -> bool:
+        """Become the running instance (``claim``, then answer on the socket); False if another
+        one already is.
+
+        Raises:
+            OSError: the lock or the socket could not be created for another reason.
+        """
+        if not self.claim():
+            return False
         # We hold the lock, so a socket file left there belongs to a dead instance.
         QLocalServer.removeServer(str(self.path))
         if not self._server.listen(str(self.path)):

@@ -76,12 +76,13 @@ class ProcessEngine:
         busy: set while the child runs ``whisper_full`` for a call.
     """
 
-    def __init__(self, model_path: Path):
+    def __init__(self, model_path: Path, started: EngineChild | None = None):
         self.model_path = Path(model_path).absolute()
         self.busy = threading.Event()
         self._lock = threading.Lock()
         self._closed = False
-        self._child: EngineChild | None = EngineChild(self.model_path)
+        # ``started``: a child already loading this model (``early_process_engine``).
+        self._child: EngineChild | None = started or EngineChild(self.model_path)
         self._ready(self._child)
 
     @property
@@ -247,3 +248,30 @@ class ProcessEngine:
 def load_process_engine(model_path: Path) -> ProcessEngine:
     """``load_engine`` with the model in a child process (same errors, plus ``EngineCrashed``)."""
     return ProcessEngine(Path(model_path))
+
+
+def early_process_engine(model_path: Path) -> Callable[[Path], ProcessEngine]:
+    """Start the child that loads ``model_path`` now; return a ``load_process_engine`` that
+    adopts it.
+
+    The app calls this as early in its launch as it knows the model, so the model loads while
+    the app imports and builds the rest: launch → ready is then the longer of the two, not the
+    load after most of the launch. The first load takes the waiting child if it is for that
+    model (otherwise the child is stopped); every later load starts a child of its own. A child
+    never taken ends with the app (its lifeline, engine/child_proc.py).
+    """
+    path = Path(model_path).absolute()
+    try:
+        waiting = [EngineChild(path)]
+    except EngineError as error:  # the first load tries again and reports it
+        log.warning("%s", error)
+        waiting = []
+
+    def load(requested: Path) -> ProcessEngine:
+        started = waiting.pop() if waiting else None
+        if started is not None and Path(requested).absolute() != path:
+            started.stop(kill=True)
+            started = None
+        return ProcessEngine(Path(requested), started)
+
+    return load

@@ -152,3 +152,21 @@ def test_in_process_server_unknown_and_silent_clients(qtbot, runtime_dir):
         pass  # it never writes: the server drops it
     server.close()
     assert os.path.exists(f"{server.path}.lock") is False
+
+
+def test_claim_decides_before_the_socket_and_listen_then_answers(qtbot, runtime_dir):
+    """The app claims the lock before it starts loading the model, and listens later."""
+    server = InstanceServer(lambda: "idle")
+    assert server.claim() and server.claim()  # taken once; asking again is still ours
+    assert not InstanceServer(lambda: "x").claim()  # a second launch learns it at once
+    with pytest.raises(InstanceNotRunning):
+        send_command(Command.STATUS)  # claimed, not listening yet
+    assert server.listen()
+    socket = QLocalSocket()
+    socket.connectToServer(str(server.path))
+    replies = []
+    socket.readyRead.connect(lambda: replies.append(bytes(socket.readAll().data())))
+    socket.write(b"status\n")
+    qtbot.waitUntil(lambda: bool(replies))
+    assert replies == [b"ok idle\n"]
+    server.close()

@@ -22,7 +22,7 @@ import pytest
 
 from audio.decode import decode_file
 from engine.engine_child import EXIT_PARENT_GONE
-from engine.engine_process import ProcessEngine, load_process_engine
+from engine.engine_process import ProcessEngine, early_process_engine, load_process_engine
 from engine.errors import EngineCrashed, EngineError, ModelFileError
 from engine.options import SAMPLE_RATE, TranscribeOptions
 from engine.whisper_engine import WhisperEngine, load_engine
@@ -216,3 +216,27 @@ def test_the_child_dies_with_its_parent(default_model_path, phase):
         grandparent.kill()
         grandparent.wait()
     assert code == EXIT_PARENT_GONE if phase == "busy" else code in (0, EXIT_PARENT_GONE)
+
+
+def test_the_child_started_early_is_the_first_load_of_its_model(default_model_path, jfk_audio):
+    """The app starts the child before it builds the rest (main.py): the first load adopts it
+    instead of starting another; later loads start their own."""
+    others = set(engine_children())  # e.g. this module's shared engine
+    load = early_process_engine(default_model_path)
+    early = wait_for(lambda: sorted(set(engine_children()) - others), GONE_S, "the early child")
+    with load(default_model_path) as engine:
+        assert [engine.pid] == early
+        assert "Americans" in engine.transcribe(jfk_audio, EN).text
+    with load(default_model_path) as again:
+        assert again.pid not in early
+
+
+def test_an_early_child_for_another_model_is_stopped(default_model_path, tmp_path):
+    other = tmp_path / default_model_path.name
+    shutil.copyfile(default_model_path, other)
+    others = set(engine_children())
+    load = early_process_engine(other)
+    early = wait_for(lambda: sorted(set(engine_children()) - others), GONE_S, "the early child")
+    with load(default_model_path) as engine:  # the settings changed before the first load
+        assert engine.pid not in early
+        assert not any(is_running(pid) for pid in early)
