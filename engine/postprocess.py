@@ -105,7 +105,7 @@ _SQUEEZED_VOCALISATIONS = frozenset(map(_squeezed, VOCALISATIONS))
 
 def _vocalisation(word: str) -> bool:
     """Whether a normalised ``word`` is a vocalisation, however drawn out."""
-    return word in VOCALISATIONS or _squeezed(word) in _SQUEEZED_VOCALISATIONS
+    return _squeezed(word) in _SQUEEZED_VOCALISATIONS  # the plain forms are in it too
 
 
 _ANNOTATION = re.compile(r"\s*(?:\[([^\[\]]*)\]|\(([^()]*)\)|\*([^*]+)\*)")
