@@ -28,7 +28,7 @@ APT_TEST := xvfb pulseaudio pulseaudio-utils espeak-ng sox strace
 # A system Python without ensurepip (Debian's default) needs python3-venv to build .venv.
 APT_VENV := $(shell $(PYTHON) -c "import ensurepip" >/dev/null 2>&1 || echo python3-venv)
 
-.PHONY: setup setup-test run test bench apt-app apt-test model clean
+.PHONY: setup setup-test run test bench apt-app apt-test model clean FORCE
 
 setup: apt-app $(STAMP) $(WHISPER_STAMP) model
 
@@ -63,9 +63,15 @@ $(STAMP): pyproject.toml
 # installed beside it, not the build directory. whisper.cpp builds for this machine's CPU
 # (-march=native) but without Intel AMX: where the CPU reports AMX and the kernel or hypervisor
 # does not run its tile instructions (seen on a Xeon VM here), ggml's q8_0 matrix product died
-# of SIGILL on the first transcription. AVX-512 is kept. Rebuilt when this file changes.
+# of SIGILL on the first transcription. AVX-512 is kept. Rebuilt when a patch changes, or the
+# release, the patch list or the flags (WHISPER_RECIPE: rewritten only when its text differs).
 WHISPER_CFLAGS := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
-$(WHISPER_STAMP): $(WHISPER_PATCHES) $(STAMP) Makefile
+WHISPER_RECIPE := $(VENV)/.whisper-recipe
+WHISPER_RECIPE_TEXT := pywhispercpp==$(PYWHISPERCPP) $(WHISPER_PATCHES) $(WHISPER_CFLAGS)
+$(WHISPER_RECIPE): $(STAMP) FORCE
+	@echo '$(WHISPER_RECIPE_TEXT)' | cmp -s - $@ || echo '$(WHISPER_RECIPE_TEXT)' > $@
+
+$(WHISPER_STAMP): $(WHISPER_PATCHES) $(WHISPER_RECIPE)
 	rm -rf $(WHISPER_BUILD) && mkdir -p $(WHISPER_BUILD)
 	$(PY) -m pip download -q --no-deps --no-binary pywhispercpp -d $(WHISPER_BUILD) 'pywhispercpp==$(PYWHISPERCPP)'
 	tar -xzf $(WHISPER_BUILD)/pywhispercpp-$(PYWHISPERCPP).tar.gz -C $(WHISPER_BUILD)
