@@ -11,9 +11,10 @@ Modes:
 Never into a random window: the focused window is remembered at release (``remember_target``)
 and checked again just before the keys are sent. If it changed or closed, the text stays on the
 clipboard and the result says so. A window that gets the focus between that check and the keys
-is refused the clipboard's data while the paste is armed (``desktop/selection.py``). If the target does not take the paste within
-``PASTE_TIMEOUT_S``, the text also stays on the clipboard: restoring anyway could let a slow app
-paste the *previous* clipboard (perhaps a password) instead.
+is refused the clipboard's data while the paste is armed (``desktop/selection.py``). If the
+target does not take the paste within ``PASTE_TIMEOUT_S``, the text also stays on the
+clipboard: restoring anyway could let a slow app paste the *previous* clipboard (perhaps a
+password) instead.
 
 "Paste again" from the history (``reinsert``) goes to the window remembered at the last release:
 Murmur's own window has the focus when the user clicks, so the target is brought to the front
