@@ -158,7 +158,7 @@ class Injector:
         offer.arm()  # requests before this were prefetches, not our paste
         self._desktop.press_chord(TERMINAL_PASTE_KEYS if target.is_terminal else PASTE_KEYS)
         if not offer.wait_taken(timeout, lambda: self._has_focus(target)):
-            if offer.refused and not self._has_focus(target):  # the keys reached another window
+            if offer.barred and not self._has_focus(target):  # the keys reached another window
                 return InjectResult(False, True, (
                     "The window you dictated into lost focus as the text was pasted; it went "
                     "nowhere else and is on the clipboard instead."))

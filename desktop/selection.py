@@ -50,7 +50,7 @@ class Offer:
     """What became of one offered set of formats.
 
     The owner thread records requests; the pasting thread arms the offer and waits on it
-    (``threading.Event``s and a list only appended to: safe across the two)."""
+    (``threading.Event``s, and a dict only the owner thread writes: safe across the two)."""
 
     def __init__(self, watch_client: int | None) -> None:
         self.watch_client = watch_client  # X client resource base of the paste target, if known
@@ -58,9 +58,9 @@ class Offer:
         self.armed = threading.Event()  # set by ``arm``: requests from now on count as taken
         self.taken = threading.Event()  # the target (or, unwatched, anyone) got a data format
         self.lost = threading.Event()  # someone else owns the selection now
-        self.refused: list[int] = []  # requestor windows of other clients turned away while armed
-        # Refused client -> when it last asked (owner thread only): its fallbacks to other
-        # formats, right behind the first refusal, are refused too, even once disarmed.
+        # Client refused the data -> when it last asked (written by the owner thread only): its
+        # fallbacks to other formats, right behind the first refusal, are refused too, even
+        # once disarmed. Not empty: another window asked for the paste.
         self.barred: dict[int, float] = {}
         self._news = threading.Event()  # taken or refused: wakes ``wait_taken``
 
@@ -83,6 +83,7 @@ class Offer:
         armed = self.armed.is_set() and not self.taken.is_set()
         if armed or now - self.barred.get(client, -BAR_QUIET_S) < BAR_QUIET_S:
             self.barred[client] = now
+            self._news.set()
             return True
         return False
 
@@ -104,7 +105,7 @@ class Offer:
                 if remaining <= 0 or not self._news.wait(remaining):
                     return self.taken.is_set()
                 self._news.clear()
-                if (self.refused and not self.taken.is_set() and target_has_focus is not None
+                if (self.barred and not self.taken.is_set() and target_has_focus is not None
                         and not target_has_focus()):
                     return False
             return True
@@ -113,10 +114,6 @@ class Offer:
 
     def _took(self) -> None:
         self.taken.set()
-        self._news.set()
-
-    def _refuse(self, requestor: int) -> None:
-        self.refused.append(requestor)
         self._news.set()
 
 
@@ -269,7 +266,6 @@ class SelectionOwner:
         elif (target not in META_TARGETS
               and offer.refuses(self.client_of(request.requestor.id), time.monotonic())):
             prop = X.NONE  # the paste is for the target: never another window's
-            offer._refuse(request.requestor.id)
         elif target == "TARGETS":
             atoms = [self._display.intern_atom(t) for t in ("TARGETS", "TIMESTAMP")]
             request.requestor.change_property(prop, Xatom.ATOM, 32, atoms + list(self._formats))

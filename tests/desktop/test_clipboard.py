@@ -130,7 +130,7 @@ def test_while_armed_for_a_target_no_other_client_gets_the_text(selection_owner,
     offer = Clipboard(selection_owner).set_text("dictated", watch_window=target.id)
     offer.arm()
     assert read_clipboard().text is None  # xclip, another client: refused while armed
-    assert offer.refused and not offer.taken.is_set()
+    assert offer.barred and not offer.taken.is_set()
     assert offer.wait_taken(5, target_has_focus=lambda: False) is False  # at once, not after 5 s
     # Disarmed, and once the refused client (the X server may give its slot to the next
     # xclip) has been quiet for BAR_QUIET_S, the text is on the clipboard for anyone.
