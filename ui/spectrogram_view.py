@@ -6,10 +6,10 @@ behind), turns them into new columns with ``audio.spectrogram.Spectrogram`` and 
 a preallocated image. The timer runs only while the widget is visible: a hidden window costs
 nothing, and on showing again the tap skips to the newest audio.
 
-Drawing follows pyqtgraph's ImageItem performance notes: row-major C-contiguous float32, fixed
-``levels`` with ``autoLevels=False`` (no min/max scan each frame) and a 256-entry uint8 lookup
-table, so each frame is one lookup-table pass in pyqtgraph's fast path. The views and their
-analysis are listed in ``ui/spectrogram_axes.py``; the waveform is ``ui/waveform_view.py``.
+Drawing colours only the new columns (``ui/colour_image.py``: the picture keeps 32-bit pixels
+and shifts them in place), so a frame is a few hundred colour lookups and one scaled blit. The
+views and their analysis are listed in ``ui/spectrogram_axes.py``; the waveform is
+``ui/waveform_view.py``.
 
 Threads: GUI thread only. The ring is written by the capture worker; reading it needs no lock
 (see ``audio/ring_buffer.py``).
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from audio.ring_buffer import RingBuffer
 from audio.spectrogram import FrequencyAxis
+from ui.colour_image import ColourImage
 from ui.level_meter import SILENT, LevelMeter, signal_levels
 from ui.pyqtgraph_import import import_pyqtgraph
 from ui.ring_tap import RingTap
@@ -104,11 +105,10 @@ class SpectrogramView(QWidget):
         item.getAxis("bottom").setTicks([[(float(s), str(s)) for s in whole],
                                          [(s - 0.5, "") for s in whole]])
         item.vb.sigResized.connect(self._align_meter)
-        self._image_item = pg.ImageItem(axisOrder="row-major")
         lut = pg.colormap.get(COLOUR_MAP).getLookupTable(nPts=256)
-        self._image_item.setLookupTable(lut)
-        self._image_item.setLevels(self._view.levels)
-        item.addItem(self._image_item)
+        self._picture = ColourImage(self._spectrogram.n_rows, self._columns, lut,
+                                    self._view.levels)
+        item.addItem(self._picture)
         self._trace = WaveformTrace(item, SPAN_SECONDS, self._view.options.hop_samples,
                                     self._view.options.sample_rate)
         self._no_audio = pg.TextItem(NO_AUDIO_TEXT, color=MUTED, anchor=(0.5, 0.5))
@@ -154,6 +154,11 @@ class SpectrogramView(QWidget):
         return self._trace
 
     @property
+    def picture(self) -> ColourImage:
+        """The spectrogram's coloured picture on the plot."""
+        return self._picture
+
+    @property
     def meter(self) -> LevelMeter:
         """The level meter next to the spectrogram."""
         return self._meter
@@ -182,7 +187,8 @@ class SpectrogramView(QWidget):
         """Map ``low_db`` to the darkest colour and ``high_db`` to the brightest (fixed), for the
         view on show (each view keeps its own range)."""
         self._levels[self._kind] = (low_db, high_db)
-        self._image_item.setLevels((low_db, high_db))
+        self._picture.set_levels((low_db, high_db))
+        self._draw_image()
         self.bar.set_levels((low_db, high_db))
 
     def set_ring(self, ring: RingBuffer | None) -> None:
@@ -205,7 +211,7 @@ class SpectrogramView(QWidget):
         if kind is not ViewKind.WAVEFORM:
             self._view = VIEW_BY_KIND[kind]
             self._spectrogram = self._view.analyzer()
-            self._image_item.setLevels(self._levels[kind])
+            self._picture.set_levels(self._levels[kind])
         self._reset_image()
         if self._tap is not None:
             self._tap.restart()  # recompute the visible history in the new view
@@ -252,24 +258,29 @@ class SpectrogramView(QWidget):
             # In place, so the array stays C-contiguous and no frame allocates an image.
             image[:, :-n] = image[:, n:]
             image[:, -n:] = columns.T
-        self._draw_image()
+        if self._kind is ViewKind.WHISPER:
+            self._draw_image()  # the clamp follows the loudest value on show: recolour it all
+        else:
+            self._picture.scroll_in(columns)
 
     def _draw_image(self) -> None:
         if self._kind is ViewKind.WHISPER:
             # Whisper keeps 80 dB below its loudest value; the stored columns stay unclamped so
             # that quiet audio reappears once a loud moment scrolls away.
-            self._image_item.setImage(whisper_clamp(self._image, self._shown), autoLevels=False)
+            self._picture.show(whisper_clamp(self._image, self._shown))
         else:
-            self._image_item.setImage(self._image, autoLevels=False)
+            self._picture.show(self._image)
 
     def _reset_image(self) -> None:
         waveform = self._kind is ViewKind.WAVEFORM
         rows = self._spectrogram.n_rows
         self._image = np.full((rows, self._columns), self._view.floor_db, np.float32)
         self._shown = np.empty_like(self._image)
+        if self._picture.pixels.shape != self._image.shape:
+            self._picture.resize(rows, self._columns)
         self._draw_image()
-        self._image_item.setRect(QRectF(-SPAN_SECONDS, 0.0, SPAN_SECONDS, float(rows)))
-        self._image_item.setVisible(not waveform)
+        self._picture.set_rect(QRectF(-SPAN_SECONDS, 0.0, SPAN_SECONDS, float(rows)))
+        self._picture.setVisible(not waveform)
         self._trace.set_visible(waveform)
         self._trace.reset()
         self._spectrogram.reset()

@@ -72,8 +72,12 @@ def test_the_whisper_view_is_whispers_log_mel(qtbot, ring, test_data):
     columns = (len(speech) - 200) // HOP + 1  # those whose 25 ms window is complete
     expected = 10.0 * log_mel(speech)[:, :columns]
     np.testing.assert_allclose(image[:, -columns:], expected, atol=1e-3)
-    drawn = view._image_item.image
-    assert drawn.min() == pytest.approx(image.max() - WHISPER_RANGE_DB)  # Whisper's clamp
+    # Whisper's clamp: a colour range wider than the clamp shows that it is drawn.
+    assert image.max() - image.min() > WHISPER_RANGE_DB + 10
+    view.set_display_levels(float(image.min()), float(image.max()))
+    clamped = np.maximum(image, image.max() - WHISPER_RANGE_DB)
+    assert np.array_equal(view.picture.pixels, view.picture.colour(clamped))
+    assert not np.array_equal(view.picture.pixels, view.picture.colour(image))
     assert "Whisper" in view.legend.toolTip()
 
 
@@ -86,7 +90,7 @@ def test_the_waveform_keeps_every_peak(qtbot, ring):
     assert high.max() == pytest.approx(0.9) and low.min() == pytest.approx(-0.7)
     newest = len(high) - (RATE // 2) // HOP  # the click's column, counted from the right
     assert high[newest] == pytest.approx(0.9)
-    assert not view._image_item.isVisible()
+    assert not view.picture.isVisible()
     assert not view.legend.isVisibleTo(view)
 
 
@@ -97,11 +101,11 @@ def test_picking_views_tells_which_and_keeps_each_range(qtbot, ring):
     with qtbot.waitSignal(view.view_changed) as signal:
         view.bar.button_for(ViewKind.WHISPER).click()
     assert signal.args == [ViewKind.WHISPER] and view.kind is ViewKind.WHISPER
-    assert tuple(view._image_item.levels) == VIEW_BY_KIND[ViewKind.WHISPER].levels
+    assert view.picture.levels == VIEW_BY_KIND[ViewKind.WHISPER].levels
     view.bar._boxes[0].setValue(-50.0)  # the range editor
-    assert tuple(view._image_item.levels) == (-50.0, VIEW_BY_KIND[ViewKind.WHISPER].levels[1])
+    assert view.picture.levels == (-50.0, VIEW_BY_KIND[ViewKind.WHISPER].levels[1])
     view.set_view(ViewKind.MEL)
-    assert tuple(view._image_item.levels) == VIEW_BY_KIND[ViewKind.MEL].levels
+    assert view.picture.levels == VIEW_BY_KIND[ViewKind.MEL].levels
     view.set_view(ViewKind.WHISPER)
     assert view.bar.legend.levels[0] == -50.0
 

@@ -45,14 +45,14 @@ def test_a_1khz_sine_lands_in_the_1khz_row(qtbot, ring, axis):
     assert image[:, 0].max() == view.view.options.floor_db  # older than the tone: silence
 
 
-def test_image_is_what_pyqtgraph_draws_fast(view, ring):
-    ring.write(sine(440, 0.5))
-    view.refresh()
-    item = view._image_item
-    assert np.shares_memory(item.image, view.image_data())  # no per-frame copy
-    assert item.image.dtype == np.float32 and item.image.flags.c_contiguous
-    assert tuple(item.levels) == DISPLAY_LEVELS
-    assert item.lut.shape == (256, 3) and item.lut.dtype == np.uint8
+def test_the_picture_is_the_image_coloured_and_scrolls_with_it(view, ring):
+    picture = view.picture
+    assert picture.levels == DISPLAY_LEVELS
+    assert picture.lut.shape == (256, 3) and picture.lut.dtype == np.uint8
+    for audio in (sine(440, 0.5), sine(2000, 0.33), np.zeros(RATE // 7, np.float32)):
+        ring.write(audio)
+        view.refresh()  # only the new columns are coloured; the rest are shifted
+        assert np.array_equal(picture.pixels, picture.colour(view.image_data()))
 
 
 def test_the_picture_scrolls_left(view, ring):
@@ -170,9 +170,12 @@ def test_every_view_has_ticks_in_order_and_a_tooltip(view_spec):
     assert [hz_label(h) for h in (200, 1000, 2500)] == ["200", "1k", "2.5k"]
 
 
-def test_display_levels_are_adjustable_and_the_legend_follows(view):
+def test_display_levels_are_adjustable_and_the_legend_follows(view, ring):
+    ring.write(sine(1000, 0.5))
+    view.refresh()
     view.set_display_levels(-80.0, -30.0)
-    assert tuple(view._image_item.levels) == (-80.0, -30.0)
+    assert view.picture.levels == (-80.0, -30.0)
+    assert np.array_equal(view.picture.pixels, view.picture.colour(view.image_data()))
     assert view.legend.levels == (-80.0, -30.0)
     view.legend.show()
     view.legend.grab()  # paints without warnings
