@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRectF, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QVBoxLayout, QWidget
 
 from audio.ring_buffer import RingBuffer
 from audio.spectrogram import FrequencyAxis
@@ -99,6 +99,9 @@ class SpectrogramView(QWidget):
             axis.setTextPen(MUTED)
             axis.setPen(pg.mkPen(NEUTRAL))
             axis.setLabel(label, color=MUTED)
+            # Its ticks reach into the picture, so every frame repainted the axis and its
+            # text; it changes only with the view, and a cached pixmap is one blit.
+            axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         item.getAxis("left").setWidth(46)
         # Whole seconds labelled, half seconds as unlabelled minor ticks: "-5.5" is clutter.
         whole = range(-int(SPAN_SECONDS), 1)

@@ -206,3 +206,34 @@ def test_live_changed_follows_drawing_and_minimising_stops_it(qtbot, view):
     view.hide()
     assert not view.timer_active
     assert seen == [True, False, True, False]
+
+
+def test_the_cached_axes_follow_the_view_and_the_size(qtbot, ring):
+    """The axes are painted from a cached pixmap; it must never show a previous view's ticks."""
+    from PySide6.QtWidgets import QGraphicsItem
+
+    from ui.spectrogram_axes import ViewKind
+
+    cached, uncached = SpectrogramView(ring), SpectrogramView(ring)
+    for name in ("bottom", "left"):
+        axis = cached._plot.getPlotItem().getAxis(name)
+        assert axis.cacheMode() is QGraphicsItem.CacheMode.DeviceCoordinateCache
+        uncached._plot.getPlotItem().getAxis(name).setCacheMode(QGraphicsItem.CacheMode.NoCache)
+
+    def picture(view) -> np.ndarray:
+        image = view._plot.grab().toImage()
+        return np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), -1).copy()
+
+    for view in (cached, uncached):
+        qtbot.addWidget(view)
+        view.resize(700, 300)
+        view.show()
+    first = picture(cached)
+    for kind in (ViewKind.LINEAR, ViewKind.WAVEFORM, ViewKind.MEL):
+        for view in (cached, uncached):
+            view.set_view(kind)
+        assert np.array_equal(picture(cached), picture(uncached)), kind
+    for view in (cached, uncached):
+        view.resize(520, 260)
+    qtbot.waitUntil(lambda: picture(cached).shape != first.shape)
+    assert np.array_equal(picture(cached), picture(uncached))
