@@ -10,7 +10,7 @@ from pathlib import Path
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from engine.ct2_import import QUANT_TYPES
+    from engine.catalog import QUANT_TYPES  # not the importer's module: that loads numpy
     from engine.options import AUTO_LANGUAGE
     from engine.subtitles import SUBTITLE_FORMATS
 

@@ -14,7 +14,6 @@ Threads: any (plain files; the single instance means only one process writes the
 """
 from __future__ import annotations
 
-import enum
 import errno
 import logging
 import os
@@ -24,6 +23,8 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
+
+from app.retention import KeepAudio, Retention
 
 log = logging.getLogger(__name__)
 
@@ -73,21 +74,6 @@ def load_recording(path: Path) -> RecordedAudio:
     data = path.read_bytes()
     samples = np.frombuffer(data[:len(data) - len(data) % SPOOL_DTYPE.itemsize], SPOOL_DTYPE)
     return RecordedAudio(samples.astype(np.float32), 0, path)
-
-
-class KeepAudio(enum.Enum):
-    """How long a dictation's audio is kept; ``value`` is the word in the settings file."""
-
-    UNTIL_TRANSCRIBED = "until_transcribed"  # deleted once its text is in history
-    DAYS = "days"  # every dictation's audio, transcribed or not, for ``Retention.days``
-
-
-@dataclass(frozen=True)
-class Retention:
-    """The retention setting: ``policy``, and ``days`` for ``KeepAudio.DAYS``."""
-
-    policy: KeepAudio = KeepAudio.UNTIL_TRANSCRIBED
-    days: int = 7
 
 
 @dataclass(frozen=True)

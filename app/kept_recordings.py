@@ -26,8 +26,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from app.kept_audio import (KeepAudio, KeptRecording, Retention, apply_retention, list_kept,
-                            load_recording, read_label)
+from app.kept_audio import KeptRecording, apply_retention, list_kept, load_recording, read_label
+from app.retention import KeepAudio, Retention
 from app.state import State
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
-from app.kept_audio import KeepAudio, Retention
+from app.retention import KeepAudio, Retention
 from audio.capture_types import CaptureOptions
 from desktop.chord import DEFAULT_CHORD, Gesture, format_chord, parse_chord
 from desktop.inject import InjectOptions, InsertMode

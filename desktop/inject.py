@@ -32,9 +32,11 @@ import logging
 import os
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from desktop.clipboard import Clipboard
-from desktop.xwindow import WindowInfo, XDesktop
+if TYPE_CHECKING:  # passed in by the caller: importing them here would load Xlib with settings
+    from desktop.clipboard import Clipboard
+    from desktop.xwindow import WindowInfo, XDesktop
 
 log = logging.getLogger(__name__)
 

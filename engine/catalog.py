@@ -35,6 +35,8 @@ CATALOG_HOSTS = ("huggingface.co", "hf.co")
 #: default is provisioned in is DEFAULT_QUANT.
 DEFAULT_MODEL = "base-q8_0"
 DEFAULT_QUANT = "q8_0"
+#: The weight types a model import can write (engine/ggml_writer.py).
+QUANT_TYPES = ("f16", "q8_0", "q5_1")
 
 # Bytes of working memory beyond the weights, per model family: whisper.cpp's measured memory
 # for the f16 file minus that file's size (see the module docstring).

@@ -27,10 +27,12 @@ from collections import deque
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from engine.errors import EngineError
+
+if TYPE_CHECKING:  # only an annotation: the launch starts the child before numpy is loaded
+    import numpy as np
 
 log = logging.getLogger(__name__)
 child_log = logging.getLogger("engine.child")

@@ -29,14 +29,16 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from engine import errors
 from engine.child_proc import Aborted, ChildGone, EngineChild, Hung, exit_description
 from engine.engine_messages import Busy, Done, Failed, Ready, Request, Rest
 from engine.errors import EngineCrashed, EngineError, MurmurError
 from engine.options import SAMPLE_RATE, TranscribeOptions, Transcript
+
+if TYPE_CHECKING:  # imported where samples are sent: the launch starts the child before numpy
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +151,8 @@ class ProcessEngine:
             EngineCrashed: the child died (or hung) during the call; a new one is loading.
             EngineError, ModelFileError: as ``WhisperEngine`` raises them.
         """
+        import numpy as np  # here, not at the top: the launch starts the engine before numpy
+
         options = options or TranscribeOptions()
         samples = np.ascontiguousarray(audio, dtype=np.float32).reshape(-1)
         with self._lock:

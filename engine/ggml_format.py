@@ -22,9 +22,10 @@ import mmap
 import struct
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import BinaryIO, Sequence
+from typing import TYPE_CHECKING, BinaryIO, Sequence
 
-import numpy as np
+if TYPE_CHECKING:  # the writers import it: reading a header (every launch) needs no numpy
+    import numpy as np
 
 from engine.errors import ModelFileError
 from engine.ggml_layout import (
@@ -73,6 +74,8 @@ class GgmlModelInfo:
 def write_header(out: BinaryIO, hparams: GgmlHparams, filters: np.ndarray,
                  tokens: Sequence[bytes]) -> None:
     """Write magic, hparams, the mel filterbank (float32, n_mel × n_fft) and the vocabulary."""
+    import numpy as np
+
     out.write(struct.pack("<i", GGML_MAGIC))
     out.write(_HPARAMS.pack(*(getattr(hparams, f.name) for f in fields(hparams))))
     filters = np.ascontiguousarray(filters, dtype="<f4")
@@ -86,6 +89,8 @@ def write_header(out: BinaryIO, hparams: GgmlHparams, filters: np.ndarray,
 
 def write_tensor(out: BinaryIO, spec: TensorSpec, data: bytes | np.ndarray) -> None:
     """Write one tensor header and its data, which must be exactly ``spec.nbytes`` long."""
+    import numpy as np
+
     payload = memoryview(np.ascontiguousarray(data) if isinstance(data, np.ndarray) else data)
     if payload.nbytes != spec.nbytes:
         raise ValueError(f"{spec.name}: {payload.nbytes} bytes of data, the layout needs {spec.nbytes}")

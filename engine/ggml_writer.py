@@ -14,6 +14,7 @@ from typing import BinaryIO, Callable, Mapping, Sequence
 
 import numpy as np
 
+from engine.catalog import QUANT_TYPES
 from engine.errors import ModelImportError
 from engine.ggml_format import inspect_ggml, write_header, write_tensor
 from engine.ggml_layout import (F16, F32, FTYPE_IDS, QNT_VERSION, QNT_VERSION_FACTOR, GgmlHparams,
@@ -21,7 +22,6 @@ from engine.ggml_layout import (F16, F32, FTYPE_IDS, QNT_VERSION, QNT_VERSION_FA
 from engine.mel_filters import whisper_mel_filters
 from engine.quantize import quantize_q5_1, quantize_q8_0
 
-QUANT_TYPES = ("f16", "q8_0", "q5_1")
 _QUANTIZERS = {"q8_0": quantize_q8_0, "q5_1": quantize_q5_1}
 
 

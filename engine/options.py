@@ -10,10 +10,10 @@ import locale
 import os
 from dataclasses import dataclass, field
 
-from audio.resample import TARGET_RATE
-
-#: whisper.cpp works on 16 kHz mono float32 samples: the rate audio/ delivers everything at.
-SAMPLE_RATE = TARGET_RATE
+#: whisper.cpp works on 16 kHz mono float32 samples: the rate audio/ delivers everything at
+#: (``audio.resample.TARGET_RATE``; not imported from there, which would load numpy into every
+#: command line, ``main.py toggle`` included).
+SAMPLE_RATE = 16_000
 
 #: Passing this as the language lets Whisper detect it from the first 30 s of audio.
 AUTO_LANGUAGE = "auto"

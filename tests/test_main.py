@@ -352,3 +352,41 @@ def test_models_delete_and_default(tmp_path, default_model_path):
     assert not list(models.glob("ggml-mine*"))
     again = murmur("models", "delete", "mine")
     assert again.returncode == 1 and "No model named 'mine'" in again.stderr
+
+
+#: Imported by the app, but not before its engine child has started: numpy alone takes ~0.1 s.
+HEAVY_MODULES = ("numpy", "Xlib", "sounddevice", "PySide6.QtWidgets")
+
+
+def _loaded_heavy_modules(script: str, tmp_path: Path) -> list[str]:
+    env = {**os.environ, "DISPLAY": os.environ.get("DISPLAY", ":0"), "HOME": str(tmp_path)}
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME",
+                 "XDG_RUNTIME_DIR"):
+        (tmp_path / name).mkdir(mode=0o700)
+        env[name] = str(tmp_path / name)
+    result = subprocess.run([sys.executable, "-c", script, *HEAVY_MODULES], capture_output=True,
+                            text=True, timeout=120, cwd=ROOT, env=env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_engine_child_starts_before_the_app_loads_numpy_qt_widgets_or_x(tmp_path):
+    # main.py runs as the app does, until it starts the engine child: there it stops.
+    script = (
+        "import json, sys\n"
+        "import engine.engine_process as engine_process\n"
+        "def early_process_engine(model_path):\n"
+        "    print(json.dumps([m for m in sys.argv[1:] if m in sys.modules]))\n"
+        "    sys.exit(0)\n"
+        "engine_process.early_process_engine = early_process_engine\n"
+        "import main\n"
+        "main.main([])\n"
+        "print(json.dumps(['the launch never reached the engine']))\n")
+    assert _loaded_heavy_modules(script, tmp_path) == []
+
+
+def test_a_remote_command_loads_no_numpy_qt_widgets_or_x(tmp_path):
+    script = ("import json, sys\nimport main\n"
+              "assert main.main(['status']) != 0  # no app is running here\n"
+              "print(json.dumps([m for m in sys.argv[1:] if m in sys.modules]))\n")
+    assert _loaded_heavy_modules(script, tmp_path) == []

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QGridLayout, QGroupBox, QHBoxLayout, QLabel, QSpinBox,
                                QVBoxLayout, QWidget)
 
-from app.kept_audio import KeepAudio
+from app.retention import KeepAudio
 from app.settings import MAX_PREROLL_MS, Gesture, Settings
 from desktop.inject import InsertMode
 from engine.options import AUTO_LANGUAGE, WHISPER_LANGUAGES

@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from app.kept_audio import (DAY_S, TRANSCRIBED_PREFIX, KeepAudio, KeptRecording, Retention,
-                            apply_retention, list_kept, load_recording)
+from app.kept_audio import (DAY_S, TRANSCRIBED_PREFIX, KeptRecording, apply_retention, list_kept,
+                            load_recording)
+from app.retention import KeepAudio, Retention
 
 
 def spool_file(spool, stamp="20261126-103200", samples=16_000, age_days=0.0):

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QObject, Signal
 
-from app.kept_audio import DAY_S, TRANSCRIBED_PREFIX, KeepAudio, Retention
+from app.kept_audio import DAY_S, TRANSCRIBED_PREFIX
+from app.retention import KeepAudio, Retention
 from app.kept_recordings import KeptRecordings
 from app.recorder import RingRecorder
 from app.state import State

@@ -8,7 +8,7 @@ from PySide6.QtCore import QSettings
 
 from app.settings import (SETTINGS_VERSION, Gesture, Key, Settings, autostart_path, load_settings,
                           open_settings, save_settings, set_start_at_login)
-from app.kept_audio import KeepAudio
+from app.retention import KeepAudio
 from desktop.chord import DEFAULT_CHORD
 from desktop.inject import InsertMode
 from engine.options import locale_language

@@ -44,3 +44,10 @@ def test_options_are_frozen():
     options = TranscribeOptions(language="en", decoding=Decoding.BEAM)
     with pytest.raises(AttributeError):
         options.language = "de"  # type: ignore[misc]
+
+
+def test_the_engines_rate_is_the_rate_audio_resamples_to():
+    from audio.resample import TARGET_RATE
+    from engine.options import SAMPLE_RATE
+
+    assert SAMPLE_RATE == TARGET_RATE == 16_000

@@ -6,7 +6,7 @@ import dataclasses
 import pytest
 from PySide6.QtCore import Qt
 
-from app.kept_audio import KeepAudio
+from app.retention import KeepAudio
 from app.settings import Gesture, Settings
 from desktop.chord import parse_chord
 from desktop.inject import InsertMode
