@@ -90,13 +90,25 @@ class SoundDeviceBackend:
     """``AudioBackend`` over python-sounddevice (PortAudio)."""
 
     def __init__(self) -> None:
-        import sounddevice  # imported here so that fakes need no PortAudio library
+        self._module = None  # sounddevice, once first used
 
-        self._sd = sounddevice
-        # The import scanned the devices; what the scan loaded is not needed (alsa_plugins).
-        release_unused_alsa_plugins()
+    @property
+    def _sd(self):
+        # Imported on first use, not here (so fakes need no PortAudio library either): the
+        # import initialises PortAudio, which scans every ALSA device (~0.1 s), and Capture
+        # first uses its backend on its own thread, so the launch's GUI thread does not wait.
+        if self._module is None:
+            import sounddevice
+
+            self._module = sounddevice
+            # The import scanned the devices; what the scan loaded is not needed (alsa_plugins).
+            release_unused_alsa_plugins()
+        return self._module
 
     def refresh(self) -> None:
+        if self._module is None:
+            self._sd  # noqa: B018 - the first import is a fresh scan: no second one
+            return
         # sounddevice's documented way to re-scan: terminate and re-initialise PortAudio. Only
         # safe while no stream is open, which Capture guarantees.
         self._sd._terminate()

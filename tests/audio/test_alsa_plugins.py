@@ -29,11 +29,11 @@ def plugins():
     return sorted(set(re.findall(r"libasound_module_(\w+)\.so", maps)))
 
 seen = {}
-import sounddevice
-seen["after_scan"] = plugins()
 from audio.devices import SoundDeviceBackend
 backend = SoundDeviceBackend()
-seen["backend_made"] = plugins()
+seen["imported_by_making"] = "sounddevice" in sys.modules
+import sounddevice
+seen["after_scan"] = plugins()
 backend.refresh()
 seen["after_refresh"] = plugins()
 device = next(d for d in backend.input_devices() if d.is_default)
@@ -73,7 +73,8 @@ def test_scan_plugins_are_unloaded_and_the_open_stream_keeps_its_own(pulse):
     # oss, speex, ... with libasound2-plugins), not only the one a recording needs.
     assert "pcm_pulse" in seen["after_scan"]
     assert len(seen["after_scan"]) > 1, seen["after_scan"]
-    assert seen["backend_made"] == []
+    # The backend loads PortAudio at its first use (on the capture's thread), not when made.
+    assert seen["imported_by_making"] is False
     assert seen["after_refresh"] == []
     assert seen["stream_open"] == ["pcm_pulse"]
     # Releasing while a stream runs keeps that stream's plugin, and the stream goes on.
@@ -83,3 +84,28 @@ def test_scan_plugins_are_unloaded_and_the_open_stream_keeps_its_own(pulse):
 
 def test_without_alsa_lib_there_is_nothing_to_release():
     assert release_unused_alsa_plugins("libasound-not-here.so.2") is False
+
+
+_SCANS = r"""
+import json, sys
+from audio.devices import SoundDeviceBackend
+backend = SoundDeviceBackend()
+import sounddevice  # what the backend's first use imports: its import is PortAudio's first scan
+terminated = []
+real_terminate = sounddevice._terminate
+sounddevice._terminate = lambda: (terminated.append(1), real_terminate())[1]
+backend.refresh()
+first = len(terminated)
+backend.refresh()
+json.dump({"first": first, "second": len(terminated) - first,
+           "devices": len(backend.input_devices())}, sys.stdout)
+"""
+
+
+def test_the_first_refresh_is_the_imports_scan_and_later_ones_scan_again(pulse):
+    done = subprocess.run([sys.executable, "-c", _SCANS], cwd=ROOT, env={**os.environ, **pulse.env},
+                          capture_output=True, text=True, timeout=CHILD_TIMEOUT_S)
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = json.loads(done.stdout)
+    assert (seen["first"], seen["second"]) == (0, 1)
+    assert seen["devices"] > 0  # the private server's microphone, at least
