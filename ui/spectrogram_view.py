@@ -75,7 +75,7 @@ class SpectrogramView(QWidget):
         self._columns = int(round(SPAN_SECONDS * self._view.options.sample_rate
                                   / self._view.options.hop_samples))
         self._image = np.empty(0, np.float32)
-        self._shown = np.empty(0, np.float32)  # Whisper's clamp of the image, drawn instead
+        self._clamped = np.empty(0, np.float32)  # Whisper's clamp of the image, drawn instead
         self._tap: RingTap | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(FRAME_INTERVAL_MS)
@@ -270,7 +270,7 @@ class SpectrogramView(QWidget):
         if self._kind is ViewKind.WHISPER:
             # Whisper keeps 80 dB below its loudest value; the stored columns stay unclamped so
             # that quiet audio reappears once a loud moment scrolls away.
-            self._picture.show(whisper_clamp(self._image, self._shown))
+            self._picture.show(whisper_clamp(self._image, self._clamped))
         else:
             self._picture.show(self._image)
 
@@ -278,7 +278,7 @@ class SpectrogramView(QWidget):
         waveform = self._kind is ViewKind.WAVEFORM
         rows = self._spectrogram.n_rows
         self._image = np.full((rows, self._columns), self._view.floor_db, np.float32)
-        self._shown = np.empty_like(self._image)
+        self._clamped = np.empty_like(self._image)
         if self._picture.pixels.shape != self._image.shape:
             self._picture.resize(rows, self._columns)
         self._draw_image()

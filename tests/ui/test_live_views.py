@@ -118,3 +118,25 @@ def test_every_view_has_a_one_line_tooltip(qtbot, ring):
     assert "cycles per second" in view.bar.button_for(ViewKind.LINEAR).toolTip()
     assert "equally spaced" in view.bar.button_for(ViewKind.MEL).toolTip()
     assert "log scale of amplitude" in view.bar.button_for(ViewKind.WHISPER).toolTip()
+
+
+def test_a_view_switched_to_keeps_drawing_after_hide_show_and_minimise(qtbot, ring):
+    """The Whisper view's clamp buffer once shared its name with the "shown" flag: after a hide
+    and a show it drew into a bool, and minimising after a view switch raised."""
+    view = SpectrogramView(ring)
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitUntil(lambda: view.timer_active)
+    view.set_view(ViewKind.WHISPER)
+    view.set_minimised(True)
+    assert not view.timer_active
+    view.set_minimised(False)
+    view.hide()
+    view.show()
+    qtbot.waitUntil(lambda: view.timer_active)
+    ring.write(chirp(1.0, 300, 3000))
+    view.refresh()
+    image = view.image_data()
+    assert image.max() > view.view.options.floor_db + 30  # the chirp was drawn
+    clamped = np.maximum(image, image.max() - WHISPER_RANGE_DB)
+    assert np.array_equal(view.picture.pixels, view.picture.colour(clamped))
