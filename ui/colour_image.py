@@ -71,7 +71,7 @@ class ColourImage(pg.GraphicsObject):
         self.update()
 
     def set_levels(self, levels: tuple[float, float]) -> None:
-        """Another colour range; the caller recolours with ``show`` (only it has the values)."""
+        """Another colour range; the caller recolours with ``set_values`` (it has the values)."""
         self.levels = (float(levels[0]), float(levels[1]))
 
     def colour(self, values: np.ndarray) -> np.ndarray:
@@ -82,8 +82,9 @@ class ColourImage(pg.GraphicsObject):
         index = np.clip((np.asarray(values, np.float32) - low) * scale, 0, steps - 1)
         return self._colours[index.astype(np.intp)]
 
-    def show(self, values: np.ndarray) -> None:
-        """Colour a whole ``(rows, columns)`` picture of dB values."""
+    def set_values(self, values: np.ndarray) -> None:
+        """Colour a whole ``(rows, columns)`` picture of dB values (not ``show``: that is
+        QGraphicsItem's, which pyqtgraph may call)."""
         self._pixels[:] = self.colour(values)
         self.update()
 

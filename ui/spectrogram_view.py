@@ -270,9 +270,9 @@ class SpectrogramView(QWidget):
         if self._kind is ViewKind.WHISPER:
             # Whisper keeps 80 dB below its loudest value; the stored columns stay unclamped so
             # that quiet audio reappears once a loud moment scrolls away.
-            self._picture.show(whisper_clamp(self._image, self._clamped))
+            self._picture.set_values(whisper_clamp(self._image, self._clamped))
         else:
-            self._picture.show(self._image)
+            self._picture.set_values(self._image)
 
     def _reset_image(self) -> None:
         waveform = self._kind is ViewKind.WAVEFORM

@@ -55,7 +55,7 @@ def test_it_paints_what_pyqtgraphs_image_item_paints(qtbot, lut):
     values = decibels(1)
     ours = ColourImage(ROWS, COLUMNS, lut, LEVELS)
     ours.set_rect(QRectF(0, 0, COLUMNS, ROWS))
-    ours.show(values)
+    ours.set_values(values)
     theirs = pg.ImageItem(axisOrder="row-major")
     theirs.setLookupTable(lut)
     theirs.setLevels(LEVELS)
@@ -68,7 +68,7 @@ def test_scrolled_columns_are_painted_without_a_copy_going_stale(qtbot, lut):
     item = ColourImage(ROWS, COLUMNS, lut, LEVELS)
     item.set_rect(QRectF(0, 0, COLUMNS, ROWS))
     whole = decibels(2)
-    item.show(whole)
+    item.set_values(whole)
     for seed, n in ((3, 3), (4, 1), (5, 250)):
         columns = decibels(seed, (n, ROWS))
         item.scroll_in(columns)
@@ -80,9 +80,12 @@ def test_scrolled_columns_are_painted_without_a_copy_going_stale(qtbot, lut):
 
 def test_a_new_shape_starts_blank_and_paints_at_its_rect(qtbot, lut):
     item = ColourImage(ROWS, COLUMNS, lut, LEVELS)
-    item.show(decibels(7))
+    item.set_values(decibels(7))
     item.resize(201, 50)
     assert item.pixels.shape == (201, 50)
     assert (item.pixels == packed_colours(lut)[0]).all()
     item.set_rect(QRectF(-6.0, 0.0, 6.0, 201.0))
     assert item.boundingRect() == QRectF(-6.0, 0.0, 6.0, 201.0)
+    item.hide()
+    item.show()  # still QGraphicsItem's (pyqtgraph calls it on its items)
+    assert item.isVisible()
