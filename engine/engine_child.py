@@ -57,6 +57,8 @@ import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+import numpy as np
+
 from engine.engine_messages import Busy, Done, Failed, Ready, Rest
 from engine.errors import MurmurError
 from engine.glibc_malloc import M_MMAP_THRESHOLD, malloc_trimmer, mallopt
@@ -187,10 +189,6 @@ class _Reloader:
 def _answer(held: list, conn: Connection, reload) -> None:
     """Answer requests with ``held[0]`` until the parent closes ``conn``; on ``Rest``, or when
     idle for ``release_after_s()``, replace it with ``reload()`` if it has grown."""
-    # Imported after ``Ready`` went out, while the app is still starting: the model loads first
-    # (launch → ready waits for it), and no request can come before this.
-    import numpy as np
-
     reloader = _Reloader(held, reload)
     idle_s = release_after_s()
     while True:

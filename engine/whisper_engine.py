@@ -22,14 +22,12 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+
+import numpy as np
 
 from engine.errors import EngineError, ModelFileError
 from engine.ggml_format import GgmlModelInfo, inspect_ggml
 from engine.options import AUTO_LANGUAGE, SAMPLE_RATE, Decoding, Segment, Transcript, TranscribeOptions
-
-if TYPE_CHECKING:  # imported by transcribe: the engine child loads the model before numpy
-    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -174,8 +172,6 @@ class WhisperEngine:
         Returns:
             The transcript with segments and timings.
         """
-        import numpy as np
-
         options = options or TranscribeOptions()
         samples = np.ascontiguousarray(audio, dtype=np.float32).reshape(-1)
         audio_seconds = samples.size / SAMPLE_RATE

@@ -240,14 +240,3 @@ def test_an_early_child_for_another_model_is_stopped(default_model_path, tmp_pat
     with load(default_model_path) as engine:  # the settings changed before the first load
         assert engine.pid not in early
         assert not any(is_running(pid) for pid in early)
-
-
-def test_the_child_loads_the_model_before_it_imports_numpy(default_model_path):
-    """launch → ready waits for the child's model; numpy (~0.07 s) comes after ``Ready``."""
-    script = ("import sys\nimport engine.engine_child\nfrom engine.whisper_engine import load_engine\n"
-              "engine = load_engine(sys.argv[1])\nprint('numpy' in sys.modules)\n")
-    done = subprocess.run([sys.executable, "-c", script, str(default_model_path)],
-                          capture_output=True, text=True, timeout=120,
-                          cwd=Path(__file__).resolve().parents[2])
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split() == ["False"]
