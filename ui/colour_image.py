@@ -22,6 +22,18 @@ pg = import_pyqtgraph()  # not `import pyqtgraph`: see ui/pyqtgraph_import.py
 OPAQUE = np.uint32(0xFF000000)
 
 
+def scroll_left(store: np.ndarray, newest: np.ndarray) -> None:
+    """Shift ``store`` left along its last axis by ``newest``'s length and put ``newest`` on the
+    right, in place: the array stays where it is (a QImage or a curve points at it, and no frame
+    allocates a picture). Only the last ``store.shape[-1]`` of ``newest`` fit."""
+    width, n = store.shape[-1], newest.shape[-1]
+    if n >= width:
+        store[...] = newest[..., n - width:]
+    elif n:
+        store[..., :-n] = store[..., n:]
+        store[..., -n:] = newest
+
+
 def packed_colours(lut: np.ndarray) -> np.ndarray:
     """A ``(n, 3)`` uint8 RGB lookup table as ``0xFFRRGGBB`` words (``QImage.Format_RGB32``)."""
     rgb = np.asarray(lut, np.uint32)[:, :3]
@@ -94,16 +106,9 @@ class ColourImage(pg.GraphicsObject):
         Args:
             columns: ``(n, rows)`` dB values, oldest first.
         """
-        n = len(columns)
-        if n == 0:
-            return
-        pixels = self._pixels
-        if n >= pixels.shape[1]:
-            pixels[:] = self.colour(columns[-pixels.shape[1]:].T)
-        else:
-            pixels[:, :-n] = pixels[:, n:]  # in place: the QImage keeps pointing at it
-            pixels[:, -n:] = self.colour(columns.T)
-        self.update()
+        if len(columns):
+            scroll_left(self._pixels, self.colour(columns[-self._pixels.shape[1]:].T))
+            self.update()
 
     # ---- QGraphicsItem ----------------------------------------------------------------------
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt override

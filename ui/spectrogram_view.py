@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QVBoxLayout, QWidget
 
 from audio.ring_buffer import RingBuffer
 from audio.spectrogram import FrequencyAxis
-from ui.colour_image import ColourImage
+from ui.colour_image import ColourImage, scroll_left
 from ui.level_meter import SILENT, LevelMeter, signal_levels
 from ui.pyqtgraph_import import import_pyqtgraph
 from ui.ring_tap import RingTap
@@ -251,16 +251,9 @@ class SpectrogramView(QWidget):
 
     # ---- drawing ----------------------------------------------------------------------------
     def _append(self, columns: np.ndarray) -> None:
-        n = len(columns)
-        if n == 0:
+        if len(columns) == 0:
             return
-        image = self._image
-        if n >= image.shape[1]:
-            image[:] = columns[-image.shape[1]:].T
-        else:
-            # In place, so the array stays C-contiguous and no frame allocates an image.
-            image[:, :-n] = image[:, n:]
-            image[:, -n:] = columns.T
+        scroll_left(self._image, columns.T)
         if self._kind is ViewKind.WHISPER:
             self._draw_image()  # the clamp follows the loudest value on show: recolour it all
         else:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ui.colour_image import scroll_left
 from ui.pyqtgraph_import import import_pyqtgraph
 from ui.theme import ACCENT, NEUTRAL
 
@@ -73,12 +74,8 @@ class WaveformTrace:
         if n == 0:
             return
         hops = buffer[:n * self._hop].reshape(n, self._hop)
-        for store, values in ((self._low, hops.min(axis=1)), (self._high, hops.max(axis=1))):
-            if n >= len(store):
-                store[:] = values[-len(store):]
-            else:
-                store[:-n] = store[n:]  # in place: no per-frame allocation of the picture
-                store[-n:] = values
+        scroll_left(self._low, hops.min(axis=1))
+        scroll_left(self._high, hops.max(axis=1))
         self._draw()
 
     def _draw(self) -> None:
