@@ -94,20 +94,23 @@ class SoundDeviceBackend:
 
     @property
     def _sd(self):
-        # Imported on first use, not here (so fakes need no PortAudio library either): the
-        # import initialises PortAudio, which scans every ALSA device (~0.1 s), and Capture
-        # first uses its backend on its own thread, so the launch's GUI thread does not wait.
         if self._module is None:
-            import sounddevice
-
-            self._module = sounddevice
-            # The import scanned the devices; what the scan loaded is not needed (alsa_plugins).
-            release_unused_alsa_plugins()
+            self._load()
         return self._module
+
+    def _load(self) -> None:
+        # Imported on first use, not in __init__ (so fakes need no PortAudio library either):
+        # the import initialises PortAudio, which scans every ALSA device (~0.1 s), and Capture
+        # first uses its backend on its own thread, so the launch's GUI thread does not wait.
+        import sounddevice
+
+        self._module = sounddevice
+        # The import scanned the devices; what the scan loaded is not needed (alsa_plugins).
+        release_unused_alsa_plugins()
 
     def refresh(self) -> None:
         if self._module is None:
-            self._sd  # noqa: B018 - the first import is a fresh scan: no second one
+            self._load()  # the import's scan is fresh: no second one
             return
         # sounddevice's documented way to re-scan: terminate and re-initialise PortAudio. Only
         # safe while no stream is open, which Capture guarantees.
