@@ -167,6 +167,8 @@ class Injector:
             return InjectResult(False, True, (
                 f"The window did not take the paste within {timeout:g} s; the text is on the "
                 "clipboard (what you had copied before was replaced)."))
+        # Said in the log: a window the user closes right after may never show the text.
+        log.info("window %#x took the paste (%d characters)", target.id, len(text))
         self._clipboard.restore(saved)
         if saved.unanswered:
             return InjectResult(True, False, (

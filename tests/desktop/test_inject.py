@@ -31,11 +31,15 @@ def test_paste_arrives_and_rich_clipboard_comes_back(rich_clipboard, open_target
     assert read_clipboard().formats == before.formats
 
 
-def test_paste_into_empty_clipboard_leaves_it_empty(open_target, injector):
+def test_paste_into_empty_clipboard_leaves_it_empty(open_target, injector, caplog):
     target = open_target()
-    assert injector.insert(NON_ASCII, injector.remember_target()).inserted
+    with caplog.at_level("INFO", logger="desktop.inject"):
+        assert injector.insert(NON_ASCII, injector.remember_target()).inserted
     target.wait_text(NON_ASCII)
     assert read_clipboard().empty
+    # The log says which window took it (the words stay out of the log).
+    assert f"window {target.id:#x} took the paste ({len(NON_ASCII)} characters)" in caplog.text
+    assert NON_ASCII not in caplog.text
 
 
 def test_terminal_gets_ctrl_shift_v(open_target, injector):
@@ -117,9 +121,12 @@ def test_no_focused_window_keeps_text(injector):
     assert read_clipboard().text == NON_ASCII
 
 
-def test_target_that_never_takes_the_paste_keeps_text(open_target, injector, xdotool):
+def test_target_that_never_takes_the_paste_keeps_text(open_target, injector, xdotool, caplog):
     target = open_target(no_paste=True)
-    result = injector.insert(NON_ASCII, injector.remember_target(), InjectOptions(paste_timeout_s=0.3))
+    with caplog.at_level("INFO", logger="desktop.inject"):
+        result = injector.insert(NON_ASCII, injector.remember_target(),
+                                 InjectOptions(paste_timeout_s=0.3))
+    assert "took the paste" not in caplog.text
     assert (result.inserted, result.on_clipboard) == (False, True)
     assert "did not take the paste" in result.message
     assert read_clipboard().text == NON_ASCII  # the old clipboard is not put back under it
