@@ -10,7 +10,8 @@ STAMP := $(VENV)/.murmur-installed
 # pywhispercpp built from its PyPI source with Murmur's patches to whisper.cpp, in this order (why:
 # each patch's header). The version must match the one the patches were made for.
 PYWHISPERCPP := 1.5.1
-WHISPER_PATCHES := patches/whisper.cpp-flash-attn-padding.patch patches/whisper.cpp-prompt-logits.patch
+WHISPER_PATCHES := patches/whisper.cpp-flash-attn-padding.patch patches/whisper.cpp-prompt-logits.patch \
+	patches/whisper.cpp-draft-tokens.patch patches/whisper.cpp-stop-fd.patch
 WHISPER_BUILD := build/pywhispercpp
 WHISPER_STAMP := $(VENV)/.whisper-patched
 

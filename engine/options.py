@@ -86,6 +86,10 @@ class TranscribeOptions:
             ``best_of + 2`` sequences (base: 6 -> 44 MB at 5), resident until the engine is
             reloaded, and multiplies the decoding work of that pass.
         max_tokens: cap on the tokens of a segment (0: no cap).
+        draft: text token ids an earlier decode of most of the same audio gave
+            (``Transcript.token_ids``). A greedy decode checks them all in one decoder pass and
+            decodes one token at a time only from the first it disagrees with; the text is the
+            same as without them (patches/whisper.cpp-draft-tokens.patch).
     """
 
     language: str = field(default_factory=locale_language)
@@ -99,6 +103,7 @@ class TranscribeOptions:
     temperature_fallback: bool = True
     best_of: int = 5
     max_tokens: int = 0
+    draft: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if self.language != AUTO_LANGUAGE and self.language not in WHISPER_LANGUAGES:
@@ -137,6 +142,9 @@ class Transcript:
         tokens: text tokens decoded (no special or timestamp tokens). whisper.cpp stops a
             decode capped by ``TranscribeOptions.max_tokens`` one token after the cap, so more
             tokens than the cap means the text was cut off.
+        token_ids: those tokens' ids, in order (a draft for a later decode of the same audio
+            and more: ``TranscribeOptions.draft``).
+        draft_taken: how many tokens of the options' draft the decode took as they were.
     """
 
     text: str
@@ -145,3 +153,5 @@ class Transcript:
     audio_seconds: float
     engine_seconds: float
     tokens: int = 0
+    token_ids: tuple[int, ...] = ()
+    draft_taken: int = 0

@@ -18,6 +18,7 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import select
 import sys
 import threading
 import time
@@ -25,9 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.errors import EngineError, ModelFileError
+from engine.errors import EngineError, ModelFileError, Stopped
 from engine.ggml_format import GgmlModelInfo, inspect_ggml
 from engine.options import AUTO_LANGUAGE, SAMPLE_RATE, Decoding, Segment, Transcript, TranscribeOptions
+from engine.stop_signal import SupportsFileno
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +117,10 @@ class WhisperEngine:
                 f"whisper.cpp could not load {self.model_path.name}: {self._load_errors[-1]}"
             )
         self.multilingual = bool(self._pw.whisper_is_multilingual(self._ctx))
+        # A binding built without patches/whisper.cpp-draft-tokens.patch (and -stop-fd) decodes
+        # every token, the same text more slowly, and cannot be stopped.
+        self.takes_drafts = all(hasattr(self._pw, name) for name in (
+            "whisper_set_draft_tokens", "whisper_set_stop_fd"))
         log.info("loaded %s (%s, %s) in %.2f s", self.model_path.name, self.info.size_name,
                  self.info.ftype, self.load_seconds)
 
@@ -162,15 +168,22 @@ class WhisperEngine:
         """Nothing to give back: in the app's own process there is no child to reload (only
         ``ProcessEngine.rest`` frees whisper.cpp's grown buffers)."""
 
-    def transcribe(self, audio: np.ndarray, options: TranscribeOptions | None = None) -> Transcript:
+    def transcribe(self, audio: np.ndarray, options: TranscribeOptions | None = None,
+                   stop: SupportsFileno | None = None) -> Transcript:
         """Transcribe 16 kHz mono float32 samples.
 
         Args:
             audio: 1-D samples in [-1, 1] at 16 kHz.
             options: what to ask of the model; defaults follow the user's locale.
+            stop: a descriptor (``StopSignal``, or the engine process's connection) whose
+                becoming readable stops the call; whisper.cpp checks it between the nodes of
+                its graphs (patches/whisper.cpp-stop-fd.patch).
 
         Returns:
             The transcript with segments and timings.
+
+        Raises:
+            Stopped: ``stop`` became readable before the decode was done.
         """
         options = options or TranscribeOptions()
         samples = np.ascontiguousarray(audio, dtype=np.float32).reshape(-1)
@@ -180,27 +193,41 @@ class WhisperEngine:
         params = self._full_params(options)
         pw = self._pw
         with self._lock:
+            if options.draft and self.takes_drafts:
+                pw.whisper_set_draft_tokens(self._ctx, list(options.draft))
+            stoppable = stop is not None and self.takes_drafts
+            if stoppable:
+                pw.whisper_set_stop_fd(self._ctx, stop.fileno())
             started = time.perf_counter()
-            status = pw.whisper_full(self._ctx, params, samples, samples.size)
+            try:
+                status = pw.whisper_full(self._ctx, params, samples, samples.size)
+            finally:
+                if stoppable:
+                    pw.whisper_set_stop_fd(self._ctx, -1)
             engine_seconds = time.perf_counter() - started
+            if status != 0 and stoppable and select.select([stop], [], [], 0)[0]:
+                raise Stopped()
             if status != 0:
                 raise EngineError(f"whisper.cpp failed to transcribe (code {status})")
             segments = tuple(self._segments())
-            tokens = self._text_tokens()
+            token_ids = self._text_token_ids()
+            draft_taken = pw.whisper_full_n_draft_taken(self._ctx) if self.takes_drafts else 0
             language = options.language
             if language == AUTO_LANGUAGE or not self.multilingual:
                 language = pw.whisper_lang_str(pw.whisper_full_lang_id(self._ctx))
         text = " ".join(s.text for s in segments if s.text)
-        return Transcript(text, segments, language, audio_seconds, engine_seconds, tokens)
+        return Transcript(text, segments, language, audio_seconds, engine_seconds,
+                          len(token_ids), token_ids, draft_taken)
 
-    def _text_tokens(self) -> int:
+    def _text_token_ids(self) -> tuple[int, ...]:
         """Text tokens of the last result: ids below end-of-text (the specials and timestamps
         come after it in Whisper's vocabulary)."""
         pw = self._pw
         eot = pw.whisper_token_eot(self._ctx)
-        return sum(1 for i in range(pw.whisper_full_n_segments(self._ctx))
-                   for t in range(pw.whisper_full_n_tokens(self._ctx, i))
-                   if pw.whisper_full_get_token_id(self._ctx, i, t) < eot)
+        ids = (pw.whisper_full_get_token_id(self._ctx, i, t)
+               for i in range(pw.whisper_full_n_segments(self._ctx))
+               for t in range(pw.whisper_full_n_tokens(self._ctx, i)))
+        return tuple(token for token in ids if token < eot)
 
     def _segments(self):
         pw = self._pw

@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 
 from audio.decode import decode_file
-from engine.errors import EngineError, ModelFileError
+from engine.errors import EngineError, ModelFileError, Stopped
 from engine.options import AUTO_LANGUAGE, SAMPLE_RATE, Decoding, TranscribeOptions
+from engine.stop_signal import StopSignal
 from engine.wer import normalize_words
 from engine.whisper_engine import WhisperEngine, load_engine
 
@@ -144,6 +145,61 @@ def test_several_decoders_after_a_prompt_still_get_their_logits(engine, jfk_audi
     greedy = replace(beam, decoding=Decoding.GREEDY)
     for options in (greedy, beam, greedy):
         assert normalize_words(engine.transcribe(jfk_audio, options).text) == normalize_words(JFK)
+
+
+def test_a_draft_is_taken_while_it_agrees_and_the_text_stays_the_same(engine, test_data):
+    """patches/whisper.cpp-draft-tokens.patch: the draft's tokens are checked in the prompt's
+    decoder pass. The draft of the whole sentence is taken in full; the draft of its first
+    3.2 s up to where the longer audio reads differently ("waiting." then "waiting,"); another
+    sentence's not at all. The text and tokens are those of the decode without a draft."""
+    sentence = decode_file(test_data / "speech" / "ls_1089-134691-0001.wav").samples
+    sized = TranscribeOptions(language="en", threads=2, audio_ctx=256, single_segment=True,
+                              temperature_fallback=False, max_tokens=40,
+                              initial_prompt="He had been thinking about it all morning.")
+    plain = engine.transcribe(sentence[:int(4.6 * SAMPLE_RATE)], sized)
+    assert engine.takes_drafts
+    assert plain.draft_taken == 0 and len(plain.token_ids) == plain.tokens > 15
+    beginning = engine.transcribe(sentence[:int(3.2 * SAMPLE_RATE)], sized).token_ids
+    other = engine.transcribe(
+        decode_file(test_data / "speech" / "jfk.wav").samples, sized).token_ids
+    agreeing = next(i for i, (a, b) in enumerate(zip(beginning, plain.token_ids)) if a != b)
+    assert agreeing >= 10
+    for draft, taken in ((plain.token_ids, plain.tokens), (beginning, agreeing), (other, 0)):
+        drafted = engine.transcribe(sentence[:int(4.6 * SAMPLE_RATE)], replace(sized, draft=draft))
+        assert (drafted.text, drafted.token_ids) == (plain.text, plain.token_ids)
+        assert drafted.draft_taken == taken
+    # A draft is for one call only.
+    assert engine.transcribe(sentence[:int(4.6 * SAMPLE_RATE)], sized).draft_taken == 0
+
+
+def test_a_draft_respects_the_token_cap_and_is_left_out_of_sampled_and_beam_decodes(
+        engine, jfk_audio):
+    """A capped decode stops at its cap with a longer draft; temperature fallback's sampled
+    passes and beam search never take a draft (their tokens are not the argmax)."""
+    sized = TranscribeOptions(language="en", threads=2, audio_ctx=640, single_segment=True,
+                              temperature_fallback=False)
+    whole = engine.transcribe(jfk_audio, sized)
+    capped = engine.transcribe(jfk_audio, replace(sized, max_tokens=8, draft=whole.token_ids))
+    assert (capped.tokens, capped.draft_taken) == (9, 8)
+    assert capped.token_ids == whole.token_ids[:9]
+    beam = replace(sized, decoding=Decoding.BEAM, beam_size=3)
+    assert engine.transcribe(jfk_audio, replace(beam, draft=whole.token_ids)).draft_taken == 0
+
+
+def test_a_stop_signal_stops_the_decode_and_the_engine_goes_on(engine, jfk_audio):
+    """patches/whisper.cpp-stop-fd.patch: a readable stop descriptor ends ``whisper_full``
+    (checked between graph nodes); cleared, the same call decodes as without it."""
+    options = TranscribeOptions(language="en", threads=2)
+    plain = engine.transcribe(jfk_audio, options)
+    signal = StopSignal()
+    signal.set()
+    with pytest.raises(Stopped):
+        engine.transcribe(jfk_audio, options, stop=signal)
+    signal.clear()
+    assert engine.transcribe(jfk_audio, options, stop=signal).text == plain.text
+    signal.set()  # the descriptor is the call's only: a call without it ignores it
+    assert engine.transcribe(jfk_audio, options).text == plain.text
+    signal.close()
 
 
 @pytest.mark.parametrize("samples", [0, 1, 800])
