@@ -89,10 +89,28 @@ class DictationTexts:
             self.speculations: dict[Key, tuple[Parts, int]] = {}
             # speculations whose sized decodes all failed: their piece goes to the full window
             self.unsized: set[Key] = set()
+            # first frame -> (token ids, end of the speech they cover, texts before them): the
+            # furthest-reaching whole decode of a piece from that frame (``draft_for``)
+            self.drafts: dict[int, tuple[tuple[int, ...], int, int]] = {}
 
     def keep_speculation(self, key: Key, parts: Parts) -> None:
         """Speculation ``key`` decoded to ``parts`` after the texts there are now."""
         self.speculations[key] = (parts, len(self.texts))
+
+    def keep_draft(self, key: Key, token_ids: tuple[int, ...]) -> None:
+        """A whole decode of piece ``key`` (a speculation, withdrawn or not) gave ``token_ids``
+        after the texts there are now."""
+        known = self.drafts.get(key[0])
+        if token_ids and (known is None or known[2] != len(self.texts) or known[1] <= key[1]):
+            self.drafts[key[0]] = (token_ids, key[1], len(self.texts))
+
+    def draft_for(self, key: Key | None) -> tuple[int, ...]:
+        """The tokens of the furthest-reaching decode of the piece ``key`` begins (same first
+        frame, after the same texts), as a draft for decoding it again with more audio
+        (``TranscribeOptions.draft``: the text is the same, and the tokens that agree cost one
+        decoder pass instead of one each); () when there is none."""
+        known = self.drafts.get(key[0]) if key is not None else None
+        return known[0] if known is not None and known[2] == len(self.texts) else ()
 
     def speculated(self, key: Key | None) -> Parts | None:
         """The raw parts of speculation ``key`` if it was decoded after exactly the texts

@@ -105,3 +105,27 @@ def test_a_rest_that_goes_on_mid_sentence_turns_the_full_stop_into_a_comma():
     assert continued((FIRST,), "Even the soaring arena.") == (FIRST, "Even the soaring arena.")
     assert continued((FIRST,), "") == (FIRST, "")
     assert continued(("Was it?",), "yes.") == ("Was it?", "yes.")
+
+
+def test_the_furthest_reaching_decode_of_a_piece_is_its_draft():
+    texts = texts_of()
+    texts.keep_draft((START, START + 40), (1, 2, 3))
+    texts.keep_draft((START, START + 20), (1, 2))  # reaches less far: kept out
+    assert texts.draft_for((START, START + 90)) == (1, 2, 3)
+    texts.keep_draft((START, START + 60), (1, 2, 3, 4))
+    assert texts.draft_for((START, START + 90)) == (1, 2, 3, 4)
+    assert texts.draft_for((START + 1, START + 90)) == ()  # another piece
+    assert texts.draft_for(None) == ()
+    texts.keep_draft((START, START + 70), ())  # a decode without tokens is no draft
+    assert texts.draft_for((START, START + 90)) == (1, 2, 3, 4)
+
+
+def test_a_draft_decoded_before_other_texts_is_replaced_and_a_new_dictation_has_none():
+    texts = texts_of()
+    texts.keep_draft((START, START + 60), (1, 2, 3, 4))
+    texts.add(("alpha",), 0.0)
+    assert texts.draft_for((START, START + 90)) == ()
+    texts.keep_draft((START, START + 20), (5,))  # after the new text: counts, though shorter
+    assert texts.draft_for((START, START + 90)) == (5,)
+    texts.switch_to(2)
+    assert texts.draft_for((START, START + 90)) == ()
