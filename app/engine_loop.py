@@ -24,12 +24,10 @@ piece that went on. A later speculation of that piece, or the released tail,
 transcribes only the speech after it (after its text as prompt), so a long last sentence group
 leaves little to decode at the release.
 
-Drafts (``draft``): while the person speaks on without a pause, the open piece so far is
-decoded now and then, if nothing else waits for the engine. Its tokens are the draft of the
-piece's next decode (``DictationTexts.draft_for``): the speculation at the pause or the tail at
-the release takes the tokens that agree in one decoder pass instead of one pass each, and the
-window previews the words. Any other submission sets ``stop`` (``engine.stop_signal``), and a
-draft under way stops within milliseconds, so a draft never holds up what someone waits for.
+Drafts (``DictationTexts.draft_for``): the tokens of the furthest-reaching whole decode of a
+piece so far, a withdrawn speculation's, are the draft of the piece's next whole decode:
+whisper.cpp checks the tokens that agree in one decoder pass instead of one pass each
+(patches/whisper.cpp-draft-tokens.patch).
 
 Rest: when a dictation's result or a whole job is done, or a dictation is cancelled
 (``drop_dictation``), and nothing else is queued, the loop tells
@@ -53,15 +51,12 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from app.dictation_texts import DictationTexts, Parts, continued, open_ended
-from app.piece_texts import (SpeculationAbandoned, looks_looped, max_tokens_for, sizes,
-                              transcribe_piece)
+from app.piece_texts import SpeculationAbandoned, sizes, transcribe_piece
 from app.streaming import StreamedAudio
-from engine.audio_ctx import audio_ctx_for
-from engine.errors import MurmurError, Stopped
+from engine.errors import MurmurError
 from engine.options import SAMPLE_RATE, TranscribeOptions, Transcript
 from engine.postprocess import clean_segments
 from engine.segmenter import FRAME_SAMPLES
-from engine.stop_signal import StopSignal
 from engine.whisper_engine import WhisperEngine
 
 log = logging.getLogger(__name__)
@@ -137,7 +132,6 @@ class EngineLoop(QObject):
         self._pieces = DictationTexts()  # of the dictation being streamed
         self.submitted = 0  # jobs, pieces, speculations emitted: GUI thread writes, worker reads
         self.handled = 0  # of them started here: only the worker touches it
-        self.stop = StopSignal()  # set by the GUI thread with every submission but a draft
 
     @Slot(object)
     def load(self, model_path: Path) -> None:
@@ -249,48 +243,6 @@ class EngineLoop(QObject):
         log.debug("dictation %d: speculation %s done in %d part(s)%s", dictation, key,
                   len(parts), "" if wanted() else " (withdrawn meanwhile)")
         self.partial.emit(dictation, pieces.text_with(parts))
-
-    @Slot(int, object, object, object)
-    def draft(self, dictation: int, key: object, samples: np.ndarray,
-              options: TranscribeOptions) -> None:
-        """The open piece while speech goes on: decoded for the draft of its later decodes,
-        unless newer work is queued; stopped by any that comes."""
-        self.stop.clear()  # first: a submission after the check below sets it again
-        self.handled += 1
-        if self.handled < self.submitted or dictation < self.dead_below or self.engine is None \
-                or not (self._size_pieces and sizes(options)):
-            return
-        pieces = self._pieces
-        pieces.switch_to(dictation)
-        if pieces.error:
-            return
-        seconds = len(samples) / SAMPLE_RATE
-        window = audio_ctx_for(seconds)
-        if not window:
-            return  # the full window: a draft would cost as much as the piece itself
-        cap = max_tokens_for(seconds)
-        drafted = replace(pieces.prompted(options), draft=pieces.draft_for(key), best_of=1,
-                          audio_ctx=window, single_segment=True, temperature_fallback=False,
-                          max_tokens=cap)
-        started = time.monotonic()
-        try:
-            transcript = self.engine.transcribe(samples, drafted, stop=self.stop)
-        except Stopped:
-            pieces.engine_seconds += time.monotonic() - started
-            log.debug("dictation %d: draft %s stopped after %.2f s", dictation, key,
-                      time.monotonic() - started)
-            return
-        except Exception:  # noqa: BLE001 - only a draft: the piece is transcribed anyway
-            log.exception("a draft of dictation %d failed", dictation)
-            return
-        pieces.engine_seconds += transcript.engine_seconds
-        log.debug("dictation %d: draft %s of %.2f s: %d tokens (%d from its own draft) in %.2f s",
-                  dictation, key, seconds, transcript.tokens, transcript.draft_taken,
-                  transcript.engine_seconds)
-        if transcript.tokens > cap or looks_looped(transcript.text, seconds):
-            return
-        pieces.keep_draft(key, transcript.token_ids)
-        self.partial.emit(dictation, pieces.text_with((transcript.text,)))
 
     def _finish_streamed(self, job: int, audio: StreamedAudio, options: TranscribeOptions) -> None:
         pieces = self._pieces

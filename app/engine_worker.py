@@ -88,7 +88,6 @@ class EngineWorker(QObject):
     _job_submitted = Signal(int, object, object, float)
     _segment_submitted = Signal(int, object, object, object)
     _speculation_submitted = Signal(int, object, object, object)
-    _draft_submitted = Signal(int, object, object, object)
     _rest_requested = Signal()
 
     def __init__(self, model_path: Path, options: TranscribeOptions = TranscribeOptions(),
@@ -114,7 +113,6 @@ class EngineWorker(QObject):
         self._job_submitted.connect(self._loop.transcribe)
         self._segment_submitted.connect(self._loop.segment)
         self._speculation_submitted.connect(self._loop.speculate)
-        self._draft_submitted.connect(self._loop.draft)
         self._rest_requested.connect(self._loop.rest)
         # Emitted on the worker thread, delivered here on the GUI thread (queued).
         self._loop.loaded.connect(self.model_loaded)
@@ -140,13 +138,8 @@ class EngineWorker(QObject):
     def submit(self, job: int, audio: object) -> None:
         """Transcribe ``audio`` (float32 16 kHz, or a recorder's result) as ``job``."""
         self._loop.newest_job = job
-        self._submitted()
-        self._job_submitted.emit(job, audio, self._options, time.monotonic())
-
-    def _submitted(self) -> None:
-        """Work someone waits for is on its way: a draft under way gives way to it."""
         self._loop.submitted += 1
-        self._loop.stop.set()
+        self._job_submitted.emit(job, audio, self._options, time.monotonic())
 
     # ---- SegmentSink (app/streaming.py): GUI thread, returns at once ---------------------------
     def begin_dictation(self, dictation: int) -> None:
@@ -159,7 +152,7 @@ class EngineWorker(QObject):
         """Transcribe a finished piece of ``dictation`` in the background (or take the text
         of speculation ``key``, the same audio, if it ran)."""
         log.debug("dictation %d: piece of %.2f s queued", dictation, len(samples) / SAMPLE_RATE)
-        self._submitted()
+        self._loop.submitted += 1
         self._segment_submitted.emit(dictation, samples, self._options, key)
 
     def speculate(self, dictation: int, key: tuple, samples: np.ndarray) -> None:
@@ -167,16 +160,8 @@ class EngineWorker(QObject):
         log.debug("dictation %d: speculation %s of %.2f s queued", dictation, key,
                   len(samples) / SAMPLE_RATE)
         self._loop.live_speculation = (dictation, key)
-        self._submitted()
-        self._speculation_submitted.emit(dictation, key, samples, self._options)
-
-    def draft(self, dictation: int, key: tuple, samples: np.ndarray) -> None:
-        """Decode the open piece so far while speech goes on, if the engine is free, for the
-        draft of its later decodes (``EngineLoop.draft``)."""
-        log.debug("dictation %d: draft %s of %.2f s queued", dictation, key,
-                  len(samples) / SAMPLE_RATE)
         self._loop.submitted += 1
-        self._draft_submitted.emit(dictation, key, samples, self._options)
+        self._speculation_submitted.emit(dictation, key, samples, self._options)
 
     def withdraw_speculation(self, dictation: int) -> None:
         """Speech went on: the speculation is wrong; skip it if it has not started."""
@@ -186,7 +171,7 @@ class EngineWorker(QObject):
     def drop_dictation(self, dictation: int) -> None:
         """``dictation`` was cancelled: skip its queued pieces, show no more of it."""
         self._loop.dead_below = max(self._loop.dead_below, dictation + 1)
-        self._submitted()
+        self._loop.submitted += 1
         self._rest_requested.emit()  # behind its queued pieces, which are skipped now
         if dictation == self._dictation:
             self._dictation = 0
@@ -196,13 +181,11 @@ class EngineWorker(QObject):
         """End the thread after the job under way, then free the model (on quit)."""
         self._loop.newest_job = 1 << 62  # queued jobs are stale now: skip them
         self._loop.dead_below = 1 << 62
-        self._loop.stop.set()  # and a draft under way ends now
         self._thread.quit()
         if not self._thread.wait(timeout_ms):
             log.warning("the engine worker did not stop within %d ms", timeout_ms)
             return
         self._loop.close_engine()  # the worker thread has ended: nothing else touches it
-        self._loop.stop.close()
 
     def _on_partial(self, dictation: int, text: str) -> None:
         if dictation == self._dictation:  # not a cancelled or earlier dictation's

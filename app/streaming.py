@@ -35,7 +35,7 @@ from typing import Protocol
 
 import numpy as np
 
-from engine.segmenter import FRAME_SAMPLES, Piece, Segmenter, SegmenterOptions, frames_for
+from engine.segmenter import FRAME_SAMPLES, Piece, Segmenter, SegmenterOptions
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +57,6 @@ class Detector(Protocol):
 #: A speculation's name: the open piece's ``Piece.extent``, ``(start, end of its speech)``.
 Key = tuple[int, int]
 
-#: Drafts (``SegmentSink.draft``): while speech goes on without a pause, the open piece so far
-#: is decoded for the draft of its later decodes once it holds this much speech,
-DRAFT_FIRST_FRAMES = frames_for(2.0)
-#: and again each time it has this much more.
-DRAFT_STEP_FRAMES = frames_for(1.0)
-
 
 class SegmentSink(Protocol):
     """Where finished segments go (``EngineWorker``); every call returns at once."""
@@ -73,8 +67,6 @@ class SegmentSink(Protocol):
         ...
 
     def speculate(self, dictation: int, key: Key, samples: np.ndarray) -> None: ...
-
-    def draft(self, dictation: int, key: Key, samples: np.ndarray) -> None: ...
 
     def withdraw_speculation(self, dictation: int) -> None: ...
 
@@ -136,7 +128,6 @@ class SegmentStreamer:
         self._segments = 0
         self._active = False
         self._speculated: Key | None = None  # the open piece's speculation, if still valid
-        self._drafted: Key | None = None  # the open piece's last draft
 
     @property
     def dictation(self) -> int:
@@ -151,7 +142,7 @@ class SegmentStreamer:
         self._detector.reset()
         self._segmenter.reset()
         self._buffer, self._offset, self._segments = np.zeros(0, np.float32), 0, 0
-        self._speculated = self._drafted = None
+        self._speculated = None
         self._active = True
         self._sink.begin_dictation(self._dictation)
 
@@ -187,17 +178,6 @@ class SegmentStreamer:
         if now is not None and now != self._speculated and segmenter.quiet_run >= wait:
             self._speculated = now
             self._sink.speculate(self._dictation, now, self._samples_of(peek))
-        elif now is not None and self._speculated is None and segmenter.quiet_run == 0:
-            self._draft(peek)
-
-    def _draft(self, peek: Piece) -> None:
-        """Speech goes on in the open piece: send it as a draft when it has grown enough."""
-        start, speech_end = peek.extent
-        last = self._drafted if self._drafted is not None and self._drafted[0] == start \
-            else (start, start + DRAFT_FIRST_FRAMES - DRAFT_STEP_FRAMES)
-        if speech_end - last[1] >= DRAFT_STEP_FRAMES:
-            self._drafted = peek.extent
-            self._sink.draft(self._dictation, peek.extent, self._samples_of(peek))
 
     def finish(self, recorded: object, released_at: float | None = None) -> StreamedAudio:
         """The dictation ended (every sample was fed): the tail to transcribe at release."""

@@ -53,8 +53,6 @@ class _Pieces:
 
     def speculate(self, dictation, key, samples): pass
 
-    def draft(self, dictation, key, samples): pass
-
     def withdraw_speculation(self, dictation): pass
 
     def drop_dictation(self, dictation): pass

@@ -25,7 +25,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,8 +33,6 @@ from engine.errors import EngineError
 
 if TYPE_CHECKING:  # only an annotation: the launch starts the child before numpy is loaded
     import numpy as np
-
-    from engine.stop_signal import SupportsFileno
 
 log = logging.getLogger(__name__)
 child_log = logging.getLogger("engine.child")
@@ -145,10 +143,8 @@ class EngineChild:
         except (BrokenPipeError, ConnectionResetError, EOFError) as error:
             raise ChildGone() from error
 
-    def receive(self, deadline: float | None, abort: Callable[[], bool] | None = None,
-                wake: SupportsFileno | None = None) -> object:
-        """The child's next message, or None as soon as ``wake`` (a ``StopSignal``) is
-        readable.
+    def receive(self, deadline: float | None, abort: Callable[[], bool] | None = None) -> object:
+        """The child's next message.
 
         Waits without polling when neither ``deadline`` nor ``abort`` is given.
 
@@ -157,19 +153,15 @@ class EngineChild:
             Hung: ``deadline`` (a ``time.monotonic()``) passed first.
             Aborted: ``abort()`` returned True first.
         """
-        waited_on = [self._conn] if wake is None else [self._conn, wake]
         while True:
             step = None if deadline is None else max(0.0, deadline - time.monotonic())
             if abort is not None:
                 step = ABORT_POLL_S if step is None else min(step, ABORT_POLL_S)
             try:
-                ready = wait(waited_on, step)
-                if self._conn in ready:
+                if self._conn.poll(step):
                     return self._conn.recv()
             except (EOFError, ConnectionResetError, OSError) as error:
                 raise ChildGone() from error
-            if ready:
-                return None  # woken
             if abort is not None and abort():
                 raise Aborted()
             if deadline is not None and time.monotonic() >= deadline:

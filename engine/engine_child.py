@@ -17,9 +17,6 @@ module runs as ``__main__`` and its classes would pickle under that name).
 3. child → parent: ``Busy`` just before ``whisper_full`` starts, then ``Done`` or ``Failed``.
 4. parent → child, any time between requests: ``Rest`` (a dictation or job is over, nothing more
    is expected soon); no reply. The child gives its grown memory back at once (below).
-   During a request: ``Stop`` (a draft that newer work overtook). whisper.cpp watches the
-   connection's descriptor and stops once anything is readable there; the reply is ``Failed``
-   with kind ``Stopped``, or ``Done`` if it had finished, and then the Stop is dropped.
 5. The parent closes its end: the child frees the model and exits 0.
 
 The child must never outlive the app. A closed connection ends it when idle; while it is busy in
@@ -62,8 +59,8 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.engine_messages import Busy, Done, Failed, Ready, Rest, Stop
-from engine.errors import MurmurError, Stopped
+from engine.engine_messages import Busy, Done, Failed, Ready, Rest
+from engine.errors import MurmurError
 from engine.glibc_malloc import M_MMAP_THRESHOLD, malloc_trimmer, mallopt
 
 log = logging.getLogger("engine.child")
@@ -201,7 +198,7 @@ def _answer(held: list, conn: Connection, reload) -> None:
             continue
         try:
             request = conn.recv()
-            if not isinstance(request, (Rest, Stop)):  # those come without samples
+            if not isinstance(request, Rest):  # a Rest comes without samples
                 samples = np.frombuffer(conn.recv_bytes(), dtype=np.float32)
         except (EOFError, OSError):
             return  # the parent closed the engine (or is gone)
@@ -209,21 +206,13 @@ def _answer(held: list, conn: Connection, reload) -> None:
             if not reloader.reload_if_grown("rest"):
                 return
             continue
-        if isinstance(request, Stop):
-            continue  # for a request that had finished when it was sent
         conn.send(Busy())
         try:
-            # During a call the parent sends nothing but a Stop: data on the connection stops it.
-            reply = Done(held[0].transcribe(samples, request.options, stop=conn))
+            reply = Done(held[0].transcribe(samples, request.options))
         except Exception as error:
             if not isinstance(error, MurmurError):
                 log.exception("transcription failed")
             reply = _failed(error)
-        if isinstance(reply, Failed) and reply.kind == Stopped.__name__:
-            try:
-                conn.recv()  # the Stop itself
-            except (EOFError, OSError):
-                return  # it was the parent closing the connection
         conn.send(reply)
         # No malloc_trim per call: it gave back 0.4-3 MiB, and the next call paid for it in page
         # faults (+0.7 ms outside whisper.cpp in bench/engine_process.py).

@@ -42,12 +42,6 @@ class Rest:
 
 
 @dataclass(frozen=True)
-class Stop:
-    """Stop the request under way (its reply is ``Failed`` with kind ``Stopped``, or ``Done``
-    if it finished first). No samples follow; one that arrives between requests is dropped."""
-
-
-@dataclass(frozen=True)
 class Busy:
     """The child has the samples and is about to run ``whisper_full``."""
 

@@ -33,14 +33,12 @@ from typing import TYPE_CHECKING
 
 from engine import errors
 from engine.child_proc import Aborted, ChildGone, EngineChild, Hung, exit_description
-from engine.engine_messages import Busy, Done, Failed, Ready, Request, Rest, Stop
+from engine.engine_messages import Busy, Done, Failed, Ready, Request, Rest
 from engine.errors import EngineCrashed, EngineError, MurmurError
 from engine.options import SAMPLE_RATE, TranscribeOptions, Transcript
 
 if TYPE_CHECKING:  # imported where samples are sent: the launch starts the child before numpy
     import numpy as np
-
-    from engine.stop_signal import StopSignal
 
 log = logging.getLogger(__name__)
 
@@ -140,8 +138,7 @@ class ProcessEngine:
         return self._ready(child)
 
     def transcribe(self, audio: np.ndarray, options: TranscribeOptions | None = None,
-                   abort: Callable[[], bool] | None = None,
-                   stop: StopSignal | None = None) -> Transcript:
+                   abort: Callable[[], bool] | None = None) -> Transcript:
         """Transcribe 16 kHz mono float32 samples in the child.
 
         Args:
@@ -149,10 +146,8 @@ class ProcessEngine:
             options: what to ask of the model; defaults follow the user's locale.
             abort: polled while waiting; when it returns True the child is stopped (it starts
                 again on the next call) and ``EngineError`` is raised.
-            stop: once set, the child is told to stop the call (``Stop``) and stays loaded.
 
         Raises:
-            Stopped: ``stop`` was set and the child stopped before the decode was done.
             EngineCrashed: the child died (or hung) during the call; a new one is loading.
             EngineError, ModelFileError: as ``WhisperEngine`` raises them.
         """
@@ -167,13 +162,8 @@ class ProcessEngine:
                 deadline = time.monotonic() + stuck_after(samples.size / SAMPLE_RATE)
                 try:
                     child.send(Request(options), samples)
-                    wake = stop
                     while True:
-                        reply = child.receive(deadline, abort, wake)
-                        if reply is None:  # stop was set: tell the child, once
-                            child.send(Stop())
-                            wake = None
-                            continue
+                        reply = child.receive(deadline, abort)
                         if not isinstance(reply, Busy):
                             break
                         started = True

@@ -33,12 +33,5 @@ class EngineError(MurmurError):
     """whisper.cpp could not load the model or transcribe."""
 
 
-class Stopped(EngineError):
-    """A transcription was told to stop (``engine.stop_signal.StopSignal``) and did."""
-
-    def __init__(self, message: str = "The transcription was stopped.") -> None:
-        super().__init__(message)
-
-
 class EngineCrashed(EngineError):
     """The engine's process died (a crash inside whisper.cpp) or hung; it is being restarted."""

@@ -87,9 +87,9 @@ class TranscribeOptions:
             reloaded, and multiplies the decoding work of that pass.
         max_tokens: cap on the tokens of a segment (0: no cap).
         draft: text token ids an earlier decode of most of the same audio gave
-            (``Transcript.token_ids``). A greedy decode checks them all in one decoder pass and
-            decodes one token at a time only from the first it disagrees with; the text is the
-            same as without them (patches/whisper.cpp-draft-tokens.patch).
+            (``Transcript.token_ids``). A greedy decode checks them in one decoder pass and
+            decodes one token at a time only where it disagrees; the text is the same as without
+            them up to rounding (patches/whisper.cpp-draft-tokens.patch).
     """
 
     language: str = field(default_factory=locale_language)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import atexit
 import logging
 import os
-import select
 import sys
 import threading
 import time
@@ -26,10 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.errors import EngineError, ModelFileError, Stopped
+from engine.errors import EngineError, ModelFileError
 from engine.ggml_format import GgmlModelInfo, inspect_ggml
 from engine.options import AUTO_LANGUAGE, SAMPLE_RATE, Decoding, Segment, Transcript, TranscribeOptions
-from engine.stop_signal import SupportsFileno
 
 log = logging.getLogger(__name__)
 
@@ -117,10 +115,8 @@ class WhisperEngine:
                 f"whisper.cpp could not load {self.model_path.name}: {self._load_errors[-1]}"
             )
         self.multilingual = bool(self._pw.whisper_is_multilingual(self._ctx))
-        # A binding built without patches/whisper.cpp-draft-tokens.patch (and -stop-fd) decodes
-        # every token, the same text more slowly, and cannot be stopped.
-        self.takes_drafts = all(hasattr(self._pw, name) for name in (
-            "whisper_set_draft_tokens", "whisper_set_stop_fd"))
+        # A binding built without patches/whisper.cpp-draft-tokens.patch decodes every token.
+        self.takes_drafts = hasattr(self._pw, "whisper_set_draft_tokens")
         log.info("loaded %s (%s, %s) in %.2f s", self.model_path.name, self.info.size_name,
                  self.info.ftype, self.load_seconds)
 
@@ -168,22 +164,15 @@ class WhisperEngine:
         """Nothing to give back: in the app's own process there is no child to reload (only
         ``ProcessEngine.rest`` frees whisper.cpp's grown buffers)."""
 
-    def transcribe(self, audio: np.ndarray, options: TranscribeOptions | None = None,
-                   stop: SupportsFileno | None = None) -> Transcript:
+    def transcribe(self, audio: np.ndarray, options: TranscribeOptions | None = None) -> Transcript:
         """Transcribe 16 kHz mono float32 samples.
 
         Args:
             audio: 1-D samples in [-1, 1] at 16 kHz.
             options: what to ask of the model; defaults follow the user's locale.
-            stop: a descriptor (``StopSignal``, or the engine process's connection) whose
-                becoming readable stops the call; whisper.cpp checks it between the nodes of
-                its graphs (patches/whisper.cpp-stop-fd.patch).
 
         Returns:
             The transcript with segments and timings.
-
-        Raises:
-            Stopped: ``stop`` became readable before the decode was done.
         """
         options = options or TranscribeOptions()
         samples = np.ascontiguousarray(audio, dtype=np.float32).reshape(-1)
@@ -195,18 +184,9 @@ class WhisperEngine:
         with self._lock:
             if options.draft and self.takes_drafts:
                 pw.whisper_set_draft_tokens(self._ctx, list(options.draft))
-            stoppable = stop is not None and self.takes_drafts
-            if stoppable:
-                pw.whisper_set_stop_fd(self._ctx, stop.fileno())
             started = time.perf_counter()
-            try:
-                status = pw.whisper_full(self._ctx, params, samples, samples.size)
-            finally:
-                if stoppable:
-                    pw.whisper_set_stop_fd(self._ctx, -1)
+            status = pw.whisper_full(self._ctx, params, samples, samples.size)
             engine_seconds = time.perf_counter() - started
-            if status != 0 and stoppable and select.select([stop], [], [], 0)[0]:
-                raise Stopped()
             if status != 0:
                 raise EngineError(f"whisper.cpp failed to transcribe (code {status})")
             segments = tuple(self._segments())

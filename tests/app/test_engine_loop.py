@@ -15,7 +15,6 @@ import numpy as np
 from app.engine_loop import EngineLoop
 from app.streaming import StreamedAudio
 from engine.audio_ctx import audio_ctx_for
-from engine.errors import Stopped
 from engine.join import ends_sentence
 from engine.options import SAMPLE_RATE, TranscribeOptions, Transcript
 from engine.segmenter import FRAME_SAMPLES
@@ -40,17 +39,13 @@ class SentenceEngine:
         self.model_path = path
         self.calls: list[tuple[int, str | None, int]] = []
         self.drafts: list[tuple[int, ...]] = []  # the draft of each call
-        self.stops: list = []  # the stop signal of each call (drafts only)
         self.loop_windows: set[int] = set()
         self.during = lambda: None
 
-    def transcribe(self, audio, options, stop=None):
+    def transcribe(self, audio, options):
         self.calls.append((len(audio), options.initial_prompt, options.audio_ctx))
         self.drafts.append(options.draft)
-        self.stops.append(stop)
         self.during()
-        if stop is not None and stop.is_set():
-            raise Stopped()
         seconds = len(audio) / SAMPLE_RATE
         if options.audio_ctx in self.loop_windows:
             return Transcript("alpha " * 60, (), "en", seconds, 0.01, 500)
@@ -181,40 +176,3 @@ def test_a_draft_from_before_other_texts_is_not_used():
                     EN, 0.0)
     assert engine.drafts[-1] == ()
 
-
-SO_FAR = (0, FIRST + QUIET + 40)  # the piece while its speaker is still in its second sentence
-
-
-def draft(loop: EngineLoop, key, samples) -> None:
-    """What ``EngineWorker.draft`` and then the loop's thread do."""
-    loop.submitted += 1
-    loop.draft(1, key, samples, EN)
-
-
-def test_a_draft_of_the_piece_so_far_is_the_draft_of_its_speculation_and_a_preview():
-    loop, engine = loaded_loop()
-    previews = []
-    loop.partial.connect(lambda dictation, text: previews.append(text))
-    draft(loop, SO_FAR, PIECE[:SO_FAR[1] * FRAME_SAMPLES])
-    assert engine.stops[0] is loop.stop and engine.drafts == [()]
-    assert previews == ["Alpha bravo charlie delta echo foxtrot golf hotel."]
-    speculate(loop, WHOLE, PIECE)
-    assert engine.drafts[-1] == tuple(sum(map(ord, word)) for word in previews[0].split())
-    assert engine.stops[-1] is None  # what someone waits for is never stopped
-
-
-def test_a_draft_with_newer_work_queued_behind_it_is_skipped():
-    loop, engine = loaded_loop()
-    loop.submitted += 1  # a piece was queued after the draft
-    draft(loop, SO_FAR, PIECE[:SO_FAR[1] * FRAME_SAMPLES])
-    assert engine.calls == []
-
-
-def test_a_stopped_draft_leaves_no_draft_and_the_next_decode_goes_on_without_one():
-    loop, engine = loaded_loop()
-    engine.during = loop.stop.set  # a piece arrives while the draft decodes
-    draft(loop, SO_FAR, PIECE[:SO_FAR[1] * FRAME_SAMPLES])
-    assert loop._pieces.drafts == {}
-    engine.during = lambda: None
-    speculate(loop, WHOLE, PIECE)
-    assert engine.drafts == [(), ()]

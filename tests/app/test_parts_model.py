@@ -57,9 +57,6 @@ class Sink:
     def speculate(self, dictation, key, samples):
         self.events.append(("speculate", key, samples))
 
-    def draft(self, dictation, key, samples):
-        pass  # drafts change no text, only how fast it comes
-
     def withdraw_speculation(self, dictation):
         self.events.append(("withdraw",))
 

@@ -51,9 +51,6 @@ class Sink:
     def speculate(self, dictation, key, samples):
         self.speculations[key] = samples
 
-    def draft(self, dictation, key, samples):
-        pass
-
     def withdraw_speculation(self, dictation):
         pass
 

@@ -16,7 +16,7 @@ import pytest
 from app.engine_worker import EngineWorker, TranscriptionResult
 from app.piece_texts import looks_looped, max_tokens_for, transcribe_piece
 from app.recorder import RingRecorder
-from app.streaming import DRAFT_FIRST_FRAMES, DRAFT_STEP_FRAMES, SegmentStreamer, StreamedAudio
+from app.streaming import SegmentStreamer, StreamedAudio
 from engine.options import TranscribeOptions, Transcript
 from engine.segmenter import FRAME_SAMPLES, SegmenterOptions
 from ring_source import RingSource
@@ -91,9 +91,6 @@ class Sink:
 
     def speculate(self, d, key, samples):
         self.calls.append(("speculate", d, samples, key))
-
-    def draft(self, d, key, samples):
-        self.calls.append(("draft", d, samples, key))
 
     def withdraw_speculation(self, d):
         self.calls.append(("withdraw", d))
@@ -263,41 +260,6 @@ def test_a_pause_that_becomes_a_cut_names_its_speculation():
     assert sink.calls[2][3] == sink.calls[1][3]  # the committed piece is the speculated audio
     assert np.array_equal(sink.calls[2][2], sink.calls[1][2])
     assert out.tail_key is None and words_in(out.tail) == {0.3}
-
-
-def test_speech_without_a_pause_is_sent_as_drafts_of_its_piece_as_it_grows():
-    """After DRAFT_FIRST_FRAMES of speech, and then every DRAFT_STEP_FRAMES more, the open piece
-    goes to the sink as a draft (named by its extent, like a speculation); none in the pause."""
-    sink = Sink()
-    streamer = SegmentStreamer(LoudVad(), sink, SPECULATE)
-    streamer.begin()
-    speech = np.full(int(4.6 * 16000), 0.2, np.float32)
-    feed_all(streamer, np.concatenate([np.zeros(6400, np.float32), speech,
-                                       np.zeros(3200, np.float32)]))
-    out = streamer.finish(recorded=None)
-    kinds = [c[0] for c in sink.calls]
-    assert kinds == ["begin", "draft", "draft", "draft", "speculate"]
-    drafts = [c for c in sink.calls if c[0] == "draft"]
-    spans = [key[1] - key[0] for *_, key in drafts]
-    assert spans[0] >= DRAFT_FIRST_FRAMES and spans[0] - DRAFT_FIRST_FRAMES < 3
-    assert all(0 <= b - a - DRAFT_STEP_FRAMES < 3 for a, b in zip(spans, spans[1:]))
-    speculation = sink.calls[-1]
-    for *_, samples, key in drafts:  # each the beginning of the piece the speculation names
-        assert key[0] == speculation[3][0]
-        assert np.array_equal(samples, speculation[2][:len(samples)])
-    assert out.tail_key == speculation[3]
-
-
-def test_a_piece_under_two_seconds_of_speech_gets_no_draft_but_one_that_goes_on_does():
-    sink = Sink()
-    streamer = SegmentStreamer(LoudVad(), sink, SPECULATE)
-    streamer.begin()
-    feed_all(streamer, utterance(0.2, 0.3, pause=0.25))  # 0.6 s words, a short pause: 1.45 s
-    assert "draft" not in [c[0] for c in sink.calls]
-    feed_all(streamer, np.full(12800, 0.4, np.float32))  # the same piece goes on, 0.8 s more
-    assert [c[0] for c in sink.calls][-2:] == ["withdraw", "draft"]
-    assert words_in(sink.calls[-1][2]) == {0.2, 0.3, 0.4}
-    streamer.finish(recorded=None)
 
 
 def speculating(worker: EngineWorker):

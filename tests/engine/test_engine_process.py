@@ -23,10 +23,8 @@ import pytest
 from audio.decode import decode_file
 from engine.engine_child import EXIT_PARENT_GONE
 from engine.engine_process import ProcessEngine, early_process_engine, load_process_engine
-from engine.engine_messages import Stop
-from engine.errors import EngineCrashed, EngineError, ModelFileError, Stopped
+from engine.errors import EngineCrashed, EngineError, ModelFileError
 from engine.options import SAMPLE_RATE, TranscribeOptions
-from engine.stop_signal import StopSignal
 from engine.whisper_engine import WhisperEngine, load_engine
 from tests.engine_procs import (
     engine_children,
@@ -162,26 +160,6 @@ def test_abort_stops_the_call_and_the_next_call_works(default_model_path, jfk_au
             call.result()
         assert not Path(f"/proc/{pid}").exists()
         assert engine.transcribe(jfk_audio, EN).text.strip() == JFK
-
-
-def test_stop_ends_the_call_under_way_and_the_same_child_answers_the_next(
-        default_model_path, jfk_audio):
-    """A draft that newer work overtakes: the child is told to stop (``Stop``) and stays
-    loaded, unlike an abort, which kills it."""
-    signal = StopSignal()
-    with ProcessEngine(default_model_path) as engine, ThreadPoolExecutor(1) as pool:
-        call = pool.submit(engine.transcribe, np.tile(jfk_audio, 2), EN, None, signal)
-        pid = wait_inside_whisper(engine)
-        signal.set()
-        with pytest.raises(Stopped):
-            call.result()
-        signal.clear()
-        assert engine.transcribe(jfk_audio, EN, stop=signal).text.strip() == JFK
-        # A Stop that arrives between requests (its call had just finished) is dropped.
-        engine._child.send(Stop())
-        assert engine.transcribe(jfk_audio, EN).text.strip() == JFK
-        assert engine.pid == pid
-    signal.close()
 
 
 # --- the child never outlives its parent --------------------------------------------------------

@@ -16,9 +16,8 @@ import numpy as np
 import pytest
 
 from audio.decode import decode_file
-from engine.errors import EngineError, ModelFileError, Stopped
+from engine.errors import EngineError, ModelFileError
 from engine.options import AUTO_LANGUAGE, SAMPLE_RATE, Decoding, TranscribeOptions
-from engine.stop_signal import StopSignal
 from engine.wer import normalize_words
 from engine.whisper_engine import WhisperEngine, load_engine
 
@@ -151,7 +150,9 @@ def test_a_draft_is_taken_while_it_agrees_and_the_text_stays_the_same(engine, te
     """patches/whisper.cpp-draft-tokens.patch: the draft's tokens are checked in the prompt's
     decoder pass. The draft of the whole sentence is taken in full; the draft of its first
     3.2 s up to where the longer audio reads differently ("waiting." then "waiting,"); another
-    sentence's not at all. The text and tokens are those of the decode without a draft."""
+    sentence's not at all; a draft with a token changed, all but a few tokens around it. The
+    text and tokens are those of the decode without a draft (for this sentence: the draft's
+    longer passes add up in another order, which can tip a near-tie elsewhere)."""
     sentence = decode_file(test_data / "speech" / "ls_1089-134691-0001.wav").samples
     sized = TranscribeOptions(language="en", threads=2, audio_ctx=256, single_segment=True,
                               temperature_fallback=False, max_tokens=40,
@@ -168,6 +169,13 @@ def test_a_draft_is_taken_while_it_agrees_and_the_text_stays_the_same(engine, te
         drafted = engine.transcribe(sentence[:int(4.6 * SAMPLE_RATE)], replace(sized, draft=draft))
         assert (drafted.text, drafted.token_ids) == (plain.text, plain.token_ids)
         assert drafted.draft_taken == taken
+    # Where the text and the draft part, the draft is picked up again where it says the last
+    # tokens decoded: a first word spelled differently, a word heard differently mid-sentence.
+    ids = plain.token_ids
+    for changed in ((other[0],) + ids[1:], ids[:10] + (other[0],) + ids[11:]):
+        drafted = engine.transcribe(sentence[:int(4.6 * SAMPLE_RATE)], replace(sized, draft=changed))
+        assert (drafted.text, drafted.token_ids) == (plain.text, plain.token_ids)
+        assert drafted.draft_taken >= len(ids) - 4, (drafted.draft_taken, len(ids))
     # A draft is for one call only.
     assert engine.transcribe(sentence[:int(4.6 * SAMPLE_RATE)], sized).draft_taken == 0
 
@@ -184,22 +192,6 @@ def test_a_draft_respects_the_token_cap_and_is_left_out_of_sampled_and_beam_deco
     assert capped.token_ids == whole.token_ids[:9]
     beam = replace(sized, decoding=Decoding.BEAM, beam_size=3)
     assert engine.transcribe(jfk_audio, replace(beam, draft=whole.token_ids)).draft_taken == 0
-
-
-def test_a_stop_signal_stops_the_decode_and_the_engine_goes_on(engine, jfk_audio):
-    """patches/whisper.cpp-stop-fd.patch: a readable stop descriptor ends ``whisper_full``
-    (checked between graph nodes); cleared, the same call decodes as without it."""
-    options = TranscribeOptions(language="en", threads=2)
-    plain = engine.transcribe(jfk_audio, options)
-    signal = StopSignal()
-    signal.set()
-    with pytest.raises(Stopped):
-        engine.transcribe(jfk_audio, options, stop=signal)
-    signal.clear()
-    assert engine.transcribe(jfk_audio, options, stop=signal).text == plain.text
-    signal.set()  # the descriptor is the call's only: a call without it ignores it
-    assert engine.transcribe(jfk_audio, options).text == plain.text
-    signal.close()
 
 
 @pytest.mark.parametrize("samples", [0, 1, 800])
