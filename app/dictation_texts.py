@@ -107,8 +107,8 @@ class DictationTexts:
     def draft_for(self, key: Key | None) -> tuple[int, ...]:
         """The tokens of the furthest-reaching decode of the piece ``key`` begins (same first
         frame, after the same texts), as a draft for decoding it again with more audio
-        (``TranscribeOptions.draft``: the text is the same, and the tokens that agree cost one
-        decoder pass instead of one each); () when there is none."""
+        (``TranscribeOptions.draft``: the text is the same up to rounding, and the tokens that
+        agree cost one decoder pass instead of one each); () when there is none."""
         known = self.drafts.get(key[0]) if key is not None else None
         return known[0] if known is not None and known[2] == len(self.texts) else ()
 

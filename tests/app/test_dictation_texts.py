@@ -129,4 +129,3 @@ def test_a_draft_decoded_before_other_texts_is_replaced_and_a_new_dictation_has_
     assert texts.draft_for((START, START + 90)) == (5,)
     texts.switch_to(2)
     assert texts.draft_for((START, START + 90)) == ()
-
