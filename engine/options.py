@@ -139,11 +139,8 @@ class Transcript:
         language: the language Whisper transcribed (detected when asked for "auto").
         audio_seconds: length of the audio transcribed.
         engine_seconds: wall time whisper.cpp took.
-        tokens: text tokens decoded (no special or timestamp tokens). whisper.cpp stops a
-            decode capped by ``TranscribeOptions.max_tokens`` one token after the cap, so more
-            tokens than the cap means the text was cut off.
-        token_ids: those tokens' ids, in order (a draft for a later decode of the same audio
-            and more: ``TranscribeOptions.draft``).
+        token_ids: the text tokens decoded (no special or timestamp tokens), in order: a
+            draft for a later decode of the same audio and more (``TranscribeOptions.draft``).
         draft_taken: how many tokens of the options' draft the decode took as they were.
     """
 
@@ -152,6 +149,12 @@ class Transcript:
     language: str
     audio_seconds: float
     engine_seconds: float
-    tokens: int = 0
     token_ids: tuple[int, ...] = ()
     draft_taken: int = 0
+
+    @property
+    def tokens(self) -> int:
+        """How many text tokens were decoded. whisper.cpp stops a decode capped by
+        ``TranscribeOptions.max_tokens`` one token after the cap, so more tokens than the cap
+        means the text was cut off."""
+        return len(self.token_ids)

@@ -196,8 +196,8 @@ class WhisperEngine:
             if language == AUTO_LANGUAGE or not self.multilingual:
                 language = pw.whisper_lang_str(pw.whisper_full_lang_id(self._ctx))
         text = " ".join(s.text for s in segments if s.text)
-        return Transcript(text, segments, language, audio_seconds, engine_seconds,
-                          len(token_ids), token_ids, draft_taken)
+        return Transcript(text, segments, language, audio_seconds, engine_seconds, token_ids,
+                          draft_taken)
 
     def _text_token_ids(self) -> tuple[int, ...]:
         """Text tokens of the last result: ids below end-of-text (the specials and timestamps

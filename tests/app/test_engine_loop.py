@@ -48,14 +48,14 @@ class SentenceEngine:
         self.during()
         seconds = len(audio) / SAMPLE_RATE
         if options.audio_ctx in self.loop_windows:
-            return Transcript("alpha " * 60, (), "en", seconds, 0.01, 500)
+            return Transcript("alpha " * 60, (), "en", seconds, 0.01, (0,) * 500)
         text = " ".join(WORDS[v] for v in sorted({round(float(x), 1) for x in audio}) if v > 0.1)
         prompt = (options.initial_prompt or "").split()
         if not prompt or ends_sentence(prompt[-1]):
             text = text.capitalize()
         text += "."
         ids = tuple(sum(map(ord, word)) for word in text.split())  # a token per word
-        return Transcript(text, (), "en", seconds, 0.01, len(ids), ids)
+        return Transcript(text, (), "en", seconds, 0.01, ids)
 
     def rest(self):
         pass

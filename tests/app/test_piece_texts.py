@@ -42,7 +42,7 @@ class ScriptedEngine:
         self.calls.append(options)
         text = self.texts[options.audio_ctx]
         text, tokens = text if isinstance(text, tuple) else (text, 9)
-        return Transcript(text, (), "en", len(samples) / 16000, 0.25, tokens)
+        return Transcript(text, (), "en", len(samples) / 16000, 0.25, (0,) * tokens)
 
 
 @pytest.mark.parametrize("text, seconds, said", [

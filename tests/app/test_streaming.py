@@ -309,7 +309,7 @@ class SizedLoopEngine(WordEngine):
     def transcribe(self, audio, options):
         heard = super().transcribe(audio, options)
         if options.audio_ctx:
-            return Transcript("alpha " * 60, (), "en", heard.audio_seconds, 0.01, 500)
+            return Transcript("alpha " * 60, (), "en", heard.audio_seconds, 0.01, (0,) * 500)
         return heard
 
 
@@ -360,9 +360,10 @@ class CappedEngine:
     def transcribe(self, audio, options):
         self.calls.append(options)
         if options.audio_ctx == 0:
-            return Transcript("alpha", (), "en", len(audio) / 16000, 1.0, 2)
+            return Transcript("alpha", (), "en", len(audio) / 16000, 1.0, (0, 0))
         cap = options.max_tokens or 224
-        return Transcript("alphaaaa", (), "en", len(audio) / 16000, 0.5, min(self.tokens, cap + 1))
+        return Transcript("alphaaaa", (), "en", len(audio) / 16000, 0.5,
+                          (0,) * min(self.tokens, cap + 1))
 
 
 def test_a_sized_piece_cut_off_by_its_token_cap_is_decoded_again_in_the_full_window():

@@ -159,7 +159,7 @@ def test_a_draft_is_taken_while_it_agrees_and_the_text_stays_the_same(engine, te
                               initial_prompt="He had been thinking about it all morning.")
     plain = engine.transcribe(sentence[:int(4.6 * SAMPLE_RATE)], sized)
     assert engine.takes_drafts
-    assert plain.draft_taken == 0 and len(plain.token_ids) == plain.tokens > 15
+    assert plain.draft_taken == 0 and plain.tokens > 15
     beginning = engine.transcribe(sentence[:int(3.2 * SAMPLE_RATE)], sized).token_ids
     other = engine.transcribe(
         decode_file(test_data / "speech" / "jfk.wav").samples, sized).token_ids
