@@ -64,11 +64,15 @@ $(STAMP): pyproject.toml
 # installed beside it, not the build directory. whisper.cpp builds for this machine's CPU
 # (-march=native) but without Intel AMX: where the CPU reports AMX and the kernel or hypervisor
 # does not run its tile instructions (seen on a Xeon VM here), ggml's q8_0 matrix product died
-# of SIGILL on the first transcription. AVX-512 is kept. Rebuilt when a patch changes, or the
-# release, the patch list or the flags (WHISPER_RECIPE: rewritten only when its text differs).
+# of SIGILL on the first transcription. AVX-512 is kept. GGML_LLAMAFILE: ggml's tiled matrix
+# products (llamafile's tinyBLAS) for the many-row products of the encoder and the prompt pass;
+# whisper.cpp leaves them off, and on 2 cores they take ~35 % off the encoder (docs/PERFORMANCE.md,
+# session 14). Rebuilt when a patch changes, or the release, the patch list or the flags
+# (WHISPER_RECIPE: rewritten only when its text differs).
 WHISPER_CFLAGS := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
+WHISPER_CMAKE := -DGGML_LLAMAFILE=ON
 WHISPER_RECIPE := $(VENV)/.whisper-recipe
-WHISPER_RECIPE_TEXT := pywhispercpp==$(PYWHISPERCPP) $(WHISPER_PATCHES) $(WHISPER_CFLAGS)
+WHISPER_RECIPE_TEXT := pywhispercpp==$(PYWHISPERCPP) $(WHISPER_PATCHES) $(WHISPER_CFLAGS) $(WHISPER_CMAKE)
 $(WHISPER_RECIPE): $(STAMP) FORCE
 	@echo '$(WHISPER_RECIPE_TEXT)' | cmp -s - $@ || echo '$(WHISPER_RECIPE_TEXT)' > $@
 
@@ -79,7 +83,7 @@ $(WHISPER_STAMP): $(WHISPER_PATCHES) $(WHISPER_RECIPE)
 	for patch in $(WHISPER_PATCHES); do \
 		patch -d $(WHISPER_BUILD)/pywhispercpp-$(PYWHISPERCPP) -p1 < $$patch || exit 1; done
 	CFLAGS='$(WHISPER_CFLAGS)' CXXFLAGS='$(WHISPER_CFLAGS)' \
-	CMAKE_ARGS='-DCMAKE_INSTALL_RPATH=$$ORIGIN -DCMAKE_BUILD_WITH_INSTALL_RPATH=ON' \
+	CMAKE_ARGS='-DCMAKE_INSTALL_RPATH=$$ORIGIN -DCMAKE_BUILD_WITH_INSTALL_RPATH=ON $(WHISPER_CMAKE)' \
 		$(PY) -m pip wheel -q --no-deps --no-cache-dir -w $(WHISPER_BUILD)/wheel \
 		$(WHISPER_BUILD)/pywhispercpp-$(PYWHISPERCPP)
 	$(PY) -m pip install -q --no-deps --force-reinstall $(WHISPER_BUILD)/wheel/pywhispercpp-*.whl

@@ -117,8 +117,12 @@ class WhisperEngine:
         self.multilingual = bool(self._pw.whisper_is_multilingual(self._ctx))
         # A binding built without patches/whisper.cpp-draft-tokens.patch decodes every token.
         self.takes_drafts = hasattr(self._pw, "whisper_set_draft_tokens")
+        # What whisper.cpp was built with ("AVX512 = 1 | LLAMAFILE = 1 | ..."): set-up's build
+        # has tiled matrix products, PyPI's wheel does not, and its encoder is ~1.6x slower here.
+        self.build_features = self._pw.whisper_print_system_info().strip()
         log.info("loaded %s (%s, %s) in %.2f s", self.model_path.name, self.info.size_name,
                  self.info.ftype, self.load_seconds)
+        log.debug("whisper.cpp build: %s", self.build_features)
 
     def _on_native_log(self, level: int, text: str) -> None:
         """Route whisper.cpp's chatter to logging (debug) and remember its errors."""
