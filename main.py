@@ -18,6 +18,10 @@ from pathlib import Path
 EXIT_NO_DESKTOP = 3
 # The window is built after the model has loaded, or after this long if the load takes longer.
 VIEWS_WAIT_MS = 1000
+# The window's modules, each after those it imports: one import per turn of the event loop
+# (ui/stepwise_import.py). ui.colour_image brings pyqtgraph, the largest.
+VIEW_MODULES = ("ui.colour_image", "ui.waveform_view", "ui.spectrogram_view",
+                "ui.history_panel", "ui.status_line", "ui.main_window", "ui.tray")
 MAIN_FILE = Path(__file__).resolve()
 log = logging.getLogger("murmur")
 
@@ -103,7 +107,7 @@ def run_desktop_app(args) -> int:
     from PySide6.QtWidgets import QApplication
 
     from app.engine_worker import EngineWorker
-    from ui.background_import import BackgroundImport
+    from ui.stepwise_import import StepwiseImport
     from ui.gui_thread_gc import GuiThreadCollector
     from ui.pending_notices import PendingNotices
     from ui.state_style import app_icon
@@ -242,7 +246,7 @@ def run_desktop_app(args) -> int:
 
     def build_views() -> None:
         """The window, tray and dialogs: after the loop runs, since the hotkey needs none."""
-        from ui.main_window import MainWindow  # imported already, on a thread (below)
+        from ui.main_window import MainWindow  # imported already, step by step (below)
         from ui.tray import Tray
 
         startup.mark("views_imported")
@@ -294,13 +298,13 @@ def run_desktop_app(args) -> int:
     TerminationSignals(app).requested.connect(app.quit)
     # Ready needs the event loop too: until it runs, a hotkey press waits in the queue.
     QTimer.singleShot(0, lambda: startup.mark("event_loop"))
-    # The window's imports (pyqtgraph: the largest part of a launch) run on a thread while the
-    # loop answers; the window is built on this thread once they are done (ui/background_import).
-    # They start once the model is loaded (or failed), so the engine child has the second core
-    # to itself until a dictation can run; a slow load holds the window back VIEWS_WAIT_MS at most.
+    # The window's imports (pyqtgraph: the largest part of a launch) run one module per turn of
+    # the loop, which answers in between; then the window is built (ui/stepwise_import). They
+    # start once the model is loaded (or failed), so the engine child has the second core to
+    # itself until a dictation can run; a slow load holds the window back VIEWS_WAIT_MS at most.
     def import_views() -> None:
         if "importer" not in late:  # once: the first of loaded, failed or the wait
-            late["importer"] = BackgroundImport(("ui.main_window", "ui.tray"), build_views)
+            late["importer"] = StepwiseImport(VIEW_MODULES, build_views)
 
     for settled in (worker.model_loaded, worker.model_failed):
         settled.connect(import_views)
