@@ -91,6 +91,11 @@ def run_desktop_app(args) -> int:
         return 1
     if not first:
         return 0 if hand_over() else 1
+    from app.crash_trace import keep_crash_traces, previous_crash_notice
+    from app.logs import default_log_dir
+
+    # A native crash from here on leaves every thread's stack; the last one's is said now.
+    previous_crash = keep_crash_traces(default_log_dir())
 
     store = open_settings()
     loaded = load_settings(store)
@@ -130,6 +135,7 @@ def run_desktop_app(args) -> int:
     for notice in loaded.warnings:
         pending.show(notice)
     pending.show(problem or "")
+    pending.show(previous_crash_notice(previous_crash))
 
     worker = EngineWorker(model_path, settings.transcribe_options(), load_engine_process,
                           native_here=False)

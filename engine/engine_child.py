@@ -47,6 +47,7 @@ after reload the child settles where it started.
 """
 from __future__ import annotations
 
+import faulthandler
 import logging
 import os
 import resource
@@ -230,6 +231,9 @@ def main(argv: list[str]) -> int:
     # A crash would otherwise write a core file the size of the model (into the checkout, where
     # the child runs) and delay the engine's restart by as long as that takes.
     resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
+    # Its Python stacks instead (names and lines, no data), relayed to the app's log and kept in
+    # the crash report's tail with whatever whisper.cpp printed.
+    faulthandler.enable()
     conn = Connection(int(conn_fd))
     try:
         serve(Path(model_path), conn)

@@ -85,8 +85,17 @@ class RunningMurmur:
         wait_until(lambda: (self.details() or {}).get("state") == word, timeout,
                    f"Murmur to be {word}", interval=0.05)
 
+    def crash_log(self) -> Path:
+        """Where the app writes its threads' stacks if a fatal signal ends it (app/crash_trace)."""
+        return Path(self.env["XDG_STATE_HOME"]) / "murmur" / "crash.log"
+
     def log_tail(self) -> str:
-        return self.log.read_text(errors="replace")[-3000:]
+        tail = self.log.read_text(errors="replace")[-3000:]
+        try:  # a native crash: what each thread was doing
+            crash = self.crash_log().read_text(errors="replace")
+        except OSError:
+            crash = ""
+        return f"{tail}\n--- crash.log ---\n{crash[-6000:]}" if crash else tail
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -10,6 +10,7 @@ microphone, a real target window) in the middle of a dictation.
 """
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import threading
@@ -57,7 +58,8 @@ def jfk_audio():
 
 @pytest.mark.parametrize("sig", [signal.SIGSEGV, signal.SIGABRT])
 def test_a_crash_inside_whisper_raises_engine_crashed_and_the_next_call_works(
-        engine, jfk_audio, sig):
+        engine, jfk_audio, sig, caplog):
+    caplog.set_level(logging.WARNING, logger="engine.child")
     with ThreadPoolExecutor(1) as pool:
         call = pool.submit(engine.transcribe, np.tile(jfk_audio, 2), EN)
         pid = wait_inside_whisper(engine)
@@ -69,6 +71,11 @@ def test_a_crash_inside_whisper_raises_engine_crashed_and_the_next_call_works(
                        "recording is kept and the engine is restarting.")
     assert not Path(f"/proc/{pid}").exists()  # reaped
     assert engine.pid != pid and engine_children() == [engine.pid]  # already loading again
+    # The child's Python stacks at the signal (faulthandler), relayed into the app's log.
+    fatal = f"[{pid}] Fatal Python error: {'Segmentation fault' if sig == signal.SIGSEGV else 'Aborted'}"
+    wait_for(lambda: fatal in caplog.messages, 30, "the child's stacks in the log")
+    assert any(m.startswith(f"[{pid}] ") and "in transcribe" in m for m in caplog.messages), \
+        caplog.messages
     assert engine.transcribe(jfk_audio, EN).text.strip() == JFK
 
 
