@@ -73,6 +73,7 @@ class DictationController(QObject):
         self._target: WindowInfo | None = None
         self._pending: collections.deque[tuple[Event, str]] = collections.deque()
         self._repeat = ""  # the ERROR's reason a deferred dictation begins from, said again
+        self._pressed_at: float | None = None  # the key event being handled, while it is
         self._handling = False
         self._microphone = MicrophoneStatus()
         self._deferred = DeferredStart(recorder, inserter)
@@ -111,7 +112,12 @@ class DictationController(QObject):
         """A key event from ``HotkeyBridge``: the gesture turns it into start/stop/cancel."""
         action = self._gesture.feed(event)
         if action is not None:
-            self.handle(_ACTION_EVENTS[action])
+            # A start dates its audio from the key, however late this thread got to it.
+            self._pressed_at = event.time
+            try:
+                self.handle(_ACTION_EVENTS[action])
+            finally:
+                self._pressed_at = None
 
     def start(self) -> None:
         self.handle(Event.START)
@@ -230,7 +236,7 @@ class DictationController(QObject):
             self.notice.emit(self._microphone.refusal())
             self._sync_gesture()
             return
-        self.notice.emit(self._deferred.change(deferred))
+        self.notice.emit(self._deferred.change(deferred, self._pressed_at))
         log.info("deferred start: %s -> %s (%s while %s)", old.value, deferred.value,
                  event.value, self._state.value)
         self._sync_gesture()
@@ -256,7 +262,7 @@ class DictationController(QObject):
         elif new is State.RECORDING and old is not State.RECORDING:
             self._microphone.recording_began()
             if not self._deferred.pending:
-                self._recorder.begin()
+                self._recorder.begin(pressed_at=self._pressed_at)
             else:
                 self._repeat = detail
                 self._begin_deferred()

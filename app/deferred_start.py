@@ -65,11 +65,12 @@ class DeferredStart:
         """A start waits to begin (still recording or already stopped)."""
         return self._state is not Deferred.NONE
 
-    def change(self, to: Deferred) -> str:
+    def change(self, to: Deferred, pressed_at: float | None = None) -> str:
         """Move to ``to`` (what ``app.state.defer`` gave; not the current state), doing the
-        recorder's side of it; return the sentence that tells the user."""
+        recorder's side of it; return the sentence that tells the user. ``pressed_at``: when
+        the key behind it went down, if a key."""
         if self._state is Deferred.NONE:
-            self._from_index = self._recorder.mark()
+            self._from_index = self._recorder.mark(pressed_at)
         if to is Deferred.NONE:
             self._recorder.unmark()
             self._stop, sentence = None, DEFERRED_CANCEL

@@ -17,8 +17,9 @@ from desktop.xwindow import WindowInfo
 class Recorder(Protocol):
     """The microphone side of a dictation (GUI thread, non-blocking)."""
 
-    def begin(self, from_index: int | None = None) -> None:
-        """A dictation starts: keep audio from now (plus pre-roll), or from ``mark``'s index."""
+    def begin(self, from_index: int | None = None, pressed_at: float | None = None) -> None:
+        """A dictation starts: keep audio from now, or from the key press at ``pressed_at``
+        (plus pre-roll), or from ``mark``'s index."""
 
     def finish(self, until: int | None = None) -> object:
         """The dictation ends (at ``position``'s index if given): return its audio."""
@@ -26,8 +27,9 @@ class Recorder(Protocol):
     def abort(self) -> None:
         """The dictation was cancelled or failed: drop its audio."""
 
-    def mark(self) -> int:
-        """A start while busy: hold the microphone, return where the dictation will begin."""
+    def mark(self, pressed_at: float | None = None) -> int:
+        """A start while busy (its key pressed at ``pressed_at``, if a key): hold the
+        microphone, return where the dictation will begin."""
 
     def unmark(self) -> None:
         """That deferred start was cancelled: let the microphone go."""

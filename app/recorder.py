@@ -54,7 +54,7 @@ class AudioSource(Protocol):
 
     ring: RingBuffer
 
-    def hold(self) -> int: ...
+    def hold(self, pressed_at: float | None = None) -> int: ...
 
     def release(self) -> None: ...
 
@@ -113,11 +113,12 @@ class RingRecorder(QObject):
         """Samples of this dictation copied out of the ring so far."""
         return self._spool.samples_count
 
-    def mark(self) -> int:
+    def mark(self, pressed_at: float | None = None) -> int:
         """A start came while the last dictation is still being finished (a deferred start):
         hold the microphone now and return the ring index it will start from (the pre-roll
-        included), for ``begin(from_index=...)`` once the last dictation is done."""
-        return self._source.hold()
+        before ``pressed_at``, or now, included), for ``begin(from_index=...)`` once the last
+        dictation is done."""
+        return self._source.hold(pressed_at)
 
     def unmark(self) -> None:
         """The deferred start was cancelled before it began: let the microphone go again."""
@@ -130,13 +131,14 @@ class RingRecorder(QObject):
         self._wait_drained()
         return self._source.ring.end_index
 
-    def begin(self, from_index: int | None = None) -> None:
-        """A dictation starts: keep audio from the capture's pre-roll on, or from ``from_index``
-        (a deferred start's ``mark``; the ring holds minutes, so it is still there)."""
+    def begin(self, from_index: int | None = None, pressed_at: float | None = None) -> None:
+        """A dictation starts: keep audio from the capture's pre-roll on (before the key press
+        at ``pressed_at`` if given), or from ``from_index`` (a deferred start's ``mark``; the
+        ring holds minutes, so it is still there)."""
         if self._recording:
             log.warning("begin() while recording: the previous recording is dropped")
             self.abort()
-        held = self._source.hold()
+        held = self._source.hold(pressed_at)
         self._cursor = held if from_index is None else from_index
         self._recording, self._lost = True, 0
         stamp = time.strftime("%Y%m%d-%H%M%S")

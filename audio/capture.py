@@ -62,6 +62,9 @@ class Capture:
         # Published by the worker for the GUI, same reasoning: whole immutable objects.
         self._devices: tuple[InputDevice, ...] = ()
         self._stats = CaptureStats()
+        # (ring end index, monotonic time just after it was written): every sample before that
+        # index had arrived by then, which dates a key press in ring indexes (``hold``).
+        self._ring_clock: tuple[int, float] = (0, 0.0)
         self._last_event: CaptureEvent | None = None
         # Single writer each: the audio thread. The worker only reads them.
         self._raw = RingBuffer(1)
@@ -93,14 +96,25 @@ class Capture:
         if self._thread is not None:
             self._thread.join(timeout)
 
-    def hold(self) -> int:
+    def hold(self, pressed_at: float | None = None) -> int:
         """A recording starts now: make sure the microphone is open; return its first index.
 
+        Args:
+            pressed_at: When the key that started it went down (``time.monotonic``), if a key
+                did. The GUI thread may handle the press late (a busy moment at launch, say);
+                the recording then still starts ``preroll_seconds`` before the press, not before
+                the moment it was handled.
+
         Returns:
-            The ``ring`` index where the recording starts: ``preroll_seconds`` ago if the stream
-            was running (clamped to the current stream's start), else now.
+            The ``ring`` index where the recording starts: ``preroll_seconds`` before the press
+            (or now) if the stream was running (clamped to the current stream's start), else now.
         """
         end = self.ring.end_index
+        if pressed_at is not None:
+            written, at = self._ring_clock
+            # Samples written by ``at`` arrived by then: dating the press from it can only
+            # start the recording earlier than the press, never later.
+            end = min(end, written - int(max(0.0, at - pressed_at) * TARGET_RATE))
         self._held = True
         self._wake.set()  # drain now, and from now on every poll_seconds
         if not self._want_open or self._stats.device is None:
@@ -213,6 +227,7 @@ class Capture:
         self._lost += got.lost
         if len(got.samples) or last:
             self.ring.write(self._resampler.process(got.samples, last=last))
+            self._ring_clock = (self.ring.end_index, time.monotonic())
             self._last_progress = now if len(got.samples) else self._last_progress
         with self._drained:
             self._raw_cursor = got.end

@@ -27,9 +27,11 @@ class FakeRecorder:
     def __init__(self):
         self.calls: list[str] = []
         self.now = 0
+        self.pressed: list[float | None] = []  # ``pressed_at`` of each begin and mark
 
-    def begin(self, from_index=None):
+    def begin(self, from_index=None, pressed_at=None):
         self.calls.append("begin" if from_index is None else f"begin@{from_index}")
+        self.pressed.append(pressed_at)
 
     def finish(self, until=None):
         self.calls.append("finish" if until is None else f"finish@{until}")
@@ -38,8 +40,9 @@ class FakeRecorder:
     def abort(self):
         self.calls.append("abort")
 
-    def mark(self):
+    def mark(self, pressed_at=None):
         self.calls.append(f"mark@{self.now}")
+        self.pressed.append(pressed_at)
         return self.now
 
     def unmark(self):

@@ -47,8 +47,9 @@ class RingSource:
         self.ring.write(np.arange(self.written, self.written + n, dtype=np.float32))
         self.written += n
 
-    def hold(self) -> int:
+    def hold(self, pressed_at: float | None = None) -> int:
         self.holds += 1
+        self.pressed_at = pressed_at
         return max(self.ring.oldest_index, self.ring.end_index - self.preroll)
 
     def release(self) -> None:

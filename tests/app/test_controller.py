@@ -38,6 +38,20 @@ def test_hold_to_talk_full_loop(controller_parts, qtbot):
     assert thread != threading.current_thread().name  # never blocks the GUI thread
 
 
+def test_a_start_dates_its_audio_from_the_key_press_not_from_when_it_was_handled(
+        controller_parts):
+    """The key event's own time goes to the recorder (``Capture.hold`` starts the pre-roll
+    before it), so a GUI thread that got to the press late loses nothing; a start without a key
+    (the record button, ``main.py start``) has none."""
+    controller, recorder, *_ = controller_parts
+    chord(controller, True, 12.5)
+    assert recorder.calls == ["begin"] and recorder.pressed == [12.5]
+    chord(controller, False, 14.0)
+    controller.cancel()
+    controller.start()
+    assert recorder.pressed == [12.5, None]
+
+
 def test_tap_starts_and_second_tap_finishes(controller_parts):
     controller, recorder, *_ = controller_parts
     chord(controller, True, 0.0)

@@ -33,6 +33,7 @@ def test_start_while_transcribing_records_from_the_press_and_inserts_after_the_f
     assert controller.state is State.TRANSCRIBING and controller.deferred is Deferred.WAITING
     assert notices == [DEFERRED_START]
     assert recorder.calls == ["begin", "finish", "mark@7000"]
+    assert recorder.pressed == [0.0, 2.1]  # the waiting start, too, is dated from its press
     inserter.gate.clear()  # the first paste takes a while: nothing may begin during it
     controller.transcribed(1, "First one.")
     assert controller.state is State.PASTING and recorder.count("begin@") == 0

@@ -240,7 +240,7 @@ def test_a_cancelled_dictation_lets_the_engine_rest_after_the_piece_under_way(qt
 
 
 class Recorder:
-    def begin(self):
+    def begin(self, from_index=None, pressed_at=None):
         pass
 
     def finish(self):
@@ -287,7 +287,7 @@ def test_fifty_presses_in_a_second_leave_a_consistent_state(qtbot, worker_factor
     class Source:
         ring = RingBuffer(16_000)
 
-        def hold(self):
+        def hold(self, pressed_at=None):
             return self.ring.end_index
 
         def release(self):

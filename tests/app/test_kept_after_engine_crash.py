@@ -38,7 +38,7 @@ class Source:
     def __init__(self):
         self.ring = RingBuffer(16_000 * 60)
 
-    def hold(self):
+    def hold(self, pressed_at=None):
         return self.ring.end_index
 
     def release(self):

@@ -24,7 +24,7 @@ from audio.ring_buffer import RingBuffer
 class Source:
     ring = RingBuffer(16_000)
 
-    def hold(self):
+    def hold(self, pressed_at=None):
         return self.ring.end_index
 
     def release(self):

@@ -2,6 +2,7 @@
 and a callback that allocates no sample memory."""
 from __future__ import annotations
 
+import time
 import tracemalloc
 
 import numpy as np
@@ -68,6 +69,24 @@ def test_hold_returns_preroll_start(make_capture):
     end_before = capture.ring.end_index
     start = capture.hold()
     assert end_before - 4_800 <= start <= capture.ring.end_index - 4_800
+
+
+def test_hold_counts_the_preroll_from_the_key_press_when_the_press_was_handled_late(
+        make_capture):
+    """In real time: a press 0.5 s before ``hold`` (a GUI thread busy that long) starts the
+    recording 0.8 s back (0.5 s + the 0.3 s pre-roll), never later than that; a press time
+    from before the stream opened is clamped to its first sample; one in the future is now."""
+    backend = FakeBackend({"Mic": 16_000}, speed=1)
+    capture, events = make_capture(backend, preroll_seconds=0.3)
+    events.expect(CaptureEventKind.OPENED)
+    wait_until(lambda: capture.ring.end_index > 24_000, 10, "1.5 s of audio")
+    end = capture.ring.end_index
+    start = capture.hold(pressed_at=time.monotonic() - 0.5)
+    # Up to one block (48 ms) and a poll may lie between the newest sample and now.
+    assert end - int(0.95 * 16_000) <= start <= end - int(0.8 * 16_000) + 800, (end, start)
+    assert capture.hold(pressed_at=time.monotonic() - 3600) == capture.stats().session_start
+    ahead = capture.hold(pressed_at=time.monotonic() + 5)
+    assert abs(ahead - (capture.ring.end_index - 4_800)) <= 1_600
 
 
 def test_overflows_are_counted(make_capture):

@@ -26,7 +26,7 @@ class Recorder:
     def __init__(self):
         self.calls = []
 
-    def begin(self): self.calls.append("begin")
+    def begin(self, from_index=None, pressed_at=None): self.calls.append("begin")
     def finish(self): self.calls.append("finish"); return b"audio"  # noqa: E702
     def abort(self): self.calls.append("abort")
 

@@ -24,7 +24,7 @@ from ui.tray import Tray
 class Recorder(QObject):
     notice = Signal(str)
 
-    def begin(self):
+    def begin(self, from_index=None, pressed_at=None):
         pass
 
     def finish(self):

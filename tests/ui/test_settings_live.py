@@ -30,7 +30,7 @@ class Fakes(QObject):
         self.models_loaded = []
 
     # recorder / transcriber / inserter
-    def begin(self): pass
+    def begin(self, from_index=None, pressed_at=None): pass
     def finish(self): return "audio"
     def abort(self): pass
     def submit(self, job, audio): pass
