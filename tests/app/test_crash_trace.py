@@ -8,6 +8,7 @@ process-wide: pytest's own handler stays untouched). The process is ended by a r
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import stat
 import subprocess
@@ -31,7 +32,12 @@ def run_launch(log_dir: Path, then: str = "") -> subprocess.CompletedProcess:
             f"    {then or 'pass'}\n"
             "deep_in_the_app()\n")
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                          text=True, timeout=60)
+                          text=True, timeout=60, preexec_fn=no_core_file)
+
+
+def no_core_file() -> None:
+    """The crash must not leave a core file in the checkout (where it runs)."""
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
 def test_a_segfault_leaves_the_stacks_in_crash_log_and_the_next_launch_says_so(tmp_path):
