@@ -69,7 +69,7 @@ class RingSource:
     def __init__(self, seconds: float) -> None:
         self.ring = RingBuffer(int(seconds * 16000))
 
-    def hold(self) -> int:
+    def hold(self, pressed_at: float | None = None) -> int:
         return self.ring.end_index
 
     def release(self) -> None:

@@ -24,7 +24,7 @@ from ui.main_window import MainWindow
 class Source:
     ring = RingBuffer(1600)
 
-    def hold(self):
+    def hold(self, pressed_at=None):
         return 0
 
     def release(self):
