@@ -24,6 +24,8 @@ from x_apps import TargetWindow, start_helper, stop_helper
 from e2e_desktop import xdotool
 from xvfb import XServer, wait_until
 
+from app.crash_trace import CRASH_FILE_NAME
+from app.logs import APP_NAME
 from engine.catalog import DEFAULT_MODEL, model_filename
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,7 +89,7 @@ class RunningMurmur:
 
     def crash_log(self) -> Path:
         """Where the app writes its threads' stacks if a fatal signal ends it (app/crash_trace)."""
-        return Path(self.env["XDG_STATE_HOME"]) / "murmur" / "crash.log"
+        return Path(self.env["XDG_STATE_HOME"]) / APP_NAME / CRASH_FILE_NAME
 
     def log_tail(self) -> str:
         tail = self.log.read_text(errors="replace")[-3000:]
