@@ -11,7 +11,7 @@ samples, is a lost device (an event, never an exception); the worker then looks 
 with a growing pause (``retry_seconds`` up to ``max_retry_seconds``) and resumes. ``ring`` indices keep counting across a loss.
 
 Threads:
-    * ``_callback``, ``_on_finished``: PortAudio's audio thread. Copy and count only.
+    * ``_on_block``, ``_on_finished``: PortAudio's audio thread. Copy and count only.
     * ``_run`` and the ``_worker_*`` methods, and the ``on_event`` listener: the capture worker.
     * Public methods: the controller's (GUI) thread.
 """
@@ -170,11 +170,11 @@ class Capture:
                 lambda: self._raw is not raw or self._raw_cursor >= target, timeout)
 
     # ---- audio thread -----------------------------------------------------------------------
-    def _callback(self, indata, frames, time_info, status) -> None:
+    def _on_block(self, data, overflowed: int) -> None:
         # Copy and count only: no sample allocation, no logging, no locks, no events.
-        if status.input_overflow:
+        if overflowed:
             self._overflows += 1
-        self._raw.write(indata[:, 0])
+        self._raw.write_bytes(data)
 
     def _on_finished(self) -> None:
         # Also fires after our own close(); the worker ignores it then.
@@ -264,7 +264,7 @@ class Capture:
         stream = None
         try:
             stream = self._backend.open_input(device, rate, blocksize,
-                                              self._callback, self._on_finished)
+                                              self._on_block, self._on_finished)
             stream.start()
         except Exception as error:
             if stream is not None:

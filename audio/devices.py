@@ -2,10 +2,10 @@
 
 ``Capture`` never imports sounddevice itself: it is handed an ``AudioBackend``. The real one,
 ``SoundDeviceBackend``, wraps PortAudio through python-sounddevice; tests hand in fakes that call
-the callback from their own thread.
+``on_block`` from their own thread.
 
 Threads: every backend method runs on the capture worker thread, except that ``open_input``'s
-``callback`` and ``finished_callback`` are then called by the audio thread.
+``on_block`` and ``finished_callback`` are then called by the audio thread.
 """
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from typing import Any, Protocol
 
 from audio.alsa_plugins import release_unused_alsa_plugins
 
-#: ``callback(indata, frames, time, status)``, exactly sounddevice's ``InputStream`` callback.
-AudioCallback = Callable[[Any, int, Any, Any], None]
+#: ``on_block(data, overflowed)``: one block of mono float32 samples as a bytes-like buffer
+#: that is valid only during the call, and whether input was lost before it (truthy).
+BlockCallback = Callable[[Any, int], None]
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class AudioBackend(Protocol):
         """Whether ``device`` can be opened mono float32 at ``rate``."""
 
     def open_input(self, device: InputDevice, rate: int, blocksize: int,
-                   callback: AudioCallback, finished_callback: Callable[[], None]
+                   on_block: BlockCallback, finished_callback: Callable[[], None]
                    ) -> InputStream:
         """Open (not start) a mono float32 stream; raises on failure."""
 
@@ -141,8 +142,40 @@ class SoundDeviceBackend:
         return True
 
     def open_input(self, device: InputDevice, rate: int, blocksize: int,
-                   callback: AudioCallback, finished_callback: Callable[[], None]
+                   on_block: BlockCallback, finished_callback: Callable[[], None]
                    ) -> InputStream:
-        return self._sd.InputStream(device=device.index, samplerate=rate, channels=1,
-                                    dtype="float32", blocksize=blocksize, callback=callback,
-                                    finished_callback=finished_callback)
+        # PortAudio calls back 21 times a second for as long as the app runs, so the Python
+        # per call is kept to the least: a CFFI callback of our own hands PortAudio's buffer
+        # straight on. sounddevice's own wrapper makes a NumPy array and a flags object per
+        # call, which cost a quarter of a percent of a core in the idle app (PERFORMANCE.md,
+        # session 16). ``wrap_callback=None`` is sounddevice's way to take a C callback.
+        sd = self._sd
+        ffi, lib = sd._ffi, sd._lib
+        as_buffer, overflow = ffi.buffer, lib.paInputOverflow
+        continue_ = lib.paContinue
+        sample_bytes = ffi.sizeof("float")
+
+        @ffi.callback("PaStreamCallback", error=lib.paAbort)
+        def on_portaudio_block(input_ptr, _output_ptr, frames, _time, status, _user):
+            on_block(as_buffer(input_ptr, frames * sample_bytes), status & overflow)
+            return continue_
+
+        stream = sd._StreamBase(kind="input", wrap_callback=None, callback=on_portaudio_block,
+                                device=device.index, samplerate=rate, channels=1,
+                                dtype="float32", blocksize=blocksize,
+                                finished_callback=finished_callback)
+        return _PortAudioInput(stream, on_portaudio_block)
+
+
+class _PortAudioInput:
+    """An open PortAudio input stream and the CFFI callback it calls, kept alive together."""
+
+    def __init__(self, stream, callback) -> None:
+        self._stream = stream
+        self._callback = callback  # PortAudio holds only its address
+
+    def start(self) -> None:
+        self._stream.start()
+
+    def close(self, ignore_errors: bool = True) -> None:
+        self._stream.close(ignore_errors=ignore_errors)

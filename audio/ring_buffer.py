@@ -6,8 +6,8 @@ behind that the writer overwrote part of what it asked for, the answer says how 
 lost instead of silently handing back overwritten data.
 
 Threads:
-    * ``write`` runs on exactly one thread (the PortAudio callback, or the capture worker for
-      the 16 kHz ring). It copies into preallocated memory and updates two integers: no
+    * ``write`` and ``write_bytes`` run on exactly one thread (the PortAudio callback, or the
+      capture worker for the 16 kHz ring). It copies into preallocated memory and updates two integers: no
       allocation of sample memory, no lock, no logging.
     * ``read``, ``end_index`` and ``oldest_index`` run on any reader thread (GUI timer,
       segmenter, recorder). Readers never block the writer.
@@ -24,6 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+SAMPLE_BYTES = 4  # float32
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class RingBuffer:
         # memory) in the writer later. After this, memory use is flat for the app's lifetime.
         self._data = np.empty(capacity, dtype=np.float32)
         self._data.fill(0.0)
+        self._bytes = memoryview(self._data).cast("B")  # what ``write_bytes`` copies into
         self._capacity = capacity
         # Both are written only by the single writer, read by anyone: plain int stores are
         # atomic under the GIL. Invariant: _end <= _claimed_end <= _end + largest block.
@@ -88,7 +91,26 @@ class RingBuffer:
             block: 1-D float32-compatible samples. A block longer than the capacity keeps only
                 its newest ``capacity`` samples (the skipped ones still advance the index).
         """
-        n = len(block)
+        samples = np.ascontiguousarray(block, dtype=np.float32).reshape(-1)
+        self.write_bytes(memoryview(samples).cast("B"))
+
+    def write_bytes(self, data) -> None:
+        """Append samples given as raw native float32 bytes. Writer thread only.
+
+        The audio callback hands in PortAudio's own buffer this way: a memoryview copy has a
+        fraction of the per-call cost of wrapping the block in a NumPy array, and the callback
+        runs 21 times a second for as long as the app is open (docs/PERFORMANCE.md, session 16).
+
+        Args:
+            data: Any bytes-like object holding whole float32 samples.
+        """
+        src = memoryview(data)
+        if src.ndim != 1 or src.format != "B":
+            src = src.cast("B")
+        size = src.nbytes
+        if size % SAMPLE_BYTES:
+            raise ValueError(f"{size} bytes is not a whole number of float32 samples")
+        n = size // SAMPLE_BYTES
         if n == 0:
             return
         cap = self._capacity
@@ -96,14 +118,15 @@ class RingBuffer:
         if n > cap:
             # The skipped head would be overwritten anyway; advance past it.
             end += n - cap
-            block = block[n - cap:]
+            src = src[(n - cap) * SAMPLE_BYTES:]
             n = cap
         self._claimed_end = end + n  # claim before touching memory readers may be copying
         pos = end % cap
         first = min(n, cap - pos)
-        self._data[pos:pos + first] = block[:first]
+        view = self._bytes
+        view[pos * SAMPLE_BYTES:(pos + first) * SAMPLE_BYTES] = src[:first * SAMPLE_BYTES]
         if first < n:
-            self._data[:n - first] = block[first:]
+            view[:(n - first) * SAMPLE_BYTES] = src[first * SAMPLE_BYTES:]
         self._end = end + n  # publish only after the copy is complete
 
     def read(self, start: int, stop: int | None = None) -> RingRead:

@@ -1,7 +1,7 @@
 """A fake ``AudioBackend``: devices that the test adds and removes, streams fed from a thread.
 
-Not a mock: it behaves like PortAudio as far as capture can tell — the callback runs on its
-own thread with ``(indata, frames, time, status)``, ``finished_callback`` fires when the device
+Not a mock: it behaves like PortAudio as far as capture can tell — ``on_block`` runs on its
+own thread with ``(float32 bytes, overflowed)``, ``finished_callback`` fires when the device
 vanishes or the stream is closed, and the device list only changes on ``refresh``.
 """
 from __future__ import annotations
@@ -9,18 +9,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
 from audio.devices import InputDevice
-
-
-@dataclass
-class Status:
-    """Stands in for ``sounddevice.CallbackFlags``."""
-
-    input_overflow: bool = False
 
 
 Source = Callable[[int, int], np.ndarray]  # (first_sample_index, n) -> samples
@@ -32,13 +24,13 @@ def ramp_source(start: int, n: int) -> np.ndarray:
 
 
 class FakeStream:
-    """Calls the callback with ``blocksize`` frames from ``source``, ``speed`` x real time."""
+    """Calls ``on_block`` with ``blocksize`` frames from ``source``, ``speed`` x real time."""
 
     def __init__(self, backend: "FakeBackend", device: InputDevice, rate: int, blocksize: int,
-                 callback, finished_callback) -> None:
+                 on_block, finished_callback) -> None:
         self.backend, self.device, self.rate = backend, device, rate
         self.blocksize = blocksize or 256
-        self.callback, self.finished_callback = callback, finished_callback
+        self.on_block, self.finished_callback = on_block, finished_callback
         self.closed = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
@@ -54,7 +46,7 @@ class FakeStream:
 
     def _run(self) -> None:
         sent, t0 = 0, time.perf_counter()
-        indata = np.zeros((self.blocksize, 1), np.float32)
+        block = np.zeros(self.blocksize, np.float32)  # reused, as PortAudio reuses its buffer
         while not self.closed.is_set():
             if self.device.name not in self.backend.present:  # unplugged
                 break
@@ -64,9 +56,9 @@ class FakeStream:
             due = t0 + sent / (self.rate * self.backend.speed)
             if self.closed.wait(max(0.0, due - time.perf_counter())):
                 break
-            indata[:, 0] = self.backend.source(sent, self.blocksize)
-            status = Status(input_overflow=sent // self.blocksize in self.backend.overflow_blocks)
-            self.callback(indata, self.blocksize, None, status)
+            block[:] = self.backend.source(sent, self.blocksize)
+            overflowed = sent // self.blocksize in self.backend.overflow_blocks
+            self.on_block(memoryview(block).cast("B"), overflowed)
             sent += self.blocksize
             self.backend.frames_sent = sent
         self.finished_callback()
@@ -101,9 +93,9 @@ class FakeBackend:
     def supports_rate(self, device: InputDevice, rate: int) -> bool:
         return rate in self.rates.get(device.name, (rate,))
 
-    def open_input(self, device, rate, blocksize, callback, finished_callback) -> FakeStream:
+    def open_input(self, device, rate, blocksize, on_block, finished_callback) -> FakeStream:
         if device.name not in self.present:
             raise RuntimeError(f"Error opening InputStream: device '{device.name}' unavailable")
-        stream = FakeStream(self, device, rate, blocksize, callback, finished_callback)
+        stream = FakeStream(self, device, rate, blocksize, on_block, finished_callback)
         self.streams.append(stream)
         return stream

@@ -41,12 +41,12 @@ frames = []
 wanted = [float("inf")]  # set after the release: frames that arrive after it
 enough = threading.Event()
 
-def callback(data, count, time, status):
-    frames.append(count)
+def on_block(data, overflowed):
+    frames.append(len(data))
     if len(frames) >= wanted[0]:
         enough.set()
 
-stream = backend.open_input(device, 16000, 1600, callback, lambda: None)
+stream = backend.open_input(device, 16000, 1600, on_block, lambda: None)
 stream.start()
 seen["stream_open"] = plugins()
 from audio.alsa_plugins import release_unused_alsa_plugins

@@ -14,6 +14,19 @@ def ramp(start: int, n: int) -> np.ndarray:
     return np.arange(start, start + n, dtype=np.float32)
 
 
+def write_array(ring: RingBuffer, block: np.ndarray) -> None:
+    ring.write(block)
+
+
+def write_raw(ring: RingBuffer, block: np.ndarray) -> None:
+    """As the audio callback writes: the samples' bytes in a buffer that is not an array."""
+    ring.write_bytes(bytearray(block.tobytes()))
+
+
+WRITERS = pytest.mark.parametrize("write", [write_array, write_raw], ids=["write", "write_bytes"])
+
+
+@WRITERS
 @pytest.mark.parametrize(
     "capacity, blocks, read_from, want_start, want_lost",
     [
@@ -25,12 +38,12 @@ def ramp(start: int, n: int) -> np.ndarray:
         (10, [5], 5, 5, 0),             # nothing new
     ],
 )
-def test_read_returns_exact_samples_and_reports_loss(capacity, blocks, read_from, want_start,
-                                                     want_lost):
+def test_read_returns_exact_samples_and_reports_loss(write, capacity, blocks, read_from,
+                                                     want_start, want_lost):
     ring = RingBuffer(capacity)
     written = 0
     for n in blocks:
-        ring.write(ramp(written, n))
+        write(ring, ramp(written, n))
         written += n
     got = ring.read(read_from)
     assert got.start == want_start
@@ -67,7 +80,8 @@ def test_reader_cursor_loop_sees_every_sample_once():
     np.testing.assert_array_equal(np.concatenate(seen), ramp(0, 250))
 
 
-def test_concurrent_writer_never_hands_out_torn_samples():
+@WRITERS
+def test_concurrent_writer_never_hands_out_torn_samples(write):
     """A writer racing a slow reader: every sample returned must equal its index."""
     ring = RingBuffer(4096)
     total = 256 * 8000
@@ -76,7 +90,7 @@ def test_concurrent_writer_never_hands_out_torn_samples():
     def writer():
         block = 256
         for start in range(0, total, block):
-            ring.write(ramp(start, block))
+            write(ring, ramp(start, block))
         done.set()
 
     thread = threading.Thread(target=writer)
@@ -95,3 +109,19 @@ def test_concurrent_writer_never_hands_out_torn_samples():
 def test_capacity_must_be_positive():
     with pytest.raises(ValueError):
         RingBuffer(0)
+
+
+def test_write_converts_other_dtypes_and_column_blocks():
+    ring = RingBuffer(8)
+    ring.write(np.array([0.5, -0.25], dtype=np.float64))
+    ring.write(np.array([[1.0], [2.0]], dtype=np.float32))  # one channel of a 2-D block
+    np.testing.assert_array_equal(ring.read(0).samples, [0.5, -0.25, 1.0, 2.0])
+
+
+def test_write_bytes_refuses_a_partial_sample_and_keeps_what_it_had():
+    ring = RingBuffer(8)
+    ring.write_bytes(ramp(0, 3).tobytes())
+    with pytest.raises(ValueError, match="float32"):
+        ring.write_bytes(b"\x00" * 6)
+    assert ring.end_index == 3
+    np.testing.assert_array_equal(ring.read(0).samples, ramp(0, 3))
