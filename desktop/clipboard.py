@@ -154,7 +154,16 @@ class Clipboard:
         self._display = display
 
     def save(self) -> ClipboardContents:
-        """Snapshot every format of the clipboard (worker thread)."""
+        """Snapshot every format of the clipboard (worker thread).
+
+        While Murmur still serves the clipboard (what it put back after the last paste, when
+        nothing was copied since), the snapshot is what it serves: no ``xclip`` round trips on
+        the way from the transcript to the paste (~15 ms on an idle machine, more on a busy
+        one).
+        """
+        held = self._owner.held()
+        if held is not None:
+            return ClipboardContents(tuple(held.items()))
         return read_clipboard(self._display)
 
     def set_text(self, text: str, watch_window: int | None = None) -> Offer:

@@ -130,7 +130,8 @@ class SelectionOwner:
         self._window = self._display.screen().root.create_window(
             0, 0, 1, 1, 0, X.CopyFromParent, event_mask=X.PropertyChangeMask)
         self._client_mask = ~self._display.display.info.resource_id_mask
-        self._formats: dict[int, bytes] = {}
+        self._formats: dict[int, bytes] = {}  # by target atom, as requests name them
+        self._named: dict[str, bytes] = {}  # the same by target name, as offered
         self._offer: Offer | None = None
         self._time = X.CurrentTime
         # (requestor window, property) -> (window, type, data, bytes sent, offer, last activity)
@@ -159,6 +160,14 @@ class SelectionOwner:
     def release(self) -> None:
         """Give up the selection, leaving it empty. Any thread."""
         self._call(self._disown)
+
+    def held(self) -> dict[str, bytes] | None:
+        """What we serve, if the X server still names us the selection's owner; else None.
+
+        Asked of the server, not of our own record: a ``SelectionClear`` may still be on its
+        way when another program has just taken the selection. Any thread.
+        """
+        return self._call(self._held)
 
     def close(self) -> None:
         """Stop the owner thread and close its connection (the selection is released). Any thread."""
@@ -213,6 +222,7 @@ class SelectionOwner:
         now = time.monotonic()
         self._transfers = {k: v for k, v in self._transfers.items() if now - v[5] < INCR_STALE_S}
         self._formats = {self._display.intern_atom(name): data for name, data in formats.items()}
+        self._named = formats
         if self._offer:
             self._offer.lost.set()
         self._offer = offer
@@ -220,6 +230,11 @@ class SelectionOwner:
         if self._display.get_selection_owner(self._selection) != self._window:
             raise SelectionError("another program took the clipboard at the same moment")
         return offer
+
+    def _held(self) -> dict[str, bytes] | None:
+        if not self._named or self._display.get_selection_owner(self._selection) != self._window:
+            return None
+        return dict(self._named)
 
     def _disown(self) -> None:
         if self._display.get_selection_owner(self._selection) == self._window:
@@ -232,7 +247,7 @@ class SelectionOwner:
     def _forget(self) -> None:
         if self._offer:
             self._offer.lost.set()
-        self._offer, self._formats = None, {}
+        self._offer, self._formats, self._named = None, {}, {}
 
     def _server_time(self) -> int:
         # ICCCM: own with a real timestamp, got from a PropertyNotify on our own window.

@@ -11,7 +11,8 @@ import clipboard_owner
 from x_apps import start_helper
 from xvfb import wait_until
 
-from desktop.clipboard import READ_TIMEOUT_S, Clipboard, read_clipboard, text_formats
+from desktop.clipboard import (READ_TIMEOUT_S, Clipboard, ClipboardContents, read_clipboard,
+                               text_formats)
 from desktop.selection import BAR_QUIET_S, CHUNK_BYTES, Offer
 
 NON_ASCII = "é ß ü 中文"
@@ -75,6 +76,42 @@ def test_empty_clipboard_saves_empty_and_restores_empty(selection_owner):
     clipboard.set_text("dictated")
     clipboard.restore(saved)
     assert read_clipboard().empty
+
+
+def test_what_murmur_still_serves_is_saved_without_asking_the_x_server_for_it(
+        selection_owner, x_display, monkeypatch):
+    """After a paste Murmur serves what it put back; the next paste's snapshot is that, from
+    memory. With ``xclip`` gone from the PATH a read would raise, so this fails if it read."""
+    clipboard = Clipboard(selection_owner)
+    rich = {"UTF8_STRING": NON_ASCII.encode(), "text/html": b"<i>kept</i>",
+            "image/png": os.urandom(2 * CHUNK_BYTES)}
+    clipboard.restore(ClipboardContents(tuple(rich.items())))
+    monkeypatch.setenv("PATH", "/nonexistent")
+    saved = clipboard.save()
+    assert saved.formats == tuple(rich.items())
+    assert saved.unreadable == () and not saved.unanswered
+
+
+def test_once_another_program_copies_the_snapshot_is_read_from_it(selection_owner, x_display):
+    """Whether Murmur still owns the clipboard is asked of the X server at each save: the
+    other program's text is saved, not what Murmur served before, even when the save comes
+    right after the other program took the clipboard."""
+    clipboard = Clipboard(selection_owner)
+    clipboard.set_text("Murmur's")
+    # -quiet: xclip stays in the foreground, serving until it is killed.
+    copier = subprocess.Popen(["xclip", "-selection", "clipboard", "-i", "-quiet"],
+                              stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                              env=x_display.env)
+    copier.stdin.write(b"copied elsewhere")
+    copier.stdin.close()
+    try:
+        wait_until(lambda: read_clipboard().text == "copied elsewhere", 5,
+                   "xclip to own the clipboard")
+        assert clipboard.save().text == "copied elsewhere"
+        assert selection_owner.held() is None
+    finally:
+        copier.kill()
+        copier.wait()
 
 
 def test_vanished_owner_gives_an_empty_snapshot_quickly(rich_clipboard, selection_owner):
