@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/audio.py
 
-1. The PortAudio callback (``Capture._callback``: overflow check + ring copy), called with
-   sounddevice's own ``CallbackFlags`` at typical block sizes; percentiles of wall time per call.
+1. The PortAudio callback (``Capture._on_block``: overflow check + ring copy), called with the
+   block's bytes as ``audio.devices`` hands them on, at typical block sizes; percentiles of
+   wall time per call.
    A block of 512 frames at 48 kHz lasts 10.7 ms: the callback must stay far below that.
 2. CPU share of one core (process time / audio time) of what runs outside the callback for
    every second of audio: draining through soxr (48 kHz and 44.1 kHz devices), spectrogram
@@ -41,16 +42,14 @@ class _NoBackend:
 
 
 def callback_times(blocksize: int, rate: int) -> np.ndarray:
-    import sounddevice
-
     capture = Capture(_NoBackend())
     capture._raw = RingBuffer(2 * rate)  # what _worker_open would allocate for this rate
-    indata = np.random.default_rng(0).standard_normal((blocksize, 1)).astype(np.float32)
-    status = sounddevice.CallbackFlags()
+    block = np.random.default_rng(0).standard_normal(blocksize).astype(np.float32)
+    data = bytearray(block.tobytes())  # a plain buffer, like PortAudio's
     times = np.empty(CALLS)
     for i in range(CALLS):
         start = time.perf_counter_ns()
-        capture._callback(indata, blocksize, None, status)
+        capture._on_block(data, 0)
         times[i] = time.perf_counter_ns() - start
     return times / 1000.0  # microseconds
 
