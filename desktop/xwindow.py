@@ -17,9 +17,9 @@ opens its own short-lived connection, which reads the key mapping as it is now.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 import threading
 import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
