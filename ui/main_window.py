@@ -139,6 +139,7 @@ class MainWindow(QMainWindow):
         self._state = state
         style = style_for(state)
         self.status.set_state(state)
+        self.spectrogram.hold_still(state in (State.TRANSCRIBING, State.PASTING))
         self.record_button.setText(style.action or style.label)
         self.record_button.setEnabled(bool(style.action))
         self.record_button.setStyleSheet(record_button_style(style.action_colour))

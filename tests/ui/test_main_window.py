@@ -63,6 +63,19 @@ def test_record_button_is_off_while_pasting(window):
     assert not window.record_button.isEnabled()
 
 
+def test_the_live_view_holds_still_while_the_last_words_are_finished(qtbot, window):
+    """From the release until the text is in, the spectrogram draws nothing (the GUI thread
+    leaves the cores to whisper.cpp); recording and idle draw again."""
+    window.show()
+    qtbot.waitExposed(window)
+    drawing = []
+    for state in (State.RECORDING, State.TRANSCRIBING, State.PASTING, State.IDLE,
+                  State.TRANSCRIBING, State.ERROR):
+        window.set_state(state)
+        drawing.append(window.spectrogram.timer_active)
+    assert drawing == [True, False, False, True, False, True]
+
+
 def test_settings_button(qtbot, window):
     with qtbot.waitSignal(window.settings_requested):
         window.settings_button.click()

@@ -237,3 +237,30 @@ def test_the_cached_axes_follow_the_view_and_the_size(qtbot, ring):
         view.resize(520, 260)
     qtbot.waitUntil(lambda: picture(cached).shape != first.shape)
     assert np.array_equal(picture(cached), picture(uncached))
+
+
+def test_held_still_while_the_words_are_finished_then_the_pause_is_drawn_at_once(qtbot, view, ring):
+    """``hold_still``: no frames while a dictation's last words are transcribed and pasted (the
+    GUI thread leaves both cores to whisper.cpp); going on, the first frame takes all the audio
+    written meanwhile, so the picture has no gap."""
+    seen = []
+    view.live_changed.connect(seen.append)
+    view.show()
+    qtbot.waitExposed(view)
+    view.hold_still(True)
+    assert not view.timer_active
+    view.set_minimised(False)  # restoring the window does not end the hold
+    assert not view.timer_active
+    before = view._image.copy()
+    ring.write(sine(440, 0.5))  # half a second of tone
+    view.hold_still(False)
+    assert view.timer_active
+    view.refresh()
+    changed = np.flatnonzero((view._image != before).any(axis=0))
+    columns = RATE // 2 / view._view.options.hop_samples
+    assert len(changed) >= columns * 0.8  # the whole pause, not just the newest frame's audio
+    view.hide()  # hidden while held: still nothing drawn when the hold ends
+    view.hold_still(True)
+    view.hold_still(False)
+    assert not view.timer_active
+    assert seen == [True, False, True, False]
