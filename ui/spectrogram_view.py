@@ -309,8 +309,8 @@ class SpectrogramView(QWidget):
 
     # ---- Qt overrides: draw only while visible ------------------------------------------------
     def _update_timer(self) -> None:
-        # A stopped timer costs nothing: hidden or minimised, the GUI thread sleeps, and on
-        # showing again the tap skips to the newest audio.
+        # A stopped timer costs nothing: hidden, minimised or held still, the GUI thread sleeps,
+        # and on drawing again the tap reads what came meanwhile (at most a picture's worth).
         live = self._shown and not self._minimised and not self._held
         if live == self._timer.isActive():
             return
