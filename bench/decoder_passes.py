@@ -3,8 +3,9 @@
     .venv/bin/python bench/decoder_passes.py --model PATH [--prompts 0,100,200,300] [--rounds 3]
 
 Every clip of tests/data/speech up to 14 s is decoded as the app decodes a piece (sized window,
-one pass, greedy, no fallback) after a prompt of each length (the text before it, cut as the
-app cuts it, ``app/dictation_texts.PROMPT_CHARS``), ``--rounds`` times. whisper.cpp's own
+one pass, greedy, no fallback, ``app/piece_texts.max_tokens_for``'s cap) after a prompt of each
+length (the end of a text before it; the app keeps ``app/dictation_texts.PROMPT_CHARS``, the
+longest default), ``--rounds`` times. whisper.cpp's own
 timings (``whisper_print_timings``, read from its log) split each setting's time into the mel
 spectrogram, the encoder, the prompt's pass (per prompt token), one pass per further token,
 and sampling. The last column is the prompt pass's cost per token against that of the longest
@@ -24,6 +25,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from audio.decode import decode_file  # noqa: E402
+from app.dictation_texts import PROMPT_CHARS  # noqa: E402
+from app.piece_texts import max_tokens_for  # noqa: E402
 from bench.speech_set import load_clips  # noqa: E402
 from engine.audio_ctx import audio_ctx_for  # noqa: E402
 from engine.options import TranscribeOptions  # noqa: E402
@@ -54,7 +57,8 @@ class Timings(logging.Handler):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, required=True)
-    parser.add_argument("--prompts", default="0,100,200,300", help="prompt lengths, characters")
+    parser.add_argument("--prompts", default=f"0,100,200,{PROMPT_CHARS}",
+                        help="prompt lengths, characters")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
@@ -109,7 +113,7 @@ def _options(seconds: float, prompt: str | None, threads: int) -> TranscribeOpti
     """As ``app/piece_texts.transcribe_piece`` asks for a piece (sized window, one pass)."""
     return TranscribeOptions(language="en", threads=threads, initial_prompt=prompt,
                              audio_ctx=audio_ctx_for(seconds), single_segment=True,
-                             temperature_fallback=False, max_tokens=int(6 * seconds) + 10)
+                             temperature_fallback=False, max_tokens=max_tokens_for(seconds))
 
 
 if __name__ == "__main__":
