@@ -17,7 +17,9 @@ by then (``EngineLoop.live_speculation``), and keeps its text under its key. A c
 the released tail with the same key takes that text instead of a second transcription. A
 speculation never decodes in the full window: when its sized decodes fail, the piece of that
 audio goes straight to the full window instead. Once withdrawn it decodes again only if its text
-could still begin its piece and nothing else is queued.
+could still begin its piece and nothing else is queued; past that point a decode under way stops
+at whisper.cpp's next pass (``stop_when``, app/piece_texts.py), so that a queued tail or piece
+does not wait for it.
 
 Parts (app/dictation_texts.py): a withdrawn speculation with a text is the beginning of the
 piece that went on. A later speculation of that piece, or the released tail,
@@ -231,9 +233,10 @@ class EngineLoop(QObject):
                                             worth_more)
         except SpeculationAbandoned as stopped:  # withdrawn, or it needs the full window
             pieces.engine_seconds += stopped.engine_seconds
-            if wanted():
+            if wanted() and not stopped.stopped:
                 pieces.unsized.add(key)
-            log.debug("dictation %d: speculation %s gave no text", dictation, key)
+            log.debug("dictation %d: speculation %s gave no text%s", dictation, key,
+                      " (stopped)" if stopped.stopped else "")
             return
         except Exception:  # noqa: BLE001 - the real piece or tail is transcribed anyway
             log.exception("a speculation of dictation %d failed", dictation)

@@ -18,6 +18,7 @@ from dataclasses import replace
 import numpy as np
 
 from engine.audio_ctx import FULL_WINDOW, audio_ctx_for
+from engine.errors import TranscriptionStopped
 from engine.join import ends_sentence
 from engine.options import SAMPLE_RATE, TranscribeOptions, Transcript
 
@@ -156,11 +157,25 @@ class SpeculationAbandoned(Exception):
 
     Attributes:
         engine_seconds: What its decodes took (the history's engine time counts them).
+        stopped: A decode was stopped part-way; else every sized window failed.
     """
 
-    def __init__(self, engine_seconds: float) -> None:
+    def __init__(self, engine_seconds: float, stopped: bool = False) -> None:
         super().__init__("speculation abandoned")
         self.engine_seconds = engine_seconds
+        self.stopped = stopped
+
+
+def _decode(engine, samples: np.ndarray, options: TranscribeOptions,
+            wanted: Callable[[], bool] | None, spent: float) -> Transcript:
+    """One sized decode; a speculation's stops once no longer ``wanted``."""
+    if wanted is None:
+        return engine.transcribe(samples, options)
+    try:
+        return engine.transcribe(samples, options, stop_when=lambda: not wanted())
+    except TranscriptionStopped as stopped:
+        log.debug("a speculation stopped after %.3f s in whisper.cpp", stopped.engine_seconds)
+        raise SpeculationAbandoned(spent + stopped.engine_seconds, stopped=True) from None
 
 
 def transcribe_piece(engine, samples: np.ndarray, options: TranscribeOptions,
@@ -179,7 +194,9 @@ def transcribe_piece(engine, samples: np.ndarray, options: TranscribeOptions,
 
     A speculation (``wanted`` given) stops short of that: it decodes again only while
     ``wanted()`` is true, and never in the full window; else it raises
-    ``SpeculationAbandoned``, and the piece is transcribed when it is cut or released. Two in five speculations are withdrawn by
+    ``SpeculationAbandoned``, and the piece is transcribed when it is cut or released. A decode
+    under way stops too once ``wanted()`` is false (the engine's ``stop_when``, asked after its
+    encoder and each decoder pass), so that the release's tail need not wait for it. Two in five speculations are withdrawn by
     more speech, and one such that went on to the full window raised the engine child's peak in
     a 69 s dictation by 15 MiB, past the memory target (docs/PERFORMANCE.md, "Speculating
     sooner").
@@ -210,7 +227,7 @@ def transcribe_piece(engine, samples: np.ndarray, options: TranscribeOptions,
             break
         if window != ctx and wanted is not None and not wanted():
             raise SpeculationAbandoned(spent)
-        out = engine.transcribe(samples, replace(sized, audio_ctx=window))
+        out = _decode(engine, samples, replace(sized, audio_ctx=window), wanted, spent)
         spent += out.engine_seconds
         log.debug("a %.2f s piece in a %d-frame window: %d tokens in %.2f s", seconds, window,
                   out.tokens, out.engine_seconds)

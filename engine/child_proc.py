@@ -143,10 +143,12 @@ class EngineChild:
         except (BrokenPipeError, ConnectionResetError, EOFError) as error:
             raise ChildGone() from error
 
-    def receive(self, deadline: float | None, abort: Callable[[], bool] | None = None) -> object:
+    def receive(self, deadline: float | None, abort: Callable[[], bool] | None = None,
+                every: float = ABORT_POLL_S) -> object:
         """The child's next message.
 
-        Waits without polling when neither ``deadline`` nor ``abort`` is given.
+        Waits without polling when neither ``deadline`` nor ``abort`` is given; else checks
+        them ``every`` seconds.
 
         Raises:
             ChildGone: the child ended (crash, kill, exit).
@@ -156,7 +158,7 @@ class EngineChild:
         while True:
             step = None if deadline is None else max(0.0, deadline - time.monotonic())
             if abort is not None:
-                step = ABORT_POLL_S if step is None else min(step, ABORT_POLL_S)
+                step = every if step is None else min(step, every)
             try:
                 if self._conn.poll(step):
                     return self._conn.recv()

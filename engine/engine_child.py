@@ -17,6 +17,10 @@ module runs as ``__main__`` and its classes would pickle under that name).
 3. child → parent: ``Busy`` just before ``whisper_full`` starts, then ``Done`` or ``Failed``.
 4. parent → child, any time between requests: ``Rest`` (a dictation or job is over, nothing more
    is expected soon); no reply. The child gives its grown memory back at once (below).
+   During a ``Request`` marked ``stoppable`` (a speculation): ``Stop``, and whisper.cpp stops
+   at the end of its encoder or of its next decoder pass (the abort callback polls the socket
+   there: one ``poll`` each, ~8 ms apart) and the reply is ``Stopped``. A ``Stop`` that crossed
+   the ``Done`` on the way arrives between requests and is ignored.
 5. The parent closes its end: the child frees the model and exits 0.
 
 The child must never outlive the app. A closed connection ends it when idle; while it is busy in
@@ -60,8 +64,8 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.engine_messages import Busy, Done, Failed, Ready, Rest
-from engine.errors import MurmurError
+from engine.engine_messages import Busy, Done, Failed, Ready, Request, Rest, Stop, Stopped
+from engine.errors import MurmurError, TranscriptionStopped
 from engine.glibc_malloc import M_MMAP_THRESHOLD, malloc_trimmer, mallopt
 
 log = logging.getLogger("engine.child")
@@ -199,7 +203,7 @@ def _answer(held: list, conn: Connection, reload) -> None:
             continue
         try:
             request = conn.recv()
-            if not isinstance(request, Rest):  # a Rest comes without samples
+            if isinstance(request, Request):  # only a Request comes with samples
                 samples = np.frombuffer(conn.recv_bytes(), dtype=np.float32)
         except (EOFError, OSError):
             return  # the parent closed the engine (or is gone)
@@ -207,9 +211,14 @@ def _answer(held: list, conn: Connection, reload) -> None:
             if not reloader.reload_if_grown("rest"):
                 return
             continue
+        if isinstance(request, Stop):
+            continue  # late: its request had ended (module docstring, 4)
         conn.send(Busy())
         try:
-            reply = Done(held[0].transcribe(samples, request.options))
+            reply = Done(held[0].transcribe(
+                samples, request.options, stop_when=_stop_asked(conn) if request.stoppable else None))
+        except TranscriptionStopped as stopped:
+            reply = Stopped(stopped.engine_seconds)
         except Exception as error:
             if not isinstance(error, MurmurError):
                 log.exception("transcription failed")
@@ -217,6 +226,23 @@ def _answer(held: list, conn: Connection, reload) -> None:
         conn.send(reply)
         # No malloc_trim per call: it gave back 0.4-3 MiB, and the next call paid for it in page
         # faults (+0.7 ms outside whisper.cpp in bench/engine_process.py).
+
+
+def _stop_asked(conn: Connection):
+    """The ``stop_when`` of a stoppable request: whether the parent has sent ``Stop`` (the only
+    message it sends during a request) or gone away."""
+    def asked() -> bool:
+        try:
+            if not conn.poll(0):
+                return False
+            message = conn.recv()
+        except (EOFError, OSError):
+            return True  # the parent is gone: the loop finds out and ends
+        if not isinstance(message, Stop):
+            log.warning("unexpected %s during a request; stopping it", type(message).__name__)
+        return True
+
+    return asked
 
 
 def main(argv: list[str]) -> int:

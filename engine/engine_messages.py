@@ -31,9 +31,24 @@ class Failed:
 
 @dataclass(frozen=True)
 class Request:
-    """Transcribe the float32 samples sent right after this (``send_bytes``)."""
+    """Transcribe the float32 samples sent right after this (``send_bytes``). ``stoppable``:
+    the parent may send ``Stop`` while this runs."""
 
     options: TranscribeOptions
+    stoppable: bool = False
+
+
+@dataclass(frozen=True)
+class Stop:
+    """Stop the stoppable request under way (``Stopped`` answers it, or ``Done`` if it ended
+    first). One that arrives between requests is late and ignored."""
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """The last request stopped as asked, after ``engine_seconds`` in whisper.cpp."""
+
+    engine_seconds: float
 
 
 @dataclass(frozen=True)

@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine import errors
-from engine.child_proc import Aborted, ChildGone, EngineChild, Hung, exit_description
-from engine.engine_messages import Busy, Done, Failed, Ready, Request, Rest
-from engine.errors import EngineCrashed, EngineError, MurmurError
+from engine.child_proc import ABORT_POLL_S, Aborted, ChildGone, EngineChild, Hung, exit_description
+from engine.engine_messages import Busy, Done, Failed, Ready, Request, Rest, Stop, Stopped
+from engine.errors import EngineCrashed, EngineError, MurmurError, TranscriptionStopped
 from engine.options import SAMPLE_RATE, TranscribeOptions, Transcript
 
 if TYPE_CHECKING:  # imported where samples are sent: the launch starts the child before numpy
@@ -48,6 +48,9 @@ LOAD_TIMEOUT_S = 300.0
 #: audio: twenty times real time is far slower than any Whisper model on any CPU we support.
 STUCK_BASE_S = 300.0
 STUCK_PER_AUDIO_S = 20.0
+#: How often a stoppable call asks its ``stop_when``: the child then stops within one decoder
+#: pass (~8 ms) or at the end of its encoder, so this adds at most a step of that size.
+STOP_POLL_S = 0.01
 
 
 def stuck_after(audio_seconds: float) -> float:
@@ -61,6 +64,22 @@ def _user_error(failed: Failed) -> MurmurError:
     if not (isinstance(kind, type) and issubclass(kind, MurmurError)):
         kind = EngineError
     return kind(failed.message)
+
+
+class _Checks:
+    """What a waiting ``transcribe`` checks: ``abort`` (kill the child) and ``stop_when`` (send
+    it ``Stop``, once)."""
+
+    def __init__(self, child: EngineChild, abort: Callable[[], bool] | None,
+                 stop_when: Callable[[], bool] | None) -> None:
+        self._child, self._abort, self._stop_when = child, abort, stop_when
+        self.any = abort is not None or stop_when is not None
+
+    def aborted(self) -> bool:
+        if self._stop_when is not None and self._stop_when():
+            self._stop_when = None
+            self._child.send(Stop())  # ChildGone here ends the call as a crash would
+        return self._abort is not None and self._abort()
 
 
 class ProcessEngine:
@@ -138,7 +157,8 @@ class ProcessEngine:
         return self._ready(child)
 
     def transcribe(self, audio: np.ndarray, options: TranscribeOptions | None = None,
-                   abort: Callable[[], bool] | None = None) -> Transcript:
+                   abort: Callable[[], bool] | None = None,
+                   stop_when: Callable[[], bool] | None = None) -> Transcript:
         """Transcribe 16 kHz mono float32 samples in the child.
 
         Args:
@@ -146,10 +166,15 @@ class ProcessEngine:
             options: what to ask of the model; defaults follow the user's locale.
             abort: polled while waiting; when it returns True the child is stopped (it starts
                 again on the next call) and ``EngineError`` is raised.
+            stop_when: polled every ``STOP_POLL_S`` on this thread; once it returns True the
+                child is told to ``Stop`` and stays loaded: whisper.cpp stops at its next check
+                (``WhisperEngine.transcribe``) and ``TranscriptionStopped`` is raised, unless the
+                decode ended first.
 
         Raises:
             EngineCrashed: the child died (or hung) during the call; a new one is loading.
             EngineError, ModelFileError: as ``WhisperEngine`` raises them.
+            TranscriptionStopped: ``stop_when`` asked for it.
         """
         import numpy as np  # here, not at the top: the launch starts the engine before numpy
 
@@ -160,10 +185,12 @@ class ProcessEngine:
                 child = self._current()
                 started = False
                 deadline = time.monotonic() + stuck_after(samples.size / SAMPLE_RATE)
+                check = _Checks(child, abort, stop_when)
                 try:
-                    child.send(Request(options), samples)
+                    child.send(Request(options, stoppable=stop_when is not None), samples)
                     while True:
-                        reply = child.receive(deadline, abort)
+                        reply = child.receive(deadline, check.aborted if check.any else None,
+                                              STOP_POLL_S if stop_when else ABORT_POLL_S)
                         if not isinstance(reply, Busy):
                             break
                         started = True
@@ -189,6 +216,8 @@ class ProcessEngine:
                 break
         if isinstance(reply, Failed):
             raise _user_error(reply)
+        if isinstance(reply, Stopped):
+            raise TranscriptionStopped(reply.engine_seconds)
         assert isinstance(reply, Done), reply
         return reply.transcript
 

@@ -35,3 +35,16 @@ class EngineError(MurmurError):
 
 class EngineCrashed(EngineError):
     """The engine's process died (a crash inside whisper.cpp) or hung; it is being restarted."""
+
+
+class TranscriptionStopped(EngineError):
+    """The caller's ``stop_when`` asked a transcription to stop and whisper.cpp did, at the end
+    of its encoder or of a decoder pass (a speculation no longer wanted).
+
+    Attributes:
+        engine_seconds: What whisper.cpp spent before it stopped.
+    """
+
+    def __init__(self, engine_seconds: float) -> None:
+        super().__init__("Transcription stopped.")
+        self.engine_seconds = engine_seconds

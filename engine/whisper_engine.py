@@ -21,11 +21,12 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from engine.errors import EngineError, ModelFileError
+from engine.errors import EngineError, ModelFileError, TranscriptionStopped
 from engine.ggml_format import GgmlModelInfo, inspect_ggml
 from engine.options import AUTO_LANGUAGE, SAMPLE_RATE, Decoding, Segment, Transcript, TranscribeOptions
 
@@ -39,11 +40,38 @@ _GGML_LOG_ERROR = 4
 _MIN_SAMPLES = SAMPLE_RATE // 10
 
 
+#: ``stopping`` is true on a thread whose transcription its caller asked to stop, until
+#: ``whisper_full`` returns: whisper.cpp then logs "failed to decode", which is no failure.
+_stop_state = threading.local()
+
+
 def _log_native(level: int, text: str) -> None:
     """whisper.cpp's messages after loading: to logging, never to the terminal."""
     text = text.strip()
     if text:
-        log.log(logging.WARNING if level >= _GGML_LOG_ERROR else logging.DEBUG, "whisper.cpp: %s", text)
+        failed = level >= _GGML_LOG_ERROR and not getattr(_stop_state, "stopping", False)
+        log.log(logging.WARNING if failed else logging.DEBUG, "whisper.cpp: %s", text)
+
+
+class _StopCheck:
+    """whisper.cpp's abort callback for one ``transcribe``: asks ``stop_when`` after the encoder
+    and after each decoder pass (whisper.cpp checks nowhere else), and answers True from the
+    first time it says so. It runs inside ``whisper_full``, with the GIL taken for it, so it
+    never raises: an exception would unwind through C."""
+
+    def __init__(self, stop_when: Callable[[], bool]) -> None:
+        self._stop_when = stop_when
+        self.asked = False
+
+    def __call__(self) -> bool:
+        if not self.asked:
+            try:
+                self.asked = bool(self._stop_when())
+            except Exception:  # noqa: BLE001 - see the class docstring
+                log.exception("stop_when failed; the transcription goes on")
+                return False
+            _stop_state.stopping = self.asked
+        return self.asked
 
 
 def native_binding():
@@ -168,12 +196,16 @@ class WhisperEngine:
         """Nothing to give back: in the app's own process there is no child to reload (only
         ``ProcessEngine.rest`` frees whisper.cpp's grown buffers)."""
 
-    def transcribe(self, audio: np.ndarray, options: TranscribeOptions | None = None) -> Transcript:
+    def transcribe(self, audio: np.ndarray, options: TranscribeOptions | None = None,
+                   stop_when: Callable[[], bool] | None = None) -> Transcript:
         """Transcribe 16 kHz mono float32 samples.
 
         Args:
             audio: 1-D samples in [-1, 1] at 16 kHz.
             options: what to ask of the model; defaults follow the user's locale.
+            stop_when: asked after the encoder and after each decoder pass, on this thread;
+                when it returns True whisper.cpp stops there and ``TranscriptionStopped`` is
+                raised (a decode that ends first returns its transcript as usual).
 
         Returns:
             The transcript with segments and timings.
@@ -184,13 +216,22 @@ class WhisperEngine:
         if samples.size < _MIN_SAMPLES:
             samples = np.concatenate([samples, np.zeros(_MIN_SAMPLES - samples.size, np.float32)])
         params = self._full_params(options)
+        stop = _StopCheck(stop_when) if stop_when is not None else None
+        if stop is not None:
+            params.set_abort_callback(stop)
         pw = self._pw
         with self._lock:
             if options.draft and self.takes_drafts:
                 pw.whisper_set_draft_tokens(self._ctx, list(options.draft))
             started = time.perf_counter()
-            status = pw.whisper_full(self._ctx, params, samples, samples.size)
+            try:
+                status = pw.whisper_full(self._ctx, params, samples, samples.size)
+            finally:
+                _stop_state.stopping = False
             engine_seconds = time.perf_counter() - started
+            if status != 0 and stop is not None and stop.asked:
+                log.debug("transcription stopped after %.3f s", engine_seconds)
+                raise TranscriptionStopped(engine_seconds)
             if status != 0:
                 raise EngineError(f"whisper.cpp failed to transcribe (code {status})")
             segments = tuple(self._segments())

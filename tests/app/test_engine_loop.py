@@ -11,10 +11,12 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from app.engine_loop import EngineLoop
 from app.streaming import StreamedAudio
 from engine.audio_ctx import audio_ctx_for
+from engine.errors import TranscriptionStopped
 from engine.join import ends_sentence
 from engine.options import SAMPLE_RATE, TranscribeOptions, Transcript
 from engine.segmenter import FRAME_SAMPLES
@@ -42,10 +44,12 @@ class SentenceEngine:
         self.loop_windows: set[int] = set()
         self.during = lambda: None
 
-    def transcribe(self, audio, options):
+    def transcribe(self, audio, options, stop_when=None):
         self.calls.append((len(audio), options.initial_prompt, options.audio_ctx))
         self.drafts.append(options.draft)
         self.during()
+        if stop_when is not None and stop_when():  # where whisper.cpp asks: after its encoder
+            raise TranscriptionStopped(0.01)
         seconds = len(audio) / SAMPLE_RATE
         if options.audio_ctx in self.loop_windows:
             return Transcript("alpha " * 60, (), "en", seconds, 0.01, (0,) * 500)
@@ -140,6 +144,27 @@ def test_a_withdrawn_beginning_that_loops_gives_way_to_queued_work():
     assert len(engine.calls) == 1
     assert loop._pieces.speculated(BEGINNING) is None
     assert BEGINNING not in loop._pieces.unsized  # withdrawn: its audio may still be sized
+
+
+def test_a_withdrawn_speculation_under_way_stops_for_the_release():
+    """Speech went on and then the hotkey was released while the speculation decoded: it stops
+    at whisper.cpp's next pass (``stop_when``) instead of making the tail wait for it; its
+    engine time still counts, and the tail is decoded whole."""
+    loop, engine = loaded_loop()
+
+    def released_meanwhile():
+        loop.live_speculation = None  # speech went on
+        loop.submitted += 1  # the release's tail is queued behind it
+    engine.during = released_meanwhile
+    speculate(loop, BEGINNING, BEGINNING_SAMPLES)
+    engine.during = lambda: None
+    assert loop._pieces.speculated(BEGINNING) is None
+    assert BEGINNING not in loop._pieces.unsized
+    loop.submitted -= 1  # ``release`` counts the tail itself
+    results = release(loop, None)
+    assert [call[0] for call in engine.calls] == [len(BEGINNING_SAMPLES), len(PIECE)]
+    assert results[0].text == "Alpha bravo charlie delta echo foxtrot golf hotel."
+    assert results[0].engine_seconds == pytest.approx(0.02)  # the stopped decode's and the tail's
 
 
 SHORT = PIECE[:(FIRST + QUIET + 20) * FRAME_SAMPLES]  # too short to be told in parts

@@ -118,7 +118,7 @@ class FakeEngine:
     def rest(self):
         self.calls.append("rest")
 
-    def transcribe(self, audio, options):
+    def transcribe(self, audio, options, stop_when=None):
         from engine.options import Transcript
 
         self.calls.append("transcribe")

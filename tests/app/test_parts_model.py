@@ -71,9 +71,9 @@ class Recording:
         self.engine, self.seconds = engine, []
         self.model_path = engine.model_path
 
-    def transcribe(self, samples, options):
+    def transcribe(self, samples, options, stop_when=None):
         self.seconds.append(len(samples) / SAMPLE_RATE)
-        return self.engine.transcribe(samples, options)
+        return self.engine.transcribe(samples, options, stop_when)
 
     def rest(self):
         pass

@@ -75,10 +75,10 @@ class NarrowWindow:
     def __init__(self, engine: WhisperEngine):
         self.engine, self.decodes = engine, []
 
-    def transcribe(self, samples, options):
+    def transcribe(self, samples, options, stop_when=None):
         if options.audio_ctx:
             options = replace(options, audio_ctx=LOOP_WINDOW)
-        self.decodes.append((options, self.engine.transcribe(samples, options)))
+        self.decodes.append((options, self.engine.transcribe(samples, options, stop_when)))
         return self.decodes[-1][1]
 
 

@@ -16,6 +16,7 @@ import pytest
 from app.piece_texts import (MIN_WORDS_PER_SECOND, RETRY_EXTRA_FRAMES, SpeculationAbandoned,
                              max_tokens_for, repeated_sentence, too_few_words, transcribe_piece)
 from engine.audio_ctx import audio_ctx_for
+from engine.errors import TranscriptionStopped
 from engine.options import TranscribeOptions, Transcript
 
 EN = TranscribeOptions(language="en", threads=1)
@@ -32,14 +33,20 @@ def audio(seconds: float) -> np.ndarray:
 
 class ScriptedEngine:
     """Answers a decode in window ``audio_ctx`` with ``texts[audio_ctx]`` (0 is the full window);
-    a text given as (text, tokens) reports that many tokens, else 9."""
+    a text given as (text, tokens) reports that many tokens, else 9. Asks ``stop_when`` once,
+    where whisper.cpp would after its encoder, and stops as the real engine does."""
 
     def __init__(self, texts: dict):
         self.texts = texts
         self.calls: list[TranscribeOptions] = []
+        self.asked = 0  # times stop_when was asked
 
-    def transcribe(self, samples, options):
+    def transcribe(self, samples, options, stop_when=None):
         self.calls.append(options)
+        if stop_when is not None:
+            self.asked += 1
+            if stop_when():
+                raise TranscriptionStopped(0.125)
         text = self.texts[options.audio_ctx]
         text, tokens = text if isinstance(text, tuple) else (text, 9)
         return Transcript(text, (), "en", len(samples) / 16000, 0.25, (0,) * tokens)
@@ -211,15 +218,36 @@ def test_a_speculation_that_loops_in_both_sized_windows_gives_no_text_instead_of
     assert stopped.value.engine_seconds == pytest.approx(0.5)  # both decodes, for the history
 
 
-def test_a_withdrawn_speculation_is_not_decoded_again():
+def test_a_speculation_withdrawn_after_its_decode_is_not_decoded_again():
     seconds = 4.8
     ctx = audio_ctx_for(seconds)
     engine = ScriptedEngine({ctx: "The", ctx + RETRY_EXTRA_FRAMES: HE_BEGAN, 0: HE_BEGAN})
-    asked = []
+    answers = iter([True, False])  # still wanted during the decode, not after it
     with pytest.raises(SpeculationAbandoned) as stopped:
-        transcribe_piece(engine, audio(seconds), EN, wanted=lambda: asked.append(1) and False)
-    assert asked == [1] and stopped.value.engine_seconds == pytest.approx(0.25)
+        transcribe_piece(engine, audio(seconds), EN, wanted=lambda: next(answers))
+    assert stopped.value.engine_seconds == pytest.approx(0.25) and not stopped.value.stopped
     assert [o.audio_ctx for o in engine.calls] == [ctx]
+
+
+def test_a_speculation_withdrawn_during_its_decode_stops_it_there():
+    """The engine asks ``stop_when`` after its encoder and each decoder pass; a withdrawn
+    speculation ends there instead of making the release's tail wait for its decode."""
+    seconds = 4.8
+    engine = ScriptedEngine({audio_ctx_for(seconds): HE_BEGAN})
+    with pytest.raises(SpeculationAbandoned) as stopped:
+        transcribe_piece(engine, audio(seconds), EN, wanted=lambda: False)
+    assert stopped.value.stopped and engine.asked == 1
+    assert stopped.value.engine_seconds == pytest.approx(0.125)  # counted for the history
+    assert len(engine.calls) == 1
+
+
+def test_only_a_speculation_can_be_stopped():
+    seconds = 4.8
+    engine = ScriptedEngine({audio_ctx_for(seconds): HE_BEGAN})
+    assert transcribe_piece(engine, audio(seconds), EN).text == HE_BEGAN  # a piece
+    assert engine.asked == 0
+    assert transcribe_piece(engine, audio(seconds), EN, wanted=lambda: True).text == HE_BEGAN
+    assert engine.asked == 1
 
 
 def test_a_wanted_speculation_is_settled_as_a_piece_is():

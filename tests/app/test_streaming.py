@@ -56,7 +56,7 @@ class WordEngine:
         self.gate = threading.Event()
         self.gate.set()
 
-    def transcribe(self, audio, options):
+    def transcribe(self, audio, options, stop_when=None):
         self.gate.wait(10)
         self.calls.append((len(audio), options.initial_prompt, options.audio_ctx))
         values = [round(float(v), 1) for v in np.unique(np.round(audio, 1)) if v > 0.1]
@@ -306,7 +306,7 @@ class SizedLoopEngine(WordEngine):
     """Loops in every sized window (a word over and over, past any cap); hears the words in the
     full one."""
 
-    def transcribe(self, audio, options):
+    def transcribe(self, audio, options, stop_when=None):
         heard = super().transcribe(audio, options)
         if options.audio_ctx:
             return Transcript("alpha " * 60, (), "en", heard.audio_seconds, 0.01, (0,) * 500)
@@ -357,7 +357,7 @@ class CappedEngine:
         self.tokens = tokens
         self.calls: list[TranscribeOptions] = []
 
-    def transcribe(self, audio, options):
+    def transcribe(self, audio, options, stop_when=None):
         self.calls.append(options)
         if options.audio_ctx == 0:
             return Transcript("alpha", (), "en", len(audio) / 16000, 1.0, (0, 0))

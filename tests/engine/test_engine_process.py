@@ -23,7 +23,8 @@ import pytest
 from audio.decode import decode_file
 from engine.engine_child import EXIT_PARENT_GONE
 from engine.engine_process import ProcessEngine, early_process_engine, load_process_engine
-from engine.errors import EngineCrashed, EngineError, ModelFileError
+from engine.engine_messages import Stop
+from engine.errors import EngineCrashed, EngineError, ModelFileError, TranscriptionStopped
 from engine.options import SAMPLE_RATE, TranscribeOptions
 from engine.whisper_engine import WhisperEngine, load_engine
 from tests.engine_procs import (
@@ -160,6 +161,28 @@ def test_abort_stops_the_call_and_the_next_call_works(default_model_path, jfk_au
             call.result()
         assert not Path(f"/proc/{pid}").exists()
         assert engine.transcribe(jfk_audio, EN).text.strip() == JFK
+
+
+def test_stop_ends_the_call_in_the_same_child_which_answers_the_next(engine, jfk_audio):
+    """``stop_when`` (a withdrawn speculation): the child is told to ``Stop`` and whisper.cpp
+    stops at its next pass; the child stays loaded, and a ``Stop`` that arrives between calls
+    (one that crossed the reply) is ignored."""
+    stop = threading.Event()
+    with ThreadPoolExecutor(1) as pool:
+        call = pool.submit(engine.transcribe, np.tile(jfk_audio, 2), EN, None, stop.is_set)
+        pid = wait_inside_whisper(engine)
+        stop.set()
+        with pytest.raises(TranscriptionStopped) as stopped:
+            call.result()
+    assert stopped.value.engine_seconds > 0
+    assert engine.pid == pid and is_running(pid)
+    engine._child.send(Stop())  # late, as if it crossed a Done
+    assert engine.transcribe(jfk_audio, EN).text.strip() == JFK
+    assert engine.pid == pid
+
+
+def test_a_stoppable_call_that_is_not_stopped_gives_the_same_text(engine, jfk_audio):
+    assert engine.transcribe(jfk_audio, EN, stop_when=lambda: False).text.strip() == JFK
 
 
 # --- the child never outlives its parent --------------------------------------------------------

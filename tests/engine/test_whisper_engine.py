@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from audio.decode import decode_file
-from engine.errors import EngineError, ModelFileError
+from engine.errors import EngineError, ModelFileError, TranscriptionStopped
 from engine.options import AUTO_LANGUAGE, SAMPLE_RATE, Decoding, TranscribeOptions
 from engine.wer import normalize_words
 from engine.whisper_engine import WhisperEngine, load_engine
@@ -200,6 +200,39 @@ def test_a_draft_respects_the_token_cap_and_is_left_out_of_sampled_and_beam_deco
     assert capped.token_ids == whole.token_ids[:9]
     beam = replace(sized, decoding=Decoding.BEAM, beam_size=3)
     assert engine.transcribe(jfk_audio, replace(beam, draft=whole.token_ids)).draft_taken == 0
+
+
+def test_stop_when_stops_whisper_cpp_at_its_next_pass_and_the_engine_goes_on(engine, jfk_audio,
+                                                                             caplog):
+    """A speculation no longer wanted (app/piece_texts.py): whisper.cpp asks after its encoder and
+    after each decoder pass; the fourth ask stops it there. Its "failed to decode" is no
+    warning, and the next call starts afresh."""
+    caplog.set_level(logging.DEBUG, logger="engine.whisper_engine")
+    asked = []
+
+    def stop_when():
+        asked.append(True)
+        return len(asked) >= 4
+
+    options = TranscribeOptions(language="en", threads=2)
+    with pytest.raises(TranscriptionStopped) as stopped:
+        engine.transcribe(jfk_audio, options, stop_when=stop_when)
+    assert len(asked) == 4 and stopped.value.engine_seconds > 0
+    assert "failed to decode" in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert normalize_words(engine.transcribe(jfk_audio, options).text) == normalize_words(JFK)
+
+
+def test_a_stop_when_that_never_stops_changes_nothing(engine, jfk_audio, caplog):
+    options = TranscribeOptions(language="en", threads=2, audio_ctx=768, single_segment=True)
+    plain = engine.transcribe(jfk_audio, options)
+    asked = []
+    out = engine.transcribe(jfk_audio, options, stop_when=lambda: asked.append(True) or False)
+    assert (out.text, out.token_ids) == (plain.text, plain.token_ids)
+    assert len(asked) >= out.tokens  # the encoder, the prompt's pass, one pass per token after
+    # One that fails is logged and the decode goes on (an exception must not unwind through C).
+    assert engine.transcribe(jfk_audio, options, stop_when=lambda: 1 / 0).text == plain.text
+    assert "stop_when failed" in caplog.text
 
 
 @pytest.mark.parametrize("samples", [0, 1, 800])
