@@ -11,7 +11,8 @@ STAMP := $(VENV)/.murmur-installed
 # each patch's header). The version must match the one the patches were made for.
 PYWHISPERCPP := 1.5.1
 WHISPER_PATCHES := patches/whisper.cpp-flash-attn-padding.patch patches/whisper.cpp-prompt-logits.patch \
-	patches/whisper.cpp-draft-tokens.patch patches/whisper.cpp-flash-attn-tiled-rows.patch
+	patches/whisper.cpp-draft-tokens.patch patches/whisper.cpp-flash-attn-tiled-rows.patch \
+	patches/whisper.cpp-flash-attn-vector-values.patch
 WHISPER_BUILD := build/pywhispercpp
 WHISPER_STAMP := $(VENV)/.whisper-patched
 
