@@ -12,7 +12,7 @@ STAMP := $(VENV)/.murmur-installed
 PYWHISPERCPP := 1.5.1
 WHISPER_PATCHES := patches/whisper.cpp-flash-attn-padding.patch patches/whisper.cpp-prompt-logits.patch \
 	patches/whisper.cpp-draft-tokens.patch patches/whisper.cpp-flash-attn-tiled-rows.patch \
-	patches/whisper.cpp-flash-attn-vector-values.patch
+	patches/whisper.cpp-flash-attn-vector-values.patch patches/whisper.cpp-one-token-one-thread.patch
 WHISPER_BUILD := build/pywhispercpp
 WHISPER_STAMP := $(VENV)/.whisper-patched
 

@@ -82,6 +82,8 @@ def native_binding():
     partner: under load one call took 20-30x longer and burned ~35x the CPU
     (docs/PERFORMANCE.md, "Streaming"). The wheel's own libgomp reads the policy once, when it
     loads with the binding, so it is set here first; an explicit ``OMP_WAIT_POLICY`` wins.
+    Sleeping at every barrier made a one-token decoder pass slower on two threads than on one,
+    so such passes run on one (patches/whisper.cpp-one-token-one-thread.patch).
     """
     os.environ.setdefault("OMP_WAIT_POLICY", "passive")
     import _pywhispercpp
