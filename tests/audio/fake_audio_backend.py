@@ -51,6 +51,7 @@ class FakeStream:
             if self.device.name not in self.backend.present:  # unplugged
                 break
             if self.backend.stalled.is_set():  # alive but silent, like a wedged driver
+                self.backend.stall_seen.set()  # no block is on its way any more
                 self.closed.wait(0.01)
                 continue
             due = t0 + sent / (self.rate * self.backend.speed)
@@ -75,11 +76,20 @@ class FakeBackend:
         self.speed, self.source = speed, source
         self.overflow_blocks: set[int] = set()
         self.stalled = threading.Event()
+        self.stall_seen = threading.Event()  # a stream thread found ``stalled`` set
         self.start_error: str | None = None  # e.g. "Device unavailable [PaErrorCode -9985]"
         self.streams: list[FakeStream] = []
         self.frames_sent = 0
         self.refresh_times: list[float] = []
         self._listed = dict(self.present)
+
+    def stall(self, timeout: float = 5.0) -> None:
+        """Stall the device and return once its stream has seen it: a block it was already
+        waiting to deliver when ``stalled`` was set has reached ``on_block`` by then."""
+        self.stall_seen.clear()
+        self.stalled.set()
+        if not self.stall_seen.wait(timeout):
+            raise TimeoutError("the fake stream did not see the stall")
 
     def refresh(self) -> None:
         self.refresh_times.append(time.monotonic())
