@@ -196,10 +196,10 @@ def transcribe_piece(engine, samples: np.ndarray, options: TranscribeOptions,
     ``wanted()`` is true, and never in the full window; else it raises
     ``SpeculationAbandoned``, and the piece is transcribed when it is cut or released. A decode
     under way stops too once ``wanted()`` is false (the engine's ``stop_when``, asked after its
-    encoder and each decoder pass), so that the release's tail need not wait for it. Two in five speculations are withdrawn by
-    more speech, and one such that went on to the full window raised the engine child's peak in
-    a 69 s dictation by 15 MiB, past the memory target (docs/PERFORMANCE.md, "Speculating
-    sooner").
+    encoder and each decoder pass), so that the release's tail need not wait for it. Two in
+    five speculations are withdrawn by more speech, and one such that went on to the full
+    window raised the engine child's peak in a 69 s dictation by 15 MiB, past the memory target
+    (docs/PERFORMANCE.md, "Speculating sooner").
 
     Args:
         engine: The loaded ``WhisperEngine`` (or anything with its ``transcribe``).

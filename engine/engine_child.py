@@ -215,8 +215,8 @@ def _answer(held: list, conn: Connection, reload) -> None:
             continue  # late: its request had ended (module docstring, 4)
         conn.send(Busy())
         try:
-            reply = Done(held[0].transcribe(
-                samples, request.options, stop_when=_stop_asked(conn) if request.stoppable else None))
+            stop_when = _stop_asked(conn) if request.stoppable else None
+            reply = Done(held[0].transcribe(samples, request.options, stop_when=stop_when))
         except TranscriptionStopped as stopped:
             reply = Stopped(stopped.engine_seconds)
         except Exception as error:
